@@ -12,9 +12,9 @@
  * Self-attention: apply(x, x, x). Cross-attention: apply(x, context, context), where the key and value widths
  * (kDim, vDim) may differ from the query's.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import { maskedSoftmax } from './masks.js';
-import { causalMask } from './masks.js';
+import * as tf from '../tf/tf.js';
+import { linear } from '../tf/linalg.js';
+import { causalMask, maskedSoftmax } from './masks.js';
 import type { AttentionResult } from './scaledDotProduct.js';
 
 export const SCORE_KINDS = ['dot', 'additive'] as const;
@@ -191,12 +191,8 @@ export class MultiHeadAttention {
     const p = (n: MhaWeightName) => this.params.get(n) ?? null;
 
     return tf.tidy(() => {
-      const project = (x: tf.Tensor, width: number, T: number, w: MhaWeightName, b: MhaWeightName) => {
-        let y = tf.matMul(tf.reshape(x, [B * T, width]), p(w)!); // [B*T, E]
-        const bias = p(b);
-        if (bias) y = tf.add(y, bias);
-        return y;
-      };
+      const project = (x: tf.Tensor, width: number, T: number, w: MhaWeightName, b: MhaWeightName) =>
+        linear(tf.reshape(x, [B * T, width]), p(w)!, p(b)); // [B*T, E]
       // [B*T, E] -> [B, T, H, dh] -> [B, H, T, dh]
       const splitHeads = (x: tf.Tensor, T: number) => tf.transpose(tf.reshape(x, [B, T, H, dh]), [0, 2, 1, 3]);
 
@@ -210,9 +206,7 @@ export class MultiHeadAttention {
 
       const heads = tf.matMul(weights, v); // [B, H, Tq, dh]
       const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B * Tq, E]); // [B*Tq, E]
-      let out = tf.matMul(merged, p('wo')!); // [B*Tq, E]
-      const bo = p('bo');
-      if (bo) out = tf.add(out, bo);
+      const out = linear(merged, p('wo')!, p('bo')); // [B*Tq, E]
       return { output: tf.reshape(out, [B, Tq, E]), weights };
     });
   }

@@ -7,7 +7,8 @@
  *
  * Unlike dot-product scores, q and k may have different widths, and there is no 1/sqrt(d) scale.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf/tf.js';
+import { linear, matMul2d } from '../tf/linalg.js';
 import { combineMasks, maskedSoftmax } from './masks.js';
 import { checkQkv, type AttentionOptions, type AttentionResult } from './scaledDotProduct.js';
 
@@ -51,19 +52,12 @@ export function additiveScores(q: tf.Tensor, k: tf.Tensor, p: AdditiveParams): t
     h = tf.tanh(h);
     // va . h over the last axis: [..., Tq, Tk, da] @ [da, 1] -> [..., Tq, Tk]
     const lead = h.shape.slice(0, -1);
-    return tf.reshape(tf.matMul(tf.reshape(h, [-1, da]), tf.reshape(p.va, [da, 1])), lead);
+    return tf.reshape(matMul2d(tf.reshape(h, [-1, da]), tf.reshape(p.va, [da, 1])), lead);
   });
 }
 
 /** x [..., din] @ w [din, dout] -> [..., dout] */
-export function projectLastAxis(x: tf.Tensor, w: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const din = x.shape[x.rank - 1]!;
-    const dout = w.shape[1]!;
-    const lead = x.shape.slice(0, -1);
-    return tf.reshape(tf.matMul(tf.reshape(x, [-1, din]), w), [...lead, dout]);
-  });
-}
+export const projectLastAxis = (x: tf.Tensor, w: tf.Tensor): tf.Tensor => linear(x, w);
 
 /**
  * Additive (Bahdanau) attention.

@@ -16,7 +16,7 @@
  * Exact, not an approximation: it matches scaledDotProductAttention to float32 round-off. It returns only the
  * output; use the plain function when you need the weights.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf/tf.js';
 import { MASKED_SCORE } from './masks.js';
 import { checkQkv, type DotProductOptions } from './scaledDotProduct.js';
 

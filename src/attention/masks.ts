@@ -5,7 +5,7 @@
  * and 0 where it may not, shaped [..., Tq, Tk] or anything that broadcasts to the scores. The one exception is
  * `keyPaddingMask` on MultiHeadAttention, which follows torch.nn.MultiheadAttention: 1 marks a padding key.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf/tf.js';
 
 /** Added to the score of a masked key. Finite on purpose: -Infinity would turn a fully masked row into NaN. */
 export const MASKED_SCORE = -1e30;

@@ -5,7 +5,7 @@
  *
  * Works on any number of leading batch dimensions ([B, T, d] or [B, heads, T, d]).
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf/tf.js';
 import { combineMasks, maskedSoftmax } from './masks.js';
 
 export interface AttentionOptions {

@@ -1,4 +1,47 @@
+/**
+ * The `vla` command: a thin layer over the modules. Each subcommand lives in src/cli/commands/ and registers
+ * itself here; every one has its own --help.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerAttentionCommands } from './commands/attention.js';
+import { registerBenchCommands } from './commands/bench.js';
+import { BACKEND_NAMES } from '../tf/backend.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('vla')
+    .description(
+      'Vision-language-action robot control in simulation: a camera image and a command meet in attention and become arm actions.',
+    )
+    .version('0.1.0')
+    .option(
+      '--backend <name>',
+      `TensorFlow.js backend: ${[...BACKEND_NAMES, 'auto'].join(', ')} (default: env VLA_BACKEND, else auto = the first of node-gpu, node, wasm, cpu that loads)`,
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerAttentionCommands(program);
+  registerBenchCommands(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code. Errors are printed as one clear line, not a stack trace. */
 export async function main(argv: string[]): Promise<number> {
-  void argv;
-  return 0;
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version end here too; commander already printed what it had to say.
+      return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
+        ? 0
+        : err.exitCode || 1;
+    }
+    const e = err as Error;
+    process.stderr.write(`vla: ${e?.message ?? String(err)}\n`);
+    if (process.env.VLA_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
+    return 1;
+  }
 }

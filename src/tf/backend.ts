@@ -10,9 +10,7 @@
  * A backend is forced with the `--backend` flag or the env variable `VLA_BACKEND` (the flag wins). Forcing one
  * that is not installed is an error that names the npm command installing it.
  */
-import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
-import '@tensorflow/tfjs-backend-wasm';
+import * as tf from './tf.js';
 
 export const BACKEND_NAMES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -23,7 +21,7 @@ const BACKENDS = {
   'node-gpu': { npmPackage: '@tensorflow/tfjs-node-gpu', tfName: 'tensorflow' },
   node: { npmPackage: '@tensorflow/tfjs-node', tfName: 'tensorflow' },
   wasm: { npmPackage: '@tensorflow/tfjs-backend-wasm', tfName: 'wasm' },
-  cpu: { npmPackage: '@tensorflow/tfjs-backend-cpu', tfName: 'cpu' },
+  cpu: { npmPackage: '@tensorflow/tfjs', tfName: 'cpu' },
 } as const satisfies Record<BackendName, { npmPackage: string; tfName: string }>;
 
 export interface BackendInfo {
@@ -103,7 +101,7 @@ async function describe(name: BackendName): Promise<string> {
     const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true;
     return `wasm (@tensorflow/tfjs-backend-wasm, ${simd ? 'SIMD' : 'no SIMD'}, 1 thread: tfjs has no wasm threads in Node)`;
   }
-  if (name === 'cpu') return 'cpu (@tensorflow/tfjs-backend-cpu, pure JavaScript)';
+  if (name === 'cpu') return 'cpu (@tensorflow/tfjs-backend-cpu via @tensorflow/tfjs, pure JavaScript)';
   return `${name} (${BACKENDS[name].npmPackage}, native TensorFlow)`;
 }
 

@@ -12,7 +12,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../../src/tf/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { MultiHeadAttention, additiveAttention, scaledDotProductAttention } from '../../src/attention/index.js';
