@@ -1,0 +1,80 @@
+/** The `vla` command as a user runs it: a child process through bin/vla.js. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+function vla(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [join(root, 'bin/vla.js'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, VLA_BACKEND: '', ...env },
+    timeout: 120_000,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('vla CLI', () => {
+  it('--help lists the commands', () => {
+    const r = vla(['--help']);
+    expect(r.code).toBe(0);
+    for (const cmd of ['attention', 'bench']) expect(r.stdout).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'));
+  });
+
+  it('every subcommand has a help text', () => {
+    for (const args of [['attention', 'demo'], ['bench', 'attention']]) {
+      const r = vla([...args, '--help']);
+      expect(r.code, args.join(' ')).toBe(0);
+      expect(r.stdout).toContain(`Usage: vla ${args.join(' ')}`);
+      expect(r.stdout.length).toBeGreaterThan(200);
+    }
+  });
+
+  it('attention demo prints the table and writes a PNG', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'vla-demo-')), 'sub', 'demo.png');
+    const r = vla(['attention', 'demo', 'grab the green cube', '--kind', 'additive', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^green\s+[0-9.]+/m);
+    expect(r.stderr).toMatch(/TensorFlow\.js backend: wasm/);
+    expect(existsSync(out)).toBe(true);
+    expect(readFileSync(out).subarray(1, 4).toString('ascii')).toBe('PNG');
+  });
+
+  it('an unknown backend is one clear line and exit code 1, no stack trace', () => {
+    const r = vla(['--backend', 'tpu', 'attention', 'demo']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('vla: --backend: unknown backend "tpu"; expected one of node-gpu, node, wasm, cpu, auto');
+  });
+
+  it('a backend that is not installed names the npm command', () => {
+    const r = vla(['attention', 'demo'], { VLA_BACKEND: 'node' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/npm install @tensorflow\/tfjs-node@\d+\.\d+\.\d+/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('bench attention --json ends with one JSON object of figures', () => {
+    const r = vla([
+      '--backend', 'cpu', 'bench', 'attention', '--json', '--runs', '2', '--batch', '2', '--seq-len', '8',
+      '--embed-dim', '16', '--heads', '2', '--long', '64', '--chunk', '16',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const last = r.stdout.trim().split('\n').at(-1)!;
+    const j = JSON.parse(last);
+    expect(j.backend).toBe('cpu');
+    expect(j.forwardMs).toBeGreaterThan(0);
+    expect(j.forwardBackwardMs).toBeGreaterThan(0);
+    expect(j.chunked).toHaveLength(1);
+    expect(j.chunked[0].maxAbsDiff).toBeLessThan(1e-4);
+  });
+
+  it('rejects a non-numeric option with a message naming it', () => {
+    const r = vla(['bench', 'attention', '--runs', 'many']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/--runs.*positive integer/);
+  });
+});
