@@ -141,7 +141,7 @@ export class MultiHeadAttention {
   /** A copy of every parameter as plain arrays. */
   getWeights(): Record<string, { shape: number[]; data: Float32Array }> {
     const out: Record<string, { shape: number[]; data: Float32Array }> = {};
-    for (const [name, v] of this.params) out[name] = { shape: [...v.shape], data: v.dataSync() as Float32Array };
+    for (const [name, v] of this.params) out[name] = { shape: [...v.shape], data: Float32Array.from(v.dataSync()) }; // a copy on every backend
     return out;
   }
 
@@ -150,6 +150,8 @@ export class MultiHeadAttention {
    * kernels are [in, out]. Unknown names and wrong sizes are errors that say what was expected.
    */
   setWeights(weights: Partial<Record<string, WeightArray | ArrayLike<number>>>): void {
+    // Check everything first so that a bad entry leaves the layer unchanged.
+    const updates: Array<[tf.Variable, ArrayLike<number>]> = [];
     for (const [name, value] of Object.entries(weights)) {
       if (value === undefined) continue;
       const v = this.params.get(name as MhaWeightName);
@@ -172,8 +174,9 @@ export class MultiHeadAttention {
           `MultiHeadAttention.setWeights: "${name}" needs ${v.size} values (shape [${v.shape.join(', ')}]), got ${data.length}`,
         );
       }
-      tf.tidy(() => v.assign(tf.tensor(Array.from(data), v.shape, 'float32')));
+      updates.push([v, data]);
     }
+    for (const [v, data] of updates) tf.tidy(() => v.assign(tf.tensor(Array.from(data), v.shape, 'float32')));
   }
 
   /**

@@ -165,10 +165,10 @@ export async function selectBackend(options: SelectOptions = {}): Promise<Backen
 
   const info: BackendInfo = { name: chosen, tfName: BACKENDS[chosen].tfName, source, description: await describe(chosen) };
   const line = `TensorFlow.js backend: ${info.description}${source === 'auto' ? '' : ` [from ${source === 'flag' ? '--backend' : 'VLA_BACKEND'}]`}`;
-  if (announced !== line) {
+  if (announced !== line && options.log !== null) {
     announced = line;
-    const log = options.log === undefined ? (l: string) => process.stderr.write(`${l}\n`) : options.log;
-    log?.(line);
+    const log = options.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+    log(line);
   }
   return info;
 }
@@ -178,11 +178,12 @@ export async function selectBackend(options: SelectOptions = {}): Promise<Backen
  * Tensors created inside belong to that backend; dispose them inside.
  */
 export async function withBackend<T>(name: BackendName, fn: () => Promise<T> | T): Promise<T> {
-  const previous = tf.getBackend();
+  // Before any backend is initialised getBackend() is undefined: then there is nothing to go back to.
+  const previous = tf.getBackend() as string | undefined;
   if (!(await activate(name))) throw new BackendError(`backend "${name}" could not be initialised`);
   try {
     return await fn();
   } finally {
-    await tf.setBackend(previous);
+    if (previous) await tf.setBackend(previous);
   }
 }
