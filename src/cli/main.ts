@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerAttentionCommands } from './commands/attention.js';
 import { registerBenchCommands } from './commands/bench.js';
+import { registerSimCommands } from './commands/sim.js';
 import { BACKEND_NAMES } from '../tf/backend.js';
 
 export function buildProgram(): Command {
@@ -22,7 +23,8 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerAttentionCommands(program);
-  registerBenchCommands(program);
+  const bench = registerBenchCommands(program);
+  registerSimCommands(program, bench);
   return program;
 }
 

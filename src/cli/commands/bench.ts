@@ -14,7 +14,7 @@ function intList(value: string): number[] {
   return value.split(',').map((v) => positiveInt(v.trim()));
 }
 
-export function registerBenchCommands(program: Command): void {
+export function registerBenchCommands(program: Command): Command {
   const bench = program.command('bench').description('Benchmarks: print timings (medians over several runs)');
 
   bench
@@ -66,4 +66,5 @@ export function registerBenchCommands(program: Command): void {
         );
       }
     });
+  return bench;
 }

@@ -1,0 +1,94 @@
+/**
+ * `vla bench sim`: physics steps per second, camera frames per second (64x64 and 128x128) and the real-time
+ * factor of whole episode steps (physics + control + one 64x64 camera frame per control step) on the default
+ * scene with the scripted expert driving. Medians over `runs` repetitions.
+ */
+import { loadScene, resolveScenePath } from '../scene/index.js';
+import { CONTROL_HZ, PHYSICS_HZ } from '../types.js';
+import { Environment } from './Environment.js';
+import { expertDriver } from './episodes.js';
+
+export interface SimBenchResult {
+  runs: number;
+  physicsStepsPerSec: number;
+  cameraFps64: number;
+  cameraFps128: number;
+  cameraMs64: number;
+  cameraMs128: number;
+  /** Simulated seconds per wall-clock second for whole control steps. */
+  realTimeFactor: number;
+  controlStepMs: number;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+export async function benchSim(o: { runs: number }): Promise<SimBenchResult> {
+  const scene = loadScene(resolveScenePath('default'));
+  const command = 'pick up the red ball';
+  const env = new Environment();
+  const physicsRates: number[] = [];
+  const cam64: number[] = [];
+  const cam128: number[] = [];
+  const rtf: number[] = [];
+  const stepMs: number[] = [];
+  for (let run = 0; run < o.runs; run++) {
+    // Whole control steps with the expert driving.
+    let obs = env.reset({ seed: run, scene, command });
+    const driver = expertDriver(run);
+    driver.reset(env);
+    let steps = 0;
+    const t0 = performance.now();
+    for (let i = 0; i < 60; i++) {
+      const r = env.step(driver.act(obs, env));
+      obs = r.observation;
+      steps++;
+      if (r.done) break;
+    }
+    const wall = (performance.now() - t0) / 1000;
+    rtf.push(steps / CONTROL_HZ / wall);
+    stepMs.push((wall * 1000) / steps);
+
+    // Physics alone: the same world, arm holding still.
+    const physics = env.physicsWorld;
+    const n = PHYSICS_HZ * 2;
+    const p0 = performance.now();
+    for (let i = 0; i < n; i++) physics.step();
+    physicsRates.push(n / ((performance.now() - p0) / 1000));
+
+    // Camera frames alone.
+    for (const [size, out] of [[64, cam64], [128, cam128]] as const) {
+      env.render('scene', size, size);
+      const frames = 50;
+      const c0 = performance.now();
+      for (let i = 0; i < frames; i++) env.render('scene', size, size);
+      out.push((performance.now() - c0) / frames);
+    }
+  }
+  const cameraMs64 = median(cam64);
+  const cameraMs128 = median(cam128);
+  return {
+    runs: o.runs,
+    physicsStepsPerSec: median(physicsRates),
+    cameraFps64: 1000 / cameraMs64,
+    cameraFps128: 1000 / cameraMs128,
+    cameraMs64,
+    cameraMs128,
+    realTimeFactor: median(rtf),
+    controlStepMs: median(stepMs),
+  };
+}
+
+export function formatSimBench(r: SimBenchResult): string {
+  return [
+    `default scene, medians of ${r.runs} runs (one process, one core)`,
+    `  physics:         ${r.physicsStepsPerSec.toFixed(0)} steps/s (${PHYSICS_HZ} Hz step: ${(r.physicsStepsPerSec / PHYSICS_HZ).toFixed(1)}x real time)`,
+    `  camera 64x64:    ${r.cameraMs64.toFixed(3)} ms/frame (${r.cameraFps64.toFixed(0)} fps)`,
+    `  camera 128x128:  ${r.cameraMs128.toFixed(3)} ms/frame (${r.cameraFps128.toFixed(0)} fps)`,
+    `  control step:    ${r.controlStepMs.toFixed(3)} ms (${PHYSICS_HZ / CONTROL_HZ} physics steps + IK + one 64x64 frame)`,
+    `  real-time factor ${r.realTimeFactor.toFixed(1)}x`,
+  ].join('\n');
+}

@@ -1,0 +1,184 @@
+/**
+ * Whole episodes: run one with a driver (the scripted expert for now; a policy later), optionally recording a
+ * GIF, and evaluate a driver over many seeded episodes with success rates per task and per split.
+ */
+import cliProgress from 'cli-progress';
+import { GifRecorder, encodePng } from '../render/imageIO.js';
+import { ScriptedExpert } from '../expert/ScriptedExpert.js';
+import { hashSeed } from '../util/Rng.js';
+import { SPLITS, type Split, type TaskName } from '../tasks/index.js';
+import type { EeAction, Observation, Scene } from '../types.js';
+import { Environment, type EpisodeInfo } from './Environment.js';
+
+/** Anything that maps an observation (and, for the expert, privileged state) to an action. */
+export interface Driver {
+  reset(env: Environment): void;
+  act(obs: Observation, env: Environment): EeAction;
+}
+
+export function expertDriver(seed: number): Driver {
+  const expert = new ScriptedExpert(hashSeed(`expert:${seed}`));
+  return {
+    reset: (env) => expert.reset(env.info, env.snapshot()),
+    act: (obs, env) => expert.act(obs, env.snapshot()),
+  };
+}
+
+export interface EpisodeOptions {
+  seed: number;
+  task?: TaskName;
+  /** Split to sample the command from when no command is given; default 'seen'. */
+  split?: Split;
+  command?: string | undefined;
+  scene?: Scene | undefined;
+  driver?: Driver;
+  env?: Environment;
+  /** Record a GIF from the scene camera at this size. */
+  record?: { size: number; every?: number };
+}
+
+export interface EpisodeResult {
+  seed: number;
+  task: TaskName;
+  command: string;
+  split: string;
+  success: boolean;
+  reason: string;
+  steps: number;
+  time: number;
+  gif?: Uint8Array;
+  firstFramePng?: Buffer;
+}
+
+export async function runEpisode(o: EpisodeOptions): Promise<EpisodeResult> {
+  const env = o.env ?? new Environment();
+  let obs = env.reset({ seed: o.seed, task: o.task ?? 'pick', split: o.split ?? 'seen', ...(o.command ? { command: o.command } : {}), ...(o.scene ? { scene: o.scene } : {}) });
+  const driver = o.driver ?? expertDriver(o.seed);
+  driver.reset(env);
+  const info: EpisodeInfo = env.info;
+  let gif: GifRecorder | null = null;
+  let firstFramePng: Buffer | undefined;
+  const size = o.record?.size ?? 0;
+  const frame = () => env.render('scene', size, size);
+  if (o.record) {
+    gif = new GifRecorder({ delayMs: 1000 / 20 * (o.record.every ?? 2) });
+    const f = frame();
+    firstFramePng = encodePng(f);
+    gif.addFrame(f);
+  }
+  let steps = 0;
+  let result = { success: false, reason: 'timeout', time: 0 };
+  for (;;) {
+    const r = env.step(driver.act(obs, env));
+    obs = r.observation;
+    steps++;
+    if (gif && (steps % (o.record!.every ?? 2) === 0 || r.done)) gif.addFrame(frame());
+    if (r.done) {
+      result = { success: r.info.success, reason: r.info.reason ?? 'timeout', time: r.info.time };
+      break;
+    }
+  }
+  return {
+    seed: o.seed,
+    task: info.task,
+    command: info.command,
+    split: info.split,
+    success: result.success,
+    reason: result.reason,
+    steps,
+    time: result.time,
+    ...(gif ? { gif: gif.finish(), firstFramePng } : {}),
+  };
+}
+
+export interface EvaluateOptions {
+  tasks: TaskName[];
+  episodes: number;
+  seed: number;
+  driverFactory?: (seed: number) => Driver;
+  progress?: 'bar' | 'lines' | 'none';
+}
+
+export interface RateTable {
+  episodes: number;
+  successes: number;
+  successRate: number;
+}
+
+export interface Evaluation {
+  /** Overall success rate, 0..1 (the field scripts read). */
+  successRate: number;
+  episodes: number;
+  meanSteps: number;
+  perTask: Record<string, RateTable & { meanSteps: number; perSplit: Record<string, RateTable>; failures: Record<string, number> }>;
+  seconds: number;
+}
+
+/**
+ * The split of evaluation episode i: three in five from the seen split, one from held-out colour-shape
+ * combinations, one from held-out templates (see sim/tasks/SPLITS.md).
+ */
+export function evalSplit(i: number): Split {
+  const k = i % 5;
+  return k < 3 ? SPLITS[0] : k === 3 ? SPLITS[1] : SPLITS[2];
+}
+
+const rate = (episodes: number, successes: number): RateTable => ({ episodes, successes, successRate: episodes ? successes / episodes : 0 });
+
+export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
+  const t0 = performance.now();
+  const env = new Environment();
+  const total = o.tasks.length * o.episodes;
+  const bar = o.progress === 'bar' ? new cliProgress.SingleBar({ format: 'eval [{bar}] {value}/{total} episodes | success {rate} | ETA {eta}s' }, cliProgress.Presets.shades_classic) : null;
+  bar?.start(total, 0, { rate: '-' });
+  const perTask: Evaluation['perTask'] = {};
+  let done = 0;
+  let successes = 0;
+  let stepSum = 0;
+  for (const task of o.tasks) {
+    const splits: Record<string, { e: number; s: number }> = {};
+    const failures: Record<string, number> = {};
+    let ts = 0;
+    let tSteps = 0;
+    for (let i = 0; i < o.episodes; i++) {
+      const seed = o.seed + i;
+      const driver = o.driverFactory ? o.driverFactory(seed) : expertDriver(seed);
+      const r = await runEpisode({ seed: hashSeed(`${task}:${seed}`), task, split: evalSplit(i), driver, env });
+      const sp = (splits[r.split] ??= { e: 0, s: 0 });
+      sp.e++;
+      if (r.success) {
+        sp.s++;
+        ts++;
+      } else failures[r.reason] = (failures[r.reason] ?? 0) + 1;
+      tSteps += r.steps;
+      done++;
+      successes += r.success ? 1 : 0;
+      stepSum += r.steps;
+      bar?.update(done, { rate: `${((100 * successes) / done).toFixed(1)}%` });
+      if (o.progress === 'lines' && (done % 10 === 0 || done === total)) {
+        process.stderr.write(`[eval] ${done}/${total} episodes, success ${((100 * successes) / done).toFixed(1)}%\n`);
+      }
+    }
+    perTask[task] = {
+      ...rate(o.episodes, ts),
+      meanSteps: tSteps / o.episodes,
+      perSplit: Object.fromEntries(Object.entries(splits).map(([k, v]) => [k, rate(v.e, v.s)])),
+      failures,
+    };
+  }
+  bar?.stop();
+  return { successRate: total ? successes / total : 0, episodes: total, meanSteps: total ? stepSum / total : 0, perTask, seconds: (performance.now() - t0) / 1000 };
+}
+
+export function formatEvaluation(e: Evaluation): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const lines = [`task      episodes  success  mean steps  per split / failures`];
+  for (const [task, t] of Object.entries(e.perTask)) {
+    const splits = Object.entries(t.perSplit).map(([k, v]) => `${k} ${pct(v.successRate)} (${v.successes}/${v.episodes})`).join(', ');
+    const fails = Object.entries(t.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none';
+    lines.push(`${task.padEnd(9)} ${String(t.episodes).padStart(8)}  ${pct(t.successRate).padStart(7)}  ${t.meanSteps.toFixed(1).padStart(10)}  ${splits}; failures: ${fails}`);
+  }
+  lines.push(`overall   ${String(e.episodes).padStart(8)}  ${pct(e.successRate).padStart(7)}  ${e.meanSteps.toFixed(1).padStart(10)}  (${e.seconds.toFixed(1)} s, ${(e.episodes / e.seconds).toFixed(2)} episodes/s)`);
+  return lines.join('\n');
+}
+

@@ -1,0 +1,219 @@
+/**
+ * The scripted expert: solves pick, place and push from privileged state (object poses) and emits the same
+ * end-effector delta actions the policy will emit. It is a small state machine over waypoints; its own seeded
+ * randomness (hover heights, speeds, small offsets, pauses) makes demonstrations vary.
+ */
+import {
+  MAX_EE_STEP,
+  MAX_YAW_STEP,
+  type EeAction,
+  type EePose,
+  type Observation,
+} from '../types.js';
+import type { WorldSnapshot } from '../tasks/index.js';
+import { objectHeight } from '../scene/geometry.js';
+import type { EpisodeInfo } from '../env/Environment.js';
+import { Rng } from '../util/Rng.js';
+
+type Phase =
+  | 'approach'
+  | 'descend'
+  | 'close'
+  | 'lift'
+  | 'carry'
+  | 'lower'
+  | 'release'
+  | 'retreat'
+  | 'push'
+  | 'done';
+
+interface Waypoint {
+  x: number;
+  y: number;
+  z: number;
+  yaw: number;
+}
+
+/** How close (m, rad) the gripper must be to a waypoint before the next phase. */
+const POS_TOL = 0.004;
+const YAW_TOL = 0.04;
+const HOLD_HEIGHT = 0.15;
+
+/** Angle wrapped into (-pi, pi]. */
+const wrap = (a: number) => Math.atan2(Math.sin(a), Math.cos(a));
+/** Yaw difference for a parallel gripper, which is the same at yaw and yaw + pi: wrapped into (-pi/2, pi/2]. */
+const yawDiff = (a: number, b: number) => wrap(2 * (a - b)) / 2;
+
+export class ScriptedExpert {
+  private phase: Phase = 'approach';
+  private info: EpisodeInfo | null = null;
+  private rng: Rng;
+  private waitSteps = 0;
+  private retries = 0;
+  // Per-episode variations.
+  private speed = 1;
+  private hover = 0.1;
+  private offset = { x: 0, y: 0 };
+  private graspYaw = 0;
+  private pushStart: Waypoint | null = null;
+  private pushEnd: Waypoint | null = null;
+
+  constructor(seed: number) {
+    this.rng = new Rng(seed);
+  }
+
+  reset(info: EpisodeInfo, snapshot: WorldSnapshot): void {
+    this.info = info;
+    this.phase = 'approach';
+    this.waitSteps = 0;
+    this.retries = 0;
+    this.speed = this.rng.float(0.7, 1.0);
+    this.hover = this.rng.float(0.07, 0.11);
+    this.offset = { x: this.rng.float(-0.003, 0.003), y: this.rng.float(-0.003, 0.003) };
+    const target = info.scene.objects[info.target]!;
+    const obj = snapshot.objects[info.target]!;
+    const objYaw = obj.quaternion ? yawOf(obj.quaternion) : target.yaw;
+    // Square-ish things are gripped across two faces: any multiple of 90 degrees from the object's yaw.
+    const base = target.kind === 'cube' ? wrap(objYaw) : this.rng.float(-0.3, 0.3);
+    const quarter = Math.PI / 2;
+    this.graspYaw = target.kind === 'cube' ? wrap(base - quarter * Math.round(base / quarter)) : base;
+    if (info.task === 'push' && info.direction) {
+      const d = info.direction;
+      const r = target.size / 2;
+      const back = r + this.rng.float(0.03, 0.04);
+      const travel = this.rng.float(0.14, 0.16);
+      const z = Math.min(objectHeight(target) / 2, 0.02) + 0.004;
+      // The fingers' closed pair forms a paddle across the push direction: hand y axis perpendicular to it.
+      const yaw = wrap(Math.atan2(d.y, d.x));
+      this.pushStart = { x: obj.position.x - d.x * back, y: obj.position.y - d.y * back, z, yaw };
+      this.pushEnd = { x: obj.position.x + d.x * (travel - back + r), y: obj.position.y + d.y * (travel - back + r), z, yaw };
+    }
+  }
+
+  /** The next action for the current observation and world state. */
+  act(obs: Observation, snap: WorldSnapshot): EeAction {
+    const info = this.info;
+    if (!info) throw new Error('ScriptedExpert: call reset() first');
+    const target = info.scene.objects[info.target]!;
+    const obj = snap.objects[info.target]!;
+    const ee = obs.eePose;
+    const h = objectHeight(target);
+    const graspZ = Math.max(obj.position.z, 0.018);
+    const above = (z: number): Waypoint => ({ x: obj.position.x + this.offset.x, y: obj.position.y + this.offset.y, z, yaw: this.graspYaw });
+
+    switch (this.phase) {
+      case 'approach': {
+        if (info.task === 'push') {
+          const wp = { ...this.pushStart!, z: this.pushStart!.z + this.hover };
+          if (this.reached(ee, wp)) this.phase = 'descend';
+          return this.toward(ee, wp, 1);
+        }
+        const wp = above(obj.position.z + h / 2 + this.hover);
+        if (this.reached(ee, wp)) this.phase = 'descend';
+        return this.toward(ee, wp, 0);
+      }
+      case 'descend': {
+        if (info.task === 'push') {
+          if (this.reached(ee, this.pushStart!)) this.phase = 'push';
+          return this.toward(ee, this.pushStart!, 1, 0.6);
+        }
+        const wp = above(graspZ);
+        if (this.reached(ee, wp)) {
+          this.phase = 'close';
+          this.waitSteps = 0;
+        }
+        return this.toward(ee, wp, 0, 0.6);
+      }
+      case 'close': {
+        this.waitSteps++;
+        if (obs.holding) {
+          this.phase = 'lift';
+          return this.toward(ee, above(graspZ), 1);
+        }
+        if (this.waitSteps > 12) {
+          // Missed: open, go back up and try again.
+          this.retries++;
+          this.phase = 'approach';
+          return this.toward(ee, above(graspZ + 0.05), 0);
+        }
+        return this.toward(ee, above(graspZ), 1);
+      }
+      case 'lift': {
+        const wp = { x: ee.x, y: ee.y, z: HOLD_HEIGHT, yaw: ee.yaw };
+        if (!obs.holding) {
+          this.phase = 'approach';
+          return this.toward(ee, wp, 0);
+        }
+        if (this.reached(ee, wp)) this.phase = info.task === 'place' ? 'carry' : 'done';
+        return this.toward(ee, wp, 1);
+      }
+      case 'carry':
+      case 'lower': {
+        const dest = snap.objects[info.destination]!;
+        const destSpec = info.scene.objects[info.destination]!;
+        const releaseZ = objectHeight(destSpec) + h / 2 + 0.02;
+        const z = this.phase === 'carry' ? HOLD_HEIGHT : releaseZ;
+        const wp = { x: dest.position.x, y: dest.position.y, z, yaw: ee.yaw };
+        if (!obs.holding) {
+          this.phase = 'approach';
+          return this.toward(ee, wp, 0);
+        }
+        if (this.reached(ee, wp)) {
+          if (this.phase === 'carry') this.phase = 'lower';
+          else {
+            this.phase = 'release';
+            this.waitSteps = 0;
+          }
+        }
+        return this.toward(ee, wp, 1, this.phase === 'lower' ? 0.7 : 1);
+      }
+      case 'release': {
+        this.waitSteps++;
+        if (this.waitSteps > 4) this.phase = 'retreat';
+        return this.toward(ee, { ...ee }, 0);
+      }
+      case 'retreat':
+        return this.toward(ee, { x: ee.x, y: ee.y, z: HOLD_HEIGHT, yaw: ee.yaw }, 0);
+      case 'push': {
+        if (this.reached(ee, this.pushEnd!)) this.phase = 'retreat';
+        return this.toward(ee, this.pushEnd!, 1, 0.5);
+      }
+      case 'done':
+        return this.toward(ee, { x: ee.x, y: ee.y, z: HOLD_HEIGHT, yaw: ee.yaw }, obs.holding ? 1 : 0);
+    }
+  }
+
+  get currentPhase(): Phase {
+    return this.phase;
+  }
+
+  get retryCount(): number {
+    return this.retries;
+  }
+
+  private reached(ee: EePose, wp: Waypoint): boolean {
+    const d = Math.hypot(ee.x - wp.x, ee.y - wp.y, ee.z - wp.z);
+    return d < POS_TOL && Math.abs(yawDiff(wp.yaw, ee.yaw)) < YAW_TOL;
+  }
+
+  /** A step toward the waypoint, at most the action limits times this episode's speed. */
+  private toward(ee: EePose, wp: Waypoint, gripper: number, slow = 1): EeAction {
+    const max = MAX_EE_STEP * this.speed * slow;
+    let dx = wp.x - ee.x;
+    let dy = wp.y - ee.y;
+    let dz = wp.z - ee.z;
+    const n = Math.hypot(dx, dy, dz);
+    if (n > max) {
+      dx *= max / n;
+      dy *= max / n;
+      dz *= max / n;
+    }
+    const dyaw = Math.max(-MAX_YAW_STEP, Math.min(MAX_YAW_STEP, yawDiff(wp.yaw, ee.yaw)));
+    return { dx, dy, dz, dyaw, gripper };
+  }
+}
+
+/** Rotation about z of a quaternion (x, y, z, w). */
+export function yawOf(q: { x: number; y: number; z: number; w: number }): number {
+  return Math.atan2(2 * (q.w * q.z + q.x * q.y), 1 - 2 * (q.y * q.y + q.z * q.z));
+}

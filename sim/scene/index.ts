@@ -1,0 +1,42 @@
+/** Scenes: the file format and its checks, lookup by name, object geometry, and random scenes. */
+export {
+  BOWL_HEIGHT,
+  CYLINDER_HEIGHT,
+  GEOMETRY_EPS,
+  KIND_SPECS,
+  OVERLAP_MARGIN,
+  PLATE_HEIGHT,
+  REACHABLE_REGION,
+  TABLE_EXTENT,
+  distanceXY,
+  footprintRadius,
+  isInReachableRegion,
+  minCentreDistance,
+  objectHeight,
+  restingCentreZ,
+  type KindSpec,
+} from './geometry.js';
+export {
+  OBJECT_KINDS,
+  SCENES_DIR,
+  SceneError,
+  checkSceneLayout,
+  formatPath,
+  listScenes,
+  loadScene,
+  parseScene,
+  positionSchema,
+  resolveScenePath,
+  sceneObjectSchema,
+  sceneSchema,
+} from './sceneSchema.js';
+export {
+  MAX_OBJECTS,
+  MAX_RECEPTACLES,
+  MIN_OBJECTS,
+  POSITION_QUANTUM,
+  YAW_QUANTUM,
+  randomScene,
+  type ObjectRef,
+  type RandomSceneOptions,
+} from './randomScene.js';

@@ -1,0 +1,101 @@
+/** `vla sim`, `vla eval`, `vla bench sim`: the simulator from the command line. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, Option } from 'commander';
+import { runEpisode, evaluate, formatEvaluation } from '../../../sim/env/episodes.js';
+import { benchSim, formatSimBench } from '../../../sim/env/benchSim.js';
+import { TASK_NAMES, type TaskName } from '../../../sim/tasks/index.js';
+import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
+import { positiveInt } from './bench.js';
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got "${value}"`);
+  return n;
+}
+
+function parseTasks(value: string): TaskName[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!(TASK_NAMES as readonly string[]).includes(n)) {
+      throw new Error(`--task: unknown task "${n}"; expected one or more of ${TASK_NAMES.join(', ')} (comma-separated)`);
+    }
+  }
+  return names as TaskName[];
+}
+
+export function registerSimCommands(program: Command, bench: Command): void {
+  program
+    .command('sim')
+    .description(
+      'Run one simulated episode with the scripted expert and write an animated GIF of it from the scene camera ' +
+        'plus a PNG of the first frame. Give a command ("pick up the red ball") or a task suite to sample one from.',
+    )
+    .argument('[command]', 'what to do, e.g. "pick up the red ball"; default: a command sampled from --task')
+    .addOption(new Option('--task <name>', 'task suite to sample a command from').choices([...TASK_NAMES]).default('pick'))
+    .option('--seed <n>', 'seed of the scene and the expert', nonNegativeInt, 0)
+    .option('--scene <file>', 'scene file or name in scenes/ (default: a random tabletop with what the command names)')
+    .option('--expert', 'drive the arm with the scripted expert (the only driver until a policy is trained)', true)
+    .option('--out <dir>', 'output folder', 'out/sim')
+    .option('--size <px>', 'GIF frame size in pixels', positiveInt, 256)
+    .option('--json', 'print the outcome as one JSON object on the last line', false)
+    .action(async (command: string | undefined, opts) => {
+      const scene = opts.scene ? loadScene(resolveScenePath(opts.scene)) : undefined;
+      const r = await runEpisode({
+        seed: opts.seed,
+        task: opts.task,
+        command,
+        scene,
+        record: { size: opts.size },
+      });
+      mkdirSync(opts.out, { recursive: true });
+      const gif = join(opts.out, 'episode.gif');
+      const png = join(opts.out, 'first-frame.png');
+      writeFileSync(gif, r.gif!);
+      writeFileSync(png, r.firstFramePng!);
+      console.log(`command: "${r.command}" (task ${r.task}, split ${r.split}, seed ${opts.seed})`);
+      console.log(`${r.success ? 'success' : `failure: ${r.reason}`} after ${r.steps} steps (${r.time.toFixed(2)} s simulated)`);
+      console.log(`wrote ${gif} and ${png}`);
+      if (opts.json) console.log(JSON.stringify({ success: r.success, reason: r.reason, steps: r.steps, command: r.command, gif, png }));
+      if (!r.success) process.exitCode = 2;
+    });
+
+  program
+    .command('eval')
+    .description(
+      'Evaluate a driver over seeded episodes: success rate per task and per split (seen, held-out colour-shape ' +
+        'combinations, held-out templates), mean steps and failure reasons',
+    )
+    .requiredOption('--policy <name>', 'who drives: "expert" (the scripted expert); trained policies come later')
+    .option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`, parseTasks, ['pick'] as TaskName[])
+    .option('--episodes <n>', 'episodes per task', positiveInt, 100)
+    .option('--seed <n>', 'first seed; episode i uses seed + i', nonNegativeInt, 0)
+    .option('--json', 'print the result as one JSON object on the last line (field successRate in 0..1)', false)
+    .action(async (opts) => {
+      if (opts.policy !== 'expert') {
+        throw new Error(`--policy: "${opts.policy}" is not available yet; only "expert" can drive until a policy is trained`);
+      }
+      const result = await evaluate({
+        tasks: opts.task,
+        episodes: opts.episodes,
+        seed: opts.seed,
+        progress: process.stderr.isTTY ? 'bar' : 'lines',
+      });
+      console.log(formatEvaluation(result));
+      if (opts.json) console.log(JSON.stringify(result));
+    });
+
+  bench
+    .command('sim')
+    .description(
+      'Physics steps/s, camera frames/s at 64x64 and 128x128, and the real-time factor of whole episode steps ' +
+        '(physics + control + one camera frame per control step) on the default scene',
+    )
+    .option('--json', 'print the result as one JSON object on the last line', false)
+    .option('--runs <n>', 'repetitions (medians are reported)', positiveInt, 5)
+    .action(async (opts) => {
+      const r = await benchSim({ runs: opts.runs });
+      console.log(formatSimBench(r));
+      if (opts.json) console.log(JSON.stringify(r));
+    });
+}
