@@ -14,6 +14,7 @@ import type { WorldSnapshot } from '../tasks/index.js';
 import { objectHeight } from '../scene/geometry.js';
 import type { EpisodeInfo } from '../env/Environment.js';
 import { Rng } from '../util/Rng.js';
+import { ARM_WORKSPACE } from '../robot/armTypes.js';
 
 type Phase =
   | 'approach'
@@ -191,13 +192,22 @@ export class ScriptedExpert {
     return this.retries;
   }
 
-  private reached(ee: EePose, wp: Waypoint): boolean {
+  /** The waypoint moved inside the box the controller keeps the gripper in, so that it can be reached. */
+  private clamp(wp: Waypoint): Waypoint {
+    const W = ARM_WORKSPACE;
+    const c = (v: number, [lo, hi]: readonly [number, number]) => Math.min(hi - 1e-4, Math.max(lo + 1e-4, v));
+    return { x: c(wp.x, W.x), y: c(wp.y, W.y), z: c(wp.z, W.z), yaw: wp.yaw };
+  }
+
+  private reached(ee: EePose, waypoint: Waypoint): boolean {
+    const wp = this.clamp(waypoint);
     const d = Math.hypot(ee.x - wp.x, ee.y - wp.y, ee.z - wp.z);
     return d < POS_TOL && Math.abs(yawDiff(wp.yaw, ee.yaw)) < YAW_TOL;
   }
 
   /** A step toward the waypoint, at most the action limits times this episode's speed. */
-  private toward(ee: EePose, wp: Waypoint, gripper: number, slow = 1): EeAction {
+  private toward(ee: EePose, waypoint: Waypoint, gripper: number, slow = 1): EeAction {
+    const wp = this.clamp(waypoint);
     const max = MAX_EE_STEP * this.speed * slow;
     let dx = wp.x - ee.x;
     let dy = wp.y - ee.y;

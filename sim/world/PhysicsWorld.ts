@@ -231,9 +231,24 @@ export class PhysicsWorld {
     }
   }
 
-  /** The movable object both fingers touched in the last step, or -1. */
+  /**
+   * The movable object that both fingers touched in the last step AND whose centre lies between them (so a
+   * closed gripper pushing an object with its fingertips does not pick it up), or -1.
+   */
   objectBetweenFingers(): number {
-    for (const i of this.touchLeft) if (this.touchRight.has(i) && this.objects[i]!.dims.mass > 0) return i;
+    const l = this.linkBodies[this.arm.leftFinger]!.position;
+    const r = this.linkBodies[this.arm.rightFinger]!.position;
+    const ax = r.x - l.x;
+    const ay = r.y - l.y;
+    const az = r.z - l.z;
+    const len2 = ax * ax + ay * ay + az * az;
+    for (const i of this.touchLeft) {
+      if (!this.touchRight.has(i) || this.objects[i]!.dims.mass <= 0) continue;
+      const p = this.objects[i]!.body.position;
+      // Position of the object's centre along the finger-to-finger axis: 0 at the left finger, 1 at the right.
+      const t = len2 > 0 ? ((p.x - l.x) * ax + (p.y - l.y) * ay + (p.z - l.z) * az) / len2 : -1;
+      if (t > 0 && t < 1) return i;
+    }
     return -1;
   }
 

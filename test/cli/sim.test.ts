@@ -1,0 +1,75 @@
+/** `vla sim`, `vla eval` and `vla bench sim` as a user runs them. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const vla = (args: string[]) => {
+  const r = spawnSync(process.execPath, [join(root, 'bin/vla.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
+
+describe('vla sim', () => {
+  it('runs the expert on a command and writes a GIF and a PNG', () => {
+    const out = mkdtempSync(join(tmpdir(), 'vla-sim-'));
+    const r = vla(['sim', 'pick up the red ball', '--expert', '--seed', '3', '--out', out, '--size', '96', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = lastJson(r.stdout);
+    expect(j.success).toBe(true);
+    expect(readFileSync(join(out, 'episode.gif')).subarray(0, 6).toString('ascii')).toBe('GIF89a');
+    expect(readFileSync(join(out, 'first-frame.png')).subarray(1, 4).toString('ascii')).toBe('PNG');
+  });
+
+  it('samples a command from a task suite', () => {
+    const out = mkdtempSync(join(tmpdir(), 'vla-sim-'));
+    const r = vla(['sim', '--task', 'push', '--seed', '4', '--out', out, '--size', '64', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lastJson(r.stdout).command).toMatch(/\b(left|right|forward|backward|back|toward|away)\b/);
+    expect(existsSync(join(out, 'episode.gif'))).toBe(true);
+  });
+
+  it('says clearly when the scene lacks what the command names', () => {
+    const r = vla(['sim', 'pick up the purple ball', '--scene', 'default', '--out', mkdtempSync(join(tmpdir(), 'vla-sim-'))]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim()).toBe('vla: there is no purple ball on the table');
+  });
+
+  it('rejects an unknown task with the valid names', () => {
+    const r = vla(['sim', '--task', 'juggle']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/juggle.*(pick|place|push)/s);
+  });
+});
+
+describe('vla eval', () => {
+  it('--json ends with one object whose successRate is the overall rate', () => {
+    const r = vla(['eval', '--policy', 'expert', '--task', 'pick,push', '--episodes', '2', '--seed', '9', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = lastJson(r.stdout);
+    expect(j.episodes).toBe(4);
+    expect(j.successRate).toBeGreaterThanOrEqual(0);
+    expect(j.successRate).toBeLessThanOrEqual(1);
+    const successes = j.perTask.pick.successes + j.perTask.push.successes;
+    expect(j.successRate).toBeCloseTo(successes / 4, 10);
+    expect(Object.keys(j.perTask.pick.perSplit).length).toBeGreaterThan(0);
+  });
+
+  it('refuses policies it does not have', () => {
+    const r = vla(['eval', '--policy', 'models/nothing', '--task', 'pick', '--episodes', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/--policy/);
+  });
+});
+
+describe('vla bench sim', () => {
+  it('--json has the documented fields', () => {
+    const r = vla(['bench', 'sim', '--runs', '1', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = lastJson(r.stdout);
+    for (const k of ['realTimeFactor', 'physicsStepsPerSec', 'cameraFps64']) expect(j[k], k).toBeGreaterThan(0);
+  });
+});
