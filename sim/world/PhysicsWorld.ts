@@ -40,11 +40,18 @@ export interface ArmColliders {
 export interface PhysicsOptions {
   /** Fixed step, seconds; default 1/240. */
   dt?: number;
-  /** Gauss-Seidel iterations; default 20. */
+  /** Gauss-Seidel iterations; default 10. */
   solverIterations?: number;
 }
 
 export const TABLE = { halfX: 0.5, halfY: 0.5, thickness: 0.04 } as const;
+
+/**
+ * Collision groups. cannon-es's broadphase only skips pairs of two static bodies, so without filters every arm
+ * link (kinematic) was tested against the table and against each other every step: a third of the step time.
+ * Only movable objects collide with the arm; the table, floor and receptacles collide with movable objects.
+ */
+const GROUP = { fixed: 1, movable: 2, arm: 4 } as const;
 
 export interface WorldObject {
   spec: SceneObject;
@@ -79,9 +86,11 @@ export class PhysicsWorld {
   constructor(scene: Scene, arm: ArmColliders, options: PhysicsOptions = {}) {
     this.dt = options.dt ?? 1 / 240;
     this.arm = arm;
-    const world = new CANNON.World({ gravity: new CANNON.Vec3(0, 0, -9.81), allowSleep: false });
+    // Sleeping: an object at rest stops being tested against the table until something touches it (most objects
+    // rest most of the time). Deterministic like everything else in cannon-es.
+    const world = new CANNON.World({ gravity: new CANNON.Vec3(0, 0, -9.81), allowSleep: true });
     const solver = new CANNON.GSSolver();
-    solver.iterations = options.solverIterations ?? 20;
+    solver.iterations = options.solverIterations ?? 10;
     solver.tolerance = 1e-7;
     world.solver = solver;
     world.defaultContactMaterial.friction = 0.5;
@@ -91,17 +100,23 @@ export class PhysicsWorld {
     this.world = world;
 
     // Table top: its upper face is the plane z = 0. A floor far below stops anything knocked off.
-    const table = new CANNON.Body({ type: CANNON.Body.STATIC });
+    const fixed = { collisionFilterGroup: GROUP.fixed, collisionFilterMask: GROUP.movable };
+    const table = new CANNON.Body({ type: CANNON.Body.STATIC, ...fixed });
     table.addShape(new CANNON.Box(new CANNON.Vec3(TABLE.halfX, TABLE.halfY, TABLE.thickness / 2)));
     table.position.set(0, 0, -TABLE.thickness / 2);
     world.addBody(table);
-    const floor = new CANNON.Body({ type: CANNON.Body.STATIC, shape: new CANNON.Plane() });
+    const floor = new CANNON.Body({ type: CANNON.Body.STATIC, shape: new CANNON.Plane(), ...fixed });
     floor.position.set(0, 0, -0.75);
     world.addBody(floor);
 
     scene.objects.forEach((spec, i) => this.addObject(spec, i));
     for (let l = 0; l < arm.linkCount; l++) {
-      const body = new CANNON.Body({ type: CANNON.Body.KINEMATIC, mass: 0 });
+      const body = new CANNON.Body({
+        type: CANNON.Body.KINEMATIC,
+        mass: 0,
+        collisionFilterGroup: GROUP.arm,
+        collisionFilterMask: GROUP.movable,
+      });
       this.linkBodies.push(body);
       this.linkTargetPos.push(new CANNON.Vec3());
       this.linkTargetQuat.push(new CANNON.Quaternion());
@@ -126,7 +141,13 @@ export class PhysicsWorld {
 
   private addObject(spec: SceneObject, index: number): void {
     const dims = objectDims(spec.kind, spec.size);
-    const body = new CANNON.Body({ mass: dims.mass, type: dims.mass > 0 ? CANNON.Body.DYNAMIC : CANNON.Body.STATIC });
+    const movable = dims.mass > 0;
+    const body = new CANNON.Body({
+      mass: dims.mass,
+      type: movable ? CANNON.Body.DYNAMIC : CANNON.Body.STATIC,
+      collisionFilterGroup: movable ? GROUP.movable : GROUP.fixed,
+      collisionFilterMask: movable ? GROUP.fixed | GROUP.movable | GROUP.arm : GROUP.movable,
+    });
     const r = dims.radius;
     switch (spec.kind) {
       case 'ball':
@@ -158,6 +179,8 @@ export class PhysicsWorld {
     }
     body.position.set(spec.position.x, spec.position.y, dims.height / 2);
     body.quaternion.setFromAxisAngle(new CANNON.Vec3(0, 0, 1), spec.yaw);
+    body.sleepSpeedLimit = 0.02; // m/s
+    body.sleepTimeLimit = 0.2; // s
     body.linearDamping = 0.05;
     body.angularDamping = 0.1;
     this.world.addBody(body);
@@ -262,6 +285,7 @@ export class PhysicsWorld {
     if (this.grasp) return;
     const hand = this.linkBodies[this.arm.hand]!;
     const object = this.objects[i]!.body;
+    object.wakeUp();
     const constraint = new CANNON.LockConstraint(hand, object, { maxForce: 1e3 });
     constraint.collideConnected = false;
     this.world.addConstraint(constraint);
@@ -270,6 +294,7 @@ export class PhysicsWorld {
 
   release(): void {
     if (!this.grasp) return;
+    this.objects[this.grasp.object]!.body.wakeUp();
     this.world.removeConstraint(this.grasp.constraint);
     this.grasp = null;
   }
