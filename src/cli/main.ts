@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { registerAttentionCommands } from './commands/attention.js';
 import { registerBenchCommands } from './commands/bench.js';
 import { registerSimCommands } from './commands/sim.js';
+import { registerCollectCommand } from './commands/collect.js';
 import { BACKEND_NAMES } from '../tf/backend.js';
 
 export function buildProgram(): Command {
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerAttentionCommands(program);
   const bench = registerBenchCommands(program);
   registerSimCommands(program, bench);
+  registerCollectCommand(program);
   return program;
 }
 

@@ -1,0 +1,184 @@
+/**
+ * `vla collect`: runs the scripted expert and writes a demonstration dataset (see dataset.ts).
+ *
+ * Sharding: the plan is every (task, episode index) pair; shard i/N takes the indices e with e % N == i, so N
+ * machines with the same --seed write disjoint parts that together make the whole plan. --workers W splits a
+ * shard further over W child processes (one per core), each running shard i + N*w of N*W.
+ */
+import { spawn } from 'node:child_process';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { Environment } from '../../sim/env/Environment.js';
+import { expertDriver } from '../../sim/env/episodes.js';
+import type { TaskName } from '../../sim/tasks/index.js';
+import { EE_ACTION_KEYS } from '../../sim/types.js';
+import {
+  DATASET_FORMAT,
+  DATASET_VERSION,
+  PROPRIO_KEYS,
+  hasEpisode,
+  seedOf,
+  writeEpisode,
+  writeMeta,
+} from './dataset.js';
+
+export interface CollectOptions {
+  out: string;
+  tasks: TaskName[];
+  episodes: number;
+  seed: number;
+  imageSize: number;
+  shard: { index: number; count: number };
+  workers: number;
+  /** Called after each episode (written or skipped). */
+  onProgress?: (p: CollectProgress) => void;
+}
+
+export interface CollectProgress {
+  done: number;
+  total: number;
+  written: number;
+  skipped: number;
+  successes: number;
+}
+
+/** The (task, index) pairs of a shard, in a fixed order. */
+export function shardPlan(tasks: TaskName[], episodes: number, shard: { index: number; count: number }) {
+  const plan: Array<{ task: TaskName; index: number }> = [];
+  for (let e = shard.index; e < episodes; e += shard.count) for (const task of tasks) plan.push({ task, index: e });
+  return plan;
+}
+
+export function parseShard(value: string): { index: number; count: number } {
+  const m = /^(\d+)\/(\d+)$/.exec(value.trim());
+  const index = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || index >= count) {
+    throw new Error(`--shard: expected i/N with 0 <= i < N (e.g. 0/4), got "${value}"`);
+  }
+  return { index, count };
+}
+
+/** Writes (or checks, when resuming) the dataset's meta.json. */
+function initDataset(o: Omit<CollectOptions, 'workers'>): void {
+  writeMeta(o.out, {
+    format: DATASET_FORMAT,
+    version: DATASET_VERSION,
+    tasks: o.tasks,
+    episodesPerTask: o.episodes,
+    seed: o.seed,
+    imageSize: o.imageSize,
+    camera: 'scene',
+    actionKeys: [...EE_ACTION_KEYS],
+    proprioKeys: [...PROPRIO_KEYS],
+    split: 'seen',
+    created: new Date().toISOString(),
+  });
+}
+
+/** Collects a shard in this process. */
+export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectProgress {
+  initDataset(o);
+  const plan = shardPlan(o.tasks, o.episodes, o.shard);
+  const env = new Environment({ cameras: [{ name: 'scene', width: o.imageSize, height: o.imageSize }] });
+  const frameBytes = o.imageSize * o.imageSize * 3;
+  const p: CollectProgress = { done: 0, total: plan.length, written: 0, skipped: 0, successes: 0 };
+  for (const { task, index } of plan) {
+    if (hasEpisode(o.out, task, index)) {
+      p.skipped++;
+      p.done++;
+      o.onProgress?.(p);
+      continue;
+    }
+    const seed = seedOf(o.seed, task, index);
+    let obs = env.reset({ seed, task, split: 'seen' });
+    const driver = expertDriver(seed);
+    driver.reset(env);
+    const frames: Uint8Array[] = [];
+    const actions: number[] = [];
+    const proprio: number[] = [];
+    let success = false;
+    let reason = 'timeout';
+    for (;;) {
+      const a = driver.act(obs, env);
+      frames.push(obs.images.scene!.rgb.slice());
+      proprio.push(...obs.joints, obs.gripperOpening, obs.holding ? 1 : 0);
+      actions.push(a.dx, a.dy, a.dz, a.dyaw, a.gripper);
+      const r = env.step(a);
+      obs = r.observation;
+      if (r.done) {
+        success = r.info.success;
+        reason = r.info.reason ?? 'timeout';
+        break;
+      }
+    }
+    const all = new Uint8Array(frames.length * frameBytes);
+    frames.forEach((f, t) => all.set(f, t * frameBytes));
+    const target = env.info.scene.objects[env.info.target]!;
+    writeEpisode(
+      o.out,
+      {
+        task,
+        index,
+        seed,
+        command: env.info.command,
+        split: env.info.split,
+        success,
+        reason,
+        steps: frames.length,
+        actions,
+        proprio,
+        target: { kind: target.kind, colour: target.colour },
+      },
+      all,
+    );
+    p.written++;
+    p.done++;
+    if (success) p.successes++;
+    o.onProgress?.(p);
+  }
+  return p;
+}
+
+const binPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/vla.js');
+
+/** Collects a shard, splitting it over `workers` child processes (one per core). */
+export async function collect(o: CollectOptions): Promise<CollectProgress> {
+  if (o.workers <= 1) return collectInProcess(o);
+  const total = shardPlan(o.tasks, o.episodes, o.shard).length;
+  const per: CollectProgress[] = [];
+  const report = () => {
+    const sum = per.reduce(
+      (a, b) => ({ done: a.done + b.done, total, written: a.written + b.written, skipped: a.skipped + b.skipped, successes: a.successes + b.successes }),
+      { done: 0, total, written: 0, skipped: 0, successes: 0 },
+    );
+    o.onProgress?.(sum);
+    return sum;
+  };
+  // Write meta.json once, before the workers race to it.
+  initDataset(o);
+  await Promise.all(
+    Array.from({ length: o.workers }, (_, w) => {
+      per.push({ done: 0, total: 0, written: 0, skipped: 0, successes: 0 });
+      const shard = `${o.shard.index + o.shard.count * w}/${o.shard.count * o.workers}`;
+      const args = [binPath, 'collect', '--task', o.tasks.join(','), '--episodes', String(o.episodes), '--seed', String(o.seed)];
+      args.push('--image-size', String(o.imageSize), '--out', o.out, '--shard', shard, '--workers', '1', '--progress-json');
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        try {
+          per[w] = JSON.parse(line) as CollectProgress;
+          report();
+        } catch {
+          /* not a progress line */
+        }
+      });
+      return new Promise<void>((ok, fail) =>
+        child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`collect worker ${w} (shard ${shard}) exited with code ${code}; run again to resume`)))),
+      );
+    }),
+  );
+  return report();
+}
+
+export const datasetPath = (name: string) => (name.includes('/') ? name : join('data', name));

@@ -1,0 +1,171 @@
+/**
+ * The demonstration dataset on disk (format "vla-dataset", version 1).
+ *
+ *   data/NAME/meta.json                 what was collected and how (see DatasetMeta); written first
+ *   data/NAME/episodes/TASK-000042.json one episode's metadata and low-dimensional arrays (see EpisodeRecord)
+ *   data/NAME/episodes/TASK-000042.rgb.gz its camera frames: gzip of T x H x W x 3 bytes, row-major, frame t
+ *                                       is the observation the action at step t was chosen from
+ *
+ * Episode files are written to a temporary name and renamed, so a crash leaves either a whole episode or none,
+ * and collection resumes by skipping the episodes already there. Episode i of task k always uses the same seed
+ * (seedOf), whichever machine or shard collects it, so shards of one plan never overlap and always agree.
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { z } from 'zod';
+import { hashSeed } from '../../sim/util/Rng.js';
+import { TASK_NAMES, type TaskName } from '../../sim/tasks/index.js';
+
+export const DATASET_FORMAT = 'vla-dataset';
+export const DATASET_VERSION = 1;
+
+/** The proprioception vector: 5 arm joints (rad), gripper opening (0..1), holding (0/1). */
+export const PROPRIO_KEYS = ['j0', 'j1', 'j2', 'j3', 'j4', 'gripperOpening', 'holding'] as const;
+
+export const DatasetMetaSchema = z
+  .object({
+    format: z.literal(DATASET_FORMAT),
+    version: z.number().int(),
+    tasks: z.array(z.enum(TASK_NAMES)).min(1),
+    episodesPerTask: z.number().int().positive(),
+    seed: z.number().int().nonnegative(),
+    imageSize: z.number().int().positive(),
+    camera: z.string(),
+    actionKeys: z.array(z.string()),
+    proprioKeys: z.array(z.string()),
+    split: z.string(),
+    created: z.string(),
+  })
+  .strict();
+export type DatasetMeta = z.infer<typeof DatasetMetaSchema>;
+
+export interface EpisodeRecord {
+  task: TaskName;
+  index: number;
+  seed: number;
+  command: string;
+  split: string;
+  success: boolean;
+  reason: string;
+  steps: number;
+  /** steps x 5 (dx, dy, dz, dyaw, gripper), flat. */
+  actions: number[];
+  /** steps x 7 (PROPRIO_KEYS), flat. */
+  proprio: number[];
+  /** Index of the target object in the scene, and its kind and colour (for analysis). */
+  target: { kind: string; colour: string };
+}
+
+const EpisodeSchema = z.object({
+  task: z.enum(TASK_NAMES),
+  index: z.number().int().nonnegative(),
+  seed: z.number().int(),
+  command: z.string(),
+  split: z.string(),
+  success: z.boolean(),
+  reason: z.string(),
+  steps: z.number().int().nonnegative(),
+  actions: z.array(z.number()),
+  proprio: z.array(z.number()),
+  target: z.object({ kind: z.string(), colour: z.string() }),
+});
+
+/** The seed of episode `index` of `task` in a collection with base seed `seed`. */
+export function seedOf(seed: number, task: TaskName, index: number): number {
+  return hashSeed(`collect:${seed}:${task}:${index}`);
+}
+
+export const episodeName = (task: TaskName, index: number) => `${task}-${String(index).padStart(6, '0')}`;
+
+export function writeMeta(dir: string, meta: DatasetMeta): void {
+  mkdirSync(join(dir, 'episodes'), { recursive: true });
+  const path = join(dir, 'meta.json');
+  if (existsSync(path)) {
+    const old = readMeta(dir);
+    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split'] as const).every(
+      (k) => JSON.stringify(old[k]) === JSON.stringify(meta[k]),
+    );
+    if (!same) {
+      throw new Error(
+        `${path}: this folder holds a collection with other settings (tasks ${old.tasks.join(',')}, ` +
+          `${old.episodesPerTask} episodes per task, seed ${old.seed}, image ${old.imageSize}); ` +
+          `use another --out or the same settings to resume`,
+      );
+    }
+    return;
+  }
+  writeAtomic(path, JSON.stringify(meta, null, 2));
+}
+
+export function readMeta(dir: string): DatasetMeta {
+  const path = join(dir, 'meta.json');
+  if (!existsSync(path)) throw new Error(`${path}: not found (is ${dir} a dataset made by vla collect?)`);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message})`);
+  }
+  const parsed = DatasetMetaSchema.safeParse(json);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new Error(`${path}: ${i.path.join('.') || '(root)'}: ${i.message}`);
+  }
+  if (parsed.data.version !== DATASET_VERSION) {
+    throw new Error(`${path}: dataset format version ${parsed.data.version}; this build reads version ${DATASET_VERSION}`);
+  }
+  return parsed.data;
+}
+
+export function hasEpisode(dir: string, task: TaskName, index: number): boolean {
+  return existsSync(join(dir, 'episodes', `${episodeName(task, index)}.json`));
+}
+
+/** Writes the frames first and the JSON last (both atomically): an episode exists once its JSON does. */
+export function writeEpisode(dir: string, record: EpisodeRecord, frames: Uint8Array): void {
+  const base = join(dir, 'episodes', episodeName(record.task, record.index));
+  writeAtomic(`${base}.rgb.gz`, gzipSync(frames, { level: 6 }));
+  writeAtomic(`${base}.json`, JSON.stringify(record));
+}
+
+export function readEpisode(dir: string, name: string, imageSize: number): { record: EpisodeRecord; frames: Uint8Array } {
+  const base = join(dir, 'episodes', name);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(`${base}.json`, 'utf8'));
+  } catch (e) {
+    throw new Error(`${base}.json: unreadable (${(e as Error).message})`);
+  }
+  const parsed = EpisodeSchema.safeParse(json);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new Error(`${base}.json: ${i.path.join('.')}: ${i.message}`);
+  }
+  const record = parsed.data;
+  const frames = new Uint8Array(gunzipSync(readFileSync(`${base}.rgb.gz`)));
+  const expected = record.steps * imageSize * imageSize * 3;
+  if (frames.length !== expected) {
+    throw new Error(`${base}.rgb.gz: ${frames.length} bytes, expected ${expected} (${record.steps} frames of ${imageSize}x${imageSize}x3)`);
+  }
+  if (record.actions.length !== record.steps * 5 || record.proprio.length !== record.steps * PROPRIO_KEYS.length) {
+    throw new Error(`${base}.json: actions/proprio lengths do not match ${record.steps} steps`);
+  }
+  return { record, frames };
+}
+
+/** Names of the complete episodes in a dataset, sorted. */
+export function listEpisodes(dir: string): string[] {
+  const folder = join(dir, 'episodes');
+  if (!existsSync(folder)) return [];
+  return readdirSync(folder)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
+}
+
+function writeAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
