@@ -230,7 +230,6 @@ export class SoftwareRenderer {
   /** Draws triangles [start, end) of the index (or of the vertices) with one material. */
   private drawRange(mat: Lit, start: number, end: number, index: ArrayLike<number> | null, colorAttr: Attr | null): void {
     if (!mat.visible) return;
-    const side = mat.side;
     const col = mat.color;
     this.base[0] = col ? col.r : 1;
     this.base[1] = col ? col.g : 1;
@@ -244,6 +243,11 @@ export class SoftwareRenderer {
     this.emis[1] = em ? em.g * ei : 0;
     this.emis[2] = em ? em.b * ei : 0;
     this.vColors = mat.vertexColors && colorAttr ? colorAttr : null;
+    this.drawTriangles(start, end, index, mat.side);
+  }
+
+  /** The per-triangle loop (apart from the per-material set-up, which meets many material classes). */
+  private drawTriangles(start: number, end: number, index: ArrayLike<number> | null, side: THREE.Side): void {
     const oc = this.vertices.outcodes;
     const S = this.vertices.screen;
     const T = this.tri;

@@ -4,7 +4,8 @@
  * World frame (sim/types.ts): Z up, metres; table top z = 0; the arm's base at (-0.42, 0, 0) facing +x; objects
  * live in x in [-0.2, 0.3], y in [-0.3, 0.3]. three.js cameras look along their local -Z with local +Y up; a
  * preset gives position, the point looked at and the world up vector (Object3D.lookAt), so the image's right is
- * forward x up. With up = +z and forward roughly +x, image right = -y: image left = +y = the arm's left.
+ * forward x up. With up = +z: a camera looking along +x has image left = +y; the "scene" camera looks along -x
+ * (toward the arm), so there the arm's left (+y) is on the image's right.
  *
  * fov is the vertical field of view in degrees (as THREE.PerspectiveCamera.fov); near/far in metres.
  */
@@ -27,11 +28,13 @@ export interface CameraPreset {
 
 export const CAMERA_PRESETS = {
   /**
-   * The policy's fixed camera, over the arm's shoulder: 0.33 m behind the arm's base, 0.75 m up, looking at the
-   * middle of the object region; at aspect 1 the whole region x in [-0.2, 0.3], y in [-0.3, 0.3] (and 0.1 m above
-   * it) is in view (test/sim/render/cameras.test.ts checks this).
+   * The policy's fixed camera: across the table from the arm, high and steep (0.3 m past the object region,
+   * 1 m up), looking at the middle of the object region, so that the arm reaches in from the top of the image and
+   * hides little. At aspect 1 the whole region x in [-0.15, 0.25], y in [-0.25, 0.25] (and 8 cm above it) is in
+   * view, and a 4 cm object is about 4 px wide at 64x64. It faces the arm: the arm's left (+y) is the image's
+   * right (test/sim/render/cameras.test.ts checks the framing).
    */
-  scene: { position: [-0.75, 0, 0.75], target: [0.08, 0, 0], up: [0, 0, 1], fov: 50, near: 0.05, far: 4 },
+  scene: { position: [0.35, 0, 1.0], target: [0.05, 0, 0], up: [0, 0, 1], fov: 33, near: 0.05, far: 4 },
   /** Straight down from 1.1 m over the object region; image up = +x (away from the arm), image left = +y. */
   top: { position: [0.05, 0, 1.1], target: [0.05, 0, 0], up: [1, 0, 0], fov: 45, near: 0.05, far: 4 },
   /** From the arm's right (-y), level with the table edge, for watching heights and grasps. */

@@ -31,10 +31,11 @@ export class SceneGraph {
   constructor(sceneSpec: Scene, linkCount: number, primitives: readonly LinkPrimitive[]) {
     const s = this.scene;
     s.background = new THREE.Color(0.78, 0.84, 0.9);
-    const sun = new THREE.DirectionalLight(0xffffff, 0.85);
+    // three.js r155+ physical light units: a surface reflects colour / pi times the light it receives.
+    const sun = new THREE.DirectionalLight(0xffffff, 2.6);
     sun.position.set(-0.3, 0.4, 1.0);
     s.add(sun);
-    s.add(new THREE.AmbientLight(0xffffff, 0.45));
+    s.add(new THREE.AmbientLight(0xffffff, 1.4));
 
     const table = new THREE.Mesh(new THREE.BoxGeometry(2 * TABLE.halfX, 2 * TABLE.halfY, TABLE.thickness), material([0.62, 0.5, 0.38]));
     table.position.set(0, 0, -TABLE.thickness / 2);

@@ -143,7 +143,12 @@ export function readEpisode(dir: string, name: string, imageSize: number): { rec
     throw new Error(`${base}.json: ${i.path.join('.')}: ${i.message}`);
   }
   const record = parsed.data;
-  const frames = new Uint8Array(gunzipSync(readFileSync(`${base}.rgb.gz`)));
+  let frames: Uint8Array;
+  try {
+    frames = new Uint8Array(gunzipSync(readFileSync(`${base}.rgb.gz`)));
+  } catch (e) {
+    throw new Error(`${base}.rgb.gz: unreadable (${(e as Error).message})`);
+  }
   const expected = record.steps * imageSize * imageSize * 3;
   if (frames.length !== expected) {
     throw new Error(`${base}.rgb.gz: ${frames.length} bytes, expected ${expected} (${record.steps} frames of ${imageSize}x${imageSize}x3)`);

@@ -1,0 +1,61 @@
+/** Data collection: determinism, sharding, resuming after a crash, and the on-disk format's checks. */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { collectInProcess, parseShard, shardPlan } from '../../src/train/collect.js';
+import { listEpisodes, readEpisode, readMeta } from '../../src/train/dataset.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'vla-collect-'));
+const base = { tasks: ['pick', 'push'] as const, episodes: 2, seed: 5, imageSize: 32, shard: { index: 0, count: 1 } };
+
+describe('collect', () => {
+  it('writes whole episodes that read back, and the same seed gives the same dataset', () => {
+    const a = tmp();
+    const b = tmp();
+    collectInProcess({ ...base, tasks: [...base.tasks], out: a });
+    collectInProcess({ ...base, tasks: [...base.tasks], out: b });
+    const names = listEpisodes(a);
+    expect(names).toEqual(['pick-000000', 'pick-000001', 'push-000000', 'push-000001']);
+    expect(listEpisodes(b)).toEqual(names);
+    expect(readMeta(a).imageSize).toBe(32);
+    for (const n of names) {
+      const ea = readEpisode(a, n, 32);
+      const eb = readEpisode(b, n, 32);
+      expect(eb.record).toEqual(ea.record);
+      expect(Buffer.from(eb.frames).equals(Buffer.from(ea.frames))).toBe(true);
+      expect(ea.record.success).toBe(true);
+      expect(ea.record.actions).toHaveLength(ea.record.steps * 5);
+      expect(ea.record.proprio).toHaveLength(ea.record.steps * 7);
+    }
+  });
+
+  it('shards split the plan into disjoint parts that together are the whole', () => {
+    const tasks = ['pick', 'place', 'push'] as const;
+    const whole = shardPlan([...tasks], 7, { index: 0, count: 1 }).map((p) => `${p.task}${p.index}`);
+    const parts = [0, 1, 2].flatMap((i) => shardPlan([...tasks], 7, { index: i, count: 3 }).map((p) => `${p.task}${p.index}`));
+    expect(new Set(parts).size).toBe(parts.length);
+    expect([...parts].sort()).toEqual([...whole].sort());
+    expect(() => parseShard('3/3')).toThrow(/0 <= i < N/);
+    expect(parseShard('1/4')).toEqual({ index: 1, count: 4 });
+  });
+
+  it('resumes: only missing episodes are collected again', () => {
+    const dir = tmp();
+    collectInProcess({ ...base, tasks: ['pick'], out: dir });
+    const before = readFileSync(join(dir, 'episodes', 'pick-000000.json'), 'utf8');
+    rmSync(join(dir, 'episodes', 'pick-000001.json')); // as if the process died before this episode finished
+    const p = collectInProcess({ ...base, tasks: ['pick'], out: dir });
+    expect(p).toMatchObject({ written: 1, skipped: 1 });
+    expect(readFileSync(join(dir, 'episodes', 'pick-000000.json'), 'utf8')).toBe(before);
+    expect(listEpisodes(dir)).toEqual(['pick-000000', 'pick-000001']);
+  });
+
+  it('refuses to mix settings in one folder, and names the file of a broken episode', () => {
+    const dir = tmp();
+    collectInProcess({ ...base, tasks: ['pick'], episodes: 1, out: dir });
+    expect(() => collectInProcess({ ...base, tasks: ['pick'], episodes: 1, seed: 6, out: dir })).toThrow(/other settings/);
+    writeFileSync(join(dir, 'episodes', 'pick-000000.rgb.gz'), Buffer.from([1, 2, 3]));
+    expect(() => readEpisode(dir, 'pick-000000', 32)).toThrow(/pick-000000/);
+  });
+});
