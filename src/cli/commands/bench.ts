@@ -1,13 +1,8 @@
 /** `vla bench ...`: benchmarks that print figures (medians over several runs). */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { benchAttention, formatAttentionBench } from '../../bench/attentionBench.js';
 import { selectBackend } from '../../tf/backend.js';
-
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
+import { positiveInt } from '../options.js';
 
 function intList(value: string): number[] {
   if (value.trim() === '' || value === 'none') return [];

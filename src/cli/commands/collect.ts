@@ -3,17 +3,7 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { TASK_NAMES, type TaskName } from '../../../sim/tasks/index.js';
 import { collect, parseShard } from '../../train/collect.js';
-import { positiveInt } from './bench.js';
-
-function parseTasks(value: string): TaskName[] {
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) {
-    if (!(TASK_NAMES as readonly string[]).includes(n)) {
-      throw new Error(`--task: unknown task "${n}"; expected one or more of ${TASK_NAMES.join(', ')} (comma-separated)`);
-    }
-  }
-  return names as TaskName[];
-}
+import { nonNegativeInt, positiveInt, taskList } from '../options.js';
 
 export function registerCollectCommand(program: Command): void {
   program
@@ -23,9 +13,9 @@ export function registerCollectCommand(program: Command): void {
         'task and split per episode). Resumable: run the same command again after a crash. Data sets are not committed.',
     )
     .requiredOption('--out <dir>', 'dataset folder, e.g. data/demo')
-    .option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`, parseTasks, ['pick'] as TaskName[])
+    .option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`, taskList, ['pick'] as TaskName[])
     .option('--episodes <n>', 'episodes per task (the whole plan, across shards)', positiveInt, 100)
-    .option('--seed <n>', 'base seed of the plan', (v) => positiveInt(String(Number(v) + 1)) - 1, 0)
+    .option('--seed <n>', 'base seed of the plan', nonNegativeInt, 0)
     .option('--image-size <px>', 'camera frame size', positiveInt, 64)
     .option('--workers <n>', 'processes to use (one per core)', positiveInt, 2)
     .option('--shard <i/N>', 'collect only part i of N of the plan (for many machines)', parseShard, { index: 0, count: 1 })

@@ -6,23 +6,7 @@ import { runEpisode, evaluate, formatEvaluation } from '../../../sim/env/episode
 import { benchSim, formatSimBench } from '../../../sim/env/benchSim.js';
 import { TASK_NAMES, type TaskName } from '../../../sim/tasks/index.js';
 import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
-import { positiveInt } from './bench.js';
-
-function nonNegativeInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got "${value}"`);
-  return n;
-}
-
-function parseTasks(value: string): TaskName[] {
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) {
-    if (!(TASK_NAMES as readonly string[]).includes(n)) {
-      throw new Error(`--task: unknown task "${n}"; expected one or more of ${TASK_NAMES.join(', ')} (comma-separated)`);
-    }
-  }
-  return names as TaskName[];
-}
+import { nonNegativeInt, positiveInt, taskList } from '../options.js';
 
 export function registerSimCommands(program: Command, bench: Command): void {
   program
@@ -67,7 +51,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
         'combinations, held-out templates), mean steps and failure reasons',
     )
     .requiredOption('--policy <name>', 'who drives: "expert" (the scripted expert); trained policies come later')
-    .option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`, parseTasks, ['pick'] as TaskName[])
+    .option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`, taskList, ['pick'] as TaskName[])
     .option('--episodes <n>', 'episodes per task', positiveInt, 100)
     .option('--seed <n>', 'first seed; episode i uses seed + i', nonNegativeInt, 0)
     .option('--json', 'print the result as one JSON object on the last line (field successRate in 0..1)', false)

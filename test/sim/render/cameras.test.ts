@@ -11,7 +11,7 @@ import {
 } from '../../../sim/render/cameras.js';
 
 describe('camera presets', () => {
-  it('"scene" sees the whole object region (objects' full width, 8 cm above the table) at aspect 1', () => {
+  it('"scene" sees the whole object region (full object width, 8 cm above the table) at aspect 1', () => {
     const cam = makeCamera(CAMERA_PRESETS.scene, 1);
     for (const x of [-0.17, 0.27]) {
       for (const y of [-0.27, 0.27]) {

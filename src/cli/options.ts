@@ -1,0 +1,26 @@
+/** Parsers of command-line option values shared by the commands; each error names what was expected. */
+import { InvalidArgumentError } from 'commander';
+import { TASK_NAMES, type TaskName } from '../../sim/tasks/index.js';
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  return n;
+}
+
+/** "pick,place" -> ['pick', 'place'], refusing unknown names. */
+export function taskList(value: string): TaskName[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!(TASK_NAMES as readonly string[]).includes(n)) {
+      throw new InvalidArgumentError(`unknown task "${n}"; expected one or more of ${TASK_NAMES.join(', ')} (comma-separated)`);
+    }
+  }
+  return names as TaskName[];
+}

@@ -1,0 +1,192 @@
+/**
+ * The policy's configuration: every size of the model in one typed, frozen object.
+ *
+ * `DEFAULT_POLICY_CONFIG` documents each default; `resolvePolicyConfig(partial)` fills in the defaults, checks the
+ * whole thing and either returns a new frozen object (the argument is never modified) or throws one Error that
+ * lists every problem with its field, its value and why it is a problem.
+ *
+ * The default model (see README, "The policy"): a 64x64 image from the "scene" camera goes through a small conv
+ * stem and is cut into an 8x8 grid of 8x8-pixel patches (64 patch tokens, ViT, Dosovitskiy et al. 2021); the
+ * command's words become word tokens; the words look at the patches through cross-attention (Perceiver / Flamingo
+ * style, Jaegle et al. 2021, Alayrac et al. 2022); K = 8 learned action queries read the fused words and the
+ * proprioception token and predict the next 8 end-effector actions at once (action chunking, ACT, Zhao et al. 2023).
+ */
+import { SCORE_KINDS, type ScoreKind } from '../attention/index.js';
+import { EE_ACTION_KEYS } from '../../sim/types.js';
+
+export { SCORE_KINDS, type ScoreKind };
+
+/** The nonlinearity inside every feed-forward block. 'gelu' is the sigmoid approximation x * sigmoid(1.702 x). */
+export const ACTIVATIONS = ['gelu', 'relu'] as const;
+export type Activation = (typeof ACTIVATIONS)[number];
+
+export interface PolicyConfig {
+  /** Side of the square RGB image the policy sees, in pixels (camera images must have this size). */
+  imageSize: number;
+  /** Camera names (keys of Observation.images) the policy reads, in order; they share one vision encoder. */
+  cameras: readonly string[];
+  /** A small conv stem before patching: conv3x3 (stride 1) -> relu -> conv3x3 (stride 1), NHWC. */
+  convStem: boolean;
+  /** Output channels of both stem convolutions (ignored without the stem). */
+  stemChannels: number;
+  /** Side of a square patch in pixels; imageSize / patchSize patches per row and per column. */
+  patchSize: number;
+  /** Token width E of every transformer in the model. */
+  width: number;
+  /** Attention heads per layer; must divide width. */
+  heads: number;
+  /** Self-attention layers over the patch tokens (ViT encoder). */
+  visionLayers: number;
+  /** Self-attention layers over the word tokens. */
+  languageLayers: number;
+  /** Cross-attention layers: words (queries) look at patches (keys/values); each gives a map per word. */
+  fusionLayers: number;
+  /** Cross-attention layers: action queries look at [fused words; proprio token] (ACT-style decoder). */
+  actionLayers: number;
+  /** Hidden width of the feed-forward blocks = ffnMult * width. */
+  ffnMult: number;
+  /** How attention scores a query against a key: 'dot' (Vaswani 2017) or 'additive' (Bahdanau 2015). */
+  scoreKind: ScoreKind;
+  /** Nonlinearity of the feed-forward blocks. */
+  activation: Activation;
+  /** Words per command; longer commands are truncated (and the truncation reported). */
+  maxWords: number;
+  /** K: future actions predicted at once (action chunking, ACT). */
+  chunk: number;
+  /** Numbers per action: dx, dy, dz, dyaw (normalised deltas) and a gripper logit. Fixed by EE_ACTION_KEYS. */
+  actionDim: number;
+  /** Proprioception numbers: the 5 arm joints, gripper opening (0..1), holding (0/1). */
+  proprioDim: number;
+  /** Dropout on the embeddings and on every residual branch while training; 0 disables it. */
+  dropout: number;
+  /** Seed of the initial weights (and of the dropout masks). */
+  seed: number;
+}
+
+/** Every field with its default. */
+export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
+  imageSize: 64,
+  cameras: Object.freeze(['scene']),
+  convStem: true,
+  stemChannels: 16,
+  patchSize: 8,
+  width: 64,
+  heads: 4,
+  visionLayers: 2,
+  languageLayers: 1,
+  fusionLayers: 1,
+  actionLayers: 1,
+  ffnMult: 2,
+  scoreKind: 'dot',
+  activation: 'gelu',
+  maxWords: 12,
+  chunk: 8,
+  actionDim: EE_ACTION_KEYS.length,
+  proprioDim: 7,
+  dropout: 0,
+  seed: 0,
+} as const satisfies PolicyConfig);
+
+export type ResolvedPolicyConfig = Readonly<PolicyConfig>;
+
+const FIELDS = Object.keys(DEFAULT_POLICY_CONFIG) as Array<keyof PolicyConfig>;
+
+const show = (v: unknown): string => {
+  if (typeof v === 'string') return JSON.stringify(v);
+  if (v === undefined) return 'undefined';
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+};
+
+const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+/**
+ * Fills in defaults, checks every field and returns a new frozen config. Throws one Error listing every problem,
+ * e.g. "patchSize (7) must divide imageSize (64): the image is cut into whole patches".
+ */
+export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): ResolvedPolicyConfig {
+  const problems: string[] = [];
+  if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) {
+    throw new Error(`invalid policy config: expected an object of fields, got ${show(partial)}`);
+  }
+  for (const key of Object.keys(partial)) {
+    if (!(FIELDS as string[]).includes(key)) {
+      problems.push(`unknown field "${key}": the fields are ${FIELDS.join(', ')}`);
+    }
+  }
+  // Missing (undefined) fields take their defaults; everything else is checked as given.
+  const pick = <K extends keyof PolicyConfig>(k: K): PolicyConfig[K] =>
+    (partial[k] === undefined ? DEFAULT_POLICY_CONFIG[k] : partial[k]) as PolicyConfig[K];
+  const c: PolicyConfig = {
+    ...DEFAULT_POLICY_CONFIG,
+    ...Object.fromEntries(FIELDS.map((k) => [k, pick(k)])),
+  };
+
+  const positiveInt = (k: keyof PolicyConfig, why: string) => {
+    if (!isInt(c[k]) || (c[k] as number) < 1) problems.push(`${k} (${show(c[k])}) must be a positive integer: ${why}`);
+  };
+  const countInt = (k: keyof PolicyConfig, min: number, why: string) => {
+    if (!isInt(c[k]) || (c[k] as number) < min) problems.push(`${k} (${show(c[k])}) must be an integer >= ${min}: ${why}`);
+  };
+
+  positiveInt('imageSize', 'the side of the square camera image in pixels');
+  positiveInt('patchSize', 'the side of a square patch in pixels');
+  if (isInt(c.imageSize) && isInt(c.patchSize) && c.patchSize > 0 && c.imageSize > 0 && c.imageSize % c.patchSize !== 0) {
+    problems.push(`patchSize (${c.patchSize}) must divide imageSize (${c.imageSize}): the image is cut into whole patches`);
+  }
+  if (!Array.isArray(c.cameras) || c.cameras.length === 0) {
+    problems.push(`cameras (${show(c.cameras)}) must be a non-empty array of camera names: the policy needs an image`);
+  } else {
+    const bad = c.cameras.filter((n) => typeof n !== 'string' || n.trim() === '');
+    if (bad.length > 0) problems.push(`cameras (${show(c.cameras)}) must hold non-empty strings: they are keys of Observation.images`);
+    if (new Set(c.cameras).size !== c.cameras.length) {
+      problems.push(`cameras (${show(c.cameras)}) must not repeat a name: each camera gets its own patch tokens`);
+    }
+  }
+  if (typeof c.convStem !== 'boolean') problems.push(`convStem (${show(c.convStem)}) must be true or false`);
+  positiveInt('stemChannels', 'the channels of the conv stem');
+  positiveInt('width', 'the token width of every transformer');
+  positiveInt('heads', 'the number of attention heads');
+  if (isInt(c.width) && isInt(c.heads) && c.heads > 0 && c.width > 0 && c.width % c.heads !== 0) {
+    problems.push(`heads (${c.heads}) must divide width (${c.width}): each head gets width/heads columns`);
+  }
+  countInt('visionLayers', 0, 'the self-attention layers over patches (0 = patch embeddings only)');
+  countInt('languageLayers', 0, 'the self-attention layers over words (0 = word embeddings only)');
+  countInt('fusionLayers', 1, 'without a words-to-patches cross-attention layer the policy would never see the image');
+  countInt('actionLayers', 1, 'the action queries need at least one layer to read the words and proprioception');
+  positiveInt('ffnMult', 'the feed-forward hidden width is ffnMult * width');
+  if (!(SCORE_KINDS as readonly unknown[]).includes(c.scoreKind)) {
+    problems.push(`scoreKind (${show(c.scoreKind)}) must be one of ${SCORE_KINDS.map(show).join(', ')}`);
+  }
+  if (!(ACTIVATIONS as readonly unknown[]).includes(c.activation)) {
+    problems.push(`activation (${show(c.activation)}) must be one of ${ACTIVATIONS.map(show).join(', ')}`);
+  }
+  positiveInt('maxWords', 'the number of word tokens per command');
+  positiveInt('chunk', 'the number of future actions predicted at once');
+  if (c.actionDim !== EE_ACTION_KEYS.length) {
+    problems.push(
+      `actionDim (${show(c.actionDim)}) must be ${EE_ACTION_KEYS.length}: an action is ${EE_ACTION_KEYS.join(', ')} (EE_ACTION_KEYS)`,
+    );
+  }
+  positiveInt('proprioDim', 'the length of the proprioception vector (5 joints + gripper opening + holding = 7)');
+  if (typeof c.dropout !== 'number' || !Number.isFinite(c.dropout) || c.dropout < 0 || c.dropout >= 1) {
+    problems.push(`dropout (${show(c.dropout)}) must be a number in [0, 1): the probability of zeroing an activation`);
+  }
+  if (!isInt(c.seed) || c.seed < 0 || c.seed > 0xffffffff) {
+    problems.push(`seed (${show(c.seed)}) must be an integer in [0, 2^32): it seeds the initial weights`);
+  }
+
+  if (problems.length > 0) {
+    throw new Error(`invalid policy config (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n  - ${problems.join('\n  - ')}`);
+  }
+  return Object.freeze({ ...c, cameras: Object.freeze([...c.cameras]) });
+}
+
+/** Patches per image row and column, and in total. */
+export function patchGrid(c: ResolvedPolicyConfig): { gh: number; gw: number; patches: number } {
+  const g = c.imageSize / c.patchSize;
+  return { gh: g, gw: g, patches: g * g };
+}
