@@ -34,7 +34,7 @@ export const CAMERA_PRESETS = {
    * view, and a 4 cm object is about 4 px wide at 64x64. It faces the arm: the arm's left (+y) is the image's
    * right (test/sim/render/cameras.test.ts checks the framing).
    */
-  scene: { position: [0.35, 0, 1.0], target: [0.05, 0, 0], up: [0, 0, 1], fov: 33, near: 0.05, far: 4 },
+  scene: { position: [0.35, 0, 1.0], target: [0.05, 0, 0], up: [0, 0, 1], fov: 35, near: 0.05, far: 4 },
   /** Straight down from 1.1 m over the object region; image up = +x (away from the arm), image left = +y. */
   top: { position: [0.05, 0, 1.1], target: [0.05, 0, 0], up: [1, 0, 0], fov: 45, near: 0.05, far: 4 },
   /** From the arm's right (-y), level with the table edge, for watching heights and grasps. */
