@@ -8,7 +8,7 @@ import { ScriptedExpert } from '../expert/ScriptedExpert.js';
 import { hashSeed } from '../util/Rng.js';
 import { SPLITS, type Split, type TaskName } from '../tasks/index.js';
 import type { EeAction, Observation, Scene } from '../types.js';
-import { Environment, type EpisodeInfo } from './Environment.js';
+import { Environment, type CameraSpec, type EpisodeInfo } from './Environment.js';
 
 /** Anything that maps an observation (and, for the expert, privileged state) to an action. */
 export interface Driver {
@@ -96,6 +96,8 @@ export interface EvaluateOptions {
   episodes: number;
   seed: number;
   driverFactory?: (seed: number) => Driver;
+  /** Cameras the driver needs; default one 64x64 scene camera. */
+  cameras?: CameraSpec[];
   progress?: 'bar' | 'lines' | 'none';
 }
 
@@ -127,7 +129,7 @@ const rate = (episodes: number, successes: number): RateTable => ({ episodes, su
 
 export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
   const t0 = performance.now();
-  const env = new Environment();
+  const env = new Environment(o.cameras ? { cameras: o.cameras } : {});
   const total = o.tasks.length * o.episodes;
   const bar = o.progress === 'bar' ? new cliProgress.SingleBar({ format: 'eval [{bar}] {value}/{total} episodes | success {rate} | ETA {eta}s' }, cliProgress.Presets.shades_classic) : null;
   bar?.start(total, 0, { rate: '-' });

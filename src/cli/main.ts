@@ -7,6 +7,8 @@ import { registerAttentionCommands } from './commands/attention.js';
 import { registerBenchCommands } from './commands/bench.js';
 import { registerSimCommands } from './commands/sim.js';
 import { registerCollectCommand } from './commands/collect.js';
+import { registerTrainCommand } from './commands/train.js';
+import { registerRunCommand } from './commands/run.js';
 import { BACKEND_NAMES } from '../tf/backend.js';
 
 export function buildProgram(): Command {
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   const bench = registerBenchCommands(program);
   registerSimCommands(program, bench);
   registerCollectCommand(program);
+  registerTrainCommand(program);
+  registerRunCommand(program);
   return program;
 }
 

@@ -26,7 +26,7 @@ export interface NormalizationStats {
 }
 
 /** Mean 0 and std 1 everywhere: the statistics of a policy nobody has trained yet. */
-export function identityStats(actionDim = EE_ACTION_KEYS.length, proprioDim = 7): NormalizationStats {
+export function identityStats(actionDim: number = EE_ACTION_KEYS.length, proprioDim = 7): NormalizationStats {
   const ms = (n: number): MeanStd => ({ mean: new Array<number>(n).fill(0), std: new Array<number>(n).fill(1) });
   return { action: ms(actionDim), proprio: ms(proprioDim) };
 }
@@ -43,8 +43,8 @@ function meanStd(samples: ArrayLike<ArrayLike<number>>, what: string, floor: num
     for (let d = 0; d < dim; d++) {
       const v = s[d]!;
       if (!Number.isFinite(v)) throw new Error(`computeStats: ${what} sample ${i} has a non-finite value ${v} at index ${d}`);
-      sum[d] += v;
-      sq[d] += v * v;
+      sum[d] = sum[d]! + v;
+      sq[d] = sq[d]! + v * v;
     }
   }
   const mean = Array.from(sum, (s) => s / n);

@@ -1,6 +1,8 @@
 /** `vla bench ...`: benchmarks that print figures (medians over several runs). */
 import { Command, Option } from 'commander';
 import { benchAttention, formatAttentionBench } from '../../bench/attentionBench.js';
+import { benchPolicy } from '../../policy/bench.js';
+import { readPolicyConfig } from '../../policy/configFile.js';
 import { selectBackend } from '../../tf/backend.js';
 import { positiveInt } from '../options.js';
 
@@ -61,5 +63,29 @@ export function registerBenchCommands(program: Command): Command {
         );
       }
     });
+  bench
+    .command('policy')
+    .description(
+      'The default VLA policy on the active backend: parameter count, inference latency at batch 1 (median of ' +
+        'many calls of act()) and one training step (forward + backward + Adam) at batch 32',
+    )
+    .option('--json', 'print the result as one JSON object on the last line (inferenceMs, trainStepMs)', false)
+    .option('--calls <n>', 'timed act() calls', positiveInt, 200)
+    .option('--train-batch <n>', 'batch size of the timed training step', positiveInt, 32)
+    .option('--config <file>', 'a policy config JSON (fields of PolicyConfig) instead of the default')
+    .action(async (opts, cmd: Command) => {
+      await selectBackend({ flag: cmd.optsWithGlobals().backend });
+      const config = opts.config ? readPolicyConfig(opts.config) : {};
+      const r = await benchPolicy({ config, actCalls: opts.calls, trainBatch: opts.trainBatch });
+      console.log(`VLA policy on ${r.backend}: ${r.parameterCount} parameters`);
+      console.log(`  inference, batch 1:  median ${r.actMedianMs.toFixed(2)} ms, p90 ${r.actP90Ms.toFixed(2)} ms over ${opts.calls} calls (${r.kernelCount} kernels per call)`);
+      console.log(`  training step, batch ${r.trainBatch} (forward + backward + Adam): median ${r.trainStepMs.toFixed(0)} ms`);
+      console.log('  kernels of one inference by time:');
+      for (const k of r.kernels.slice(0, 8)) console.log(`    ${k.name.padEnd(20)} x${String(k.count).padStart(3)}  ${k.ms.toFixed(3)} ms`);
+      if (opts.json) {
+        console.log(JSON.stringify({ backend: r.backend, parameters: r.parameterCount, inferenceMs: r.actMedianMs, inferenceP90Ms: r.actP90Ms, trainStepMs: r.trainStepMs, trainBatch: r.trainBatch }));
+      }
+    });
+
   return bench;
 }

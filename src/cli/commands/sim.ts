@@ -7,6 +7,8 @@ import { benchSim, formatSimBench } from '../../../sim/env/benchSim.js';
 import { TASK_NAMES, type TaskName } from '../../../sim/tasks/index.js';
 import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
 import { nonNegativeInt, positiveInt, taskList } from '../options.js';
+import { resolveDriver } from '../../train/drivers.js';
+import { selectBackend } from '../../tf/backend.js';
 
 export function registerSimCommands(program: Command, bench: Command): void {
   program
@@ -50,16 +52,17 @@ export function registerSimCommands(program: Command, bench: Command): void {
       'Evaluate a driver over seeded episodes: success rate per task and per split (seen, held-out colour-shape ' +
         'combinations, held-out templates), mean steps and failure reasons',
     )
-    .requiredOption('--policy <name>', 'who drives: "expert" (the scripted expert); trained policies come later')
+    .requiredOption('--policy <name>', 'who drives: "expert" (the scripted expert) or a policy folder from vla train')
     .option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`, taskList, ['pick'] as TaskName[])
     .option('--episodes <n>', 'episodes per task', positiveInt, 100)
     .option('--seed <n>', 'first seed; episode i uses seed + i', nonNegativeInt, 0)
     .option('--json', 'print the result as one JSON object on the last line (field successRate in 0..1)', false)
-    .action(async (opts) => {
-      if (opts.policy !== 'expert') {
-        throw new Error(`--policy: "${opts.policy}" is not available yet; only "expert" can drive until a policy is trained`);
-      }
+    .action(async (opts, cmd: Command) => {
+      if (opts.policy !== 'expert') await selectBackend({ flag: cmd.optsWithGlobals().backend });
+      const driver = resolveDriver(opts.policy);
       const result = await evaluate({
+        driverFactory: driver.make,
+        cameras: driver.cameras,
         tasks: opts.task,
         episodes: opts.episodes,
         seed: opts.seed,

@@ -1,0 +1,203 @@
+/**
+ * Policy checkpoints on disk (format "vla-policy", version 1): a folder of
+ *
+ *   config.json         the resolved PolicyConfig
+ *   weights.json        TensorFlow.js weights manifest: [{ paths: ['weights.bin'], weights: [{ name, shape, dtype }] }]
+ *   weights.bin         every parameter as little-endian float32, in manifest order (what tf.io.loadWeights reads)
+ *   normalization.json  NormalizationStats
+ *   tokenizer.json      the tokenizer's vocabulary (Tokenizer.toJSON)
+ *   format.json         { format: 'vla-policy', version: 1, created, ... }: written last, the "this is complete" mark
+ *
+ * Saving writes every file into a temporary folder inside `dir`, then removes format.json, renames the other files
+ * into place and renames format.json last; so a crash mid-save leaves a folder without format.json (loadPolicy
+ * says the save did not finish), never a mix that looks valid. Other files in `dir` (training logs) are kept.
+ * Save and load are synchronous: the weights are plain float32 bytes, no tf.io handler needed.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '../tf/tf.js';
+import { resolvePolicyConfig, type PolicyConfig } from './config.js';
+import { checkStats } from './normalization.js';
+import { Tokenizer } from './Tokenizer.js';
+import { VlaPolicy } from './VlaPolicy.js';
+
+export const CHECKPOINT_FORMAT = 'vla-policy';
+export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_FILES = ['config.json', 'weights.json', 'weights.bin', 'normalization.json', 'tokenizer.json', 'format.json'] as const;
+
+export interface FormatInfo {
+  format: typeof CHECKPOINT_FORMAT;
+  version: number;
+  /** ISO time of the save. */
+  created: string;
+  parameterCount: number;
+  tensors: number;
+  /** Bytes of weights.bin. */
+  weightsBytes: number;
+  tfjsVersion: string;
+}
+
+export interface WeightsManifestEntry {
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+}
+export type WeightsManifest = Array<{ paths: string[]; weights: WeightsManifestEntry[] }>;
+
+/** Writes `policy` to the folder `dir` (created if needed; an older checkpoint there is replaced). */
+export function savePolicy(policy: VlaPolicy, dir: string): FormatInfo {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`savePolicy: ${dir} exists and is not a folder`);
+  mkdirSync(dir, { recursive: true });
+
+  // Weights: one float32 buffer in manifest order.
+  const entries: WeightsManifestEntry[] = [];
+  let total = 0;
+  for (const [name, v] of policy.namedVariables) {
+    entries.push({ name, shape: [...v.shape], dtype: 'float32' });
+    total += v.size;
+  }
+  const data = new Float32Array(total);
+  let offset = 0;
+  for (const v of policy.namedVariables.values()) {
+    data.set(v.dataSync() as Float32Array, offset);
+    offset += v.size;
+  }
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength); // little-endian on every platform Node runs
+  const manifest: WeightsManifest = [{ paths: ['weights.bin'], weights: entries }];
+  const format: FormatInfo = {
+    format: CHECKPOINT_FORMAT,
+    version: CHECKPOINT_VERSION,
+    created: new Date().toISOString(),
+    parameterCount: total,
+    tensors: entries.length,
+    weightsBytes: bytes.byteLength,
+    tfjsVersion: tf.version_core,
+  };
+  const contents: Record<(typeof CHECKPOINT_FILES)[number], string | Buffer> = {
+    'config.json': JSON.stringify(policy.config, null, 2),
+    'weights.json': JSON.stringify(manifest, null, 2),
+    'weights.bin': bytes,
+    'normalization.json': JSON.stringify(policy.stats, null, 2),
+    'tokenizer.json': JSON.stringify(policy.tokenizer.toJSON(), null, 2),
+    'format.json': JSON.stringify(format, null, 2),
+  };
+
+  const tmp = join(dir, `.saving-${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`);
+  mkdirSync(tmp);
+  try {
+    for (const name of CHECKPOINT_FILES) writeFileSync(join(tmp, name), contents[name]);
+    rmSync(join(dir, 'format.json'), { force: true }); // from here until the last rename the folder is "unfinished"
+    for (const name of CHECKPOINT_FILES) if (name !== 'format.json') renameSync(join(tmp, name), join(dir, name));
+    renameSync(join(tmp, 'format.json'), join(dir, 'format.json'));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return format;
+}
+
+/** A problem with a checkpoint: the message names the folder, the file and what is wrong. */
+export class CheckpointError extends Error {
+  override name = 'CheckpointError';
+}
+
+function readJson(dir: string, file: string): unknown {
+  const path = join(dir, file);
+  if (!existsSync(path)) {
+    const hint =
+      file === 'format.json'
+        ? existsSync(dir)
+          ? ' (not a policy checkpoint, or its save did not finish)'
+          : ` (the folder ${dir} does not exist)`
+        : '';
+    throw new CheckpointError(`checkpoint ${dir}: ${file} is missing${hint}`);
+  }
+  const text = readFileSync(path, 'utf8');
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError(`checkpoint ${dir}: ${file} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+function checkManifest(dir: string, json: unknown): WeightsManifestEntry[] {
+  const bad = (why: string) => new CheckpointError(`checkpoint ${dir}: weights.json ${why}`);
+  if (!Array.isArray(json) || json.length !== 1) throw bad('must be a TensorFlow.js weights manifest with one group: [{ paths, weights }]');
+  const group = json[0] as { paths?: unknown; weights?: unknown };
+  if (!Array.isArray(group.paths) || group.paths.length !== 1 || group.paths[0] !== 'weights.bin') {
+    throw bad(`must name one file, ["weights.bin"], in paths; got ${JSON.stringify(group.paths)}`);
+  }
+  if (!Array.isArray(group.weights)) throw bad('has no weights list');
+  return group.weights.map((w: unknown, i: number) => {
+    const e = w as Partial<WeightsManifestEntry>;
+    const shapeOk = Array.isArray(e.shape) && e.shape.every((d) => Number.isInteger(d) && d >= 0);
+    if (typeof e.name !== 'string' || !shapeOk) throw bad(`entry ${i} needs a name and a shape of non-negative integers: ${JSON.stringify(w)}`);
+    if (e.dtype !== 'float32') throw bad(`entry "${e.name}" has dtype ${JSON.stringify(e.dtype)}; only float32 is supported`);
+    return { name: e.name, shape: e.shape!, dtype: 'float32' };
+  });
+}
+
+/** Reads a checkpoint written by savePolicy; throws a CheckpointError naming the file and the problem. */
+export function loadPolicy(dir: string): VlaPolicy {
+  const format = readJson(dir, 'format.json') as Partial<FormatInfo> | null;
+  if (format === null || typeof format !== 'object' || format.format !== CHECKPOINT_FORMAT) {
+    throw new CheckpointError(`checkpoint ${dir}: format.json says format ${JSON.stringify(format?.format)}; expected "${CHECKPOINT_FORMAT}"`);
+  }
+  if (format.version !== CHECKPOINT_VERSION) {
+    throw new CheckpointError(`checkpoint ${dir} was written by format version ${JSON.stringify(format.version)}; this build reads version ${CHECKPOINT_VERSION}`);
+  }
+
+  let config;
+  try {
+    config = resolvePolicyConfig(readJson(dir, 'config.json') as Partial<PolicyConfig>);
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    throw new CheckpointError(`checkpoint ${dir}: config.json: ${(e as Error).message}`);
+  }
+  const wrap = <T>(file: string, f: () => T): T => {
+    try {
+      return f();
+    } catch (e) {
+      if (e instanceof CheckpointError) throw e;
+      throw new CheckpointError(`checkpoint ${dir}: ${file}: ${(e as Error).message}`);
+    }
+  };
+  const tokenizer = wrap('tokenizer.json', () => Tokenizer.fromJSON(readJson(dir, 'tokenizer.json')));
+  const stats = wrap('normalization.json', () => checkStats(readJson(dir, 'normalization.json'), config.actionDim, config.proprioDim));
+  const entries = checkManifest(dir, readJson(dir, 'weights.json'));
+
+  const binPath = join(dir, 'weights.bin');
+  if (!existsSync(binPath)) throw new CheckpointError(`checkpoint ${dir}: weights.bin is missing`);
+  const bin = readFileSync(binPath);
+  const expected = entries.reduce((n, e) => n + e.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  if (bin.byteLength < expected) {
+    throw new CheckpointError(`checkpoint ${dir}: weights.bin is truncated: weights.json describes ${expected} bytes, the file has ${bin.byteLength}`);
+  }
+  if (bin.byteLength > expected) {
+    throw new CheckpointError(`checkpoint ${dir}: weights.bin has ${bin.byteLength} bytes, ${bin.byteLength - expected} more than the ${expected} weights.json describes`);
+  }
+
+  const policy = new VlaPolicy(config, { tokenizer, stats });
+  try {
+    const problems: string[] = [];
+    const byName = new Map(entries.map((e) => [e.name, e]));
+    for (const [name, v] of policy.namedVariables) {
+      const e = byName.get(name);
+      if (!e) problems.push(`"${name}" is missing`);
+      else if (e.shape.join(',') !== v.shape.join(',')) problems.push(`"${name}" has shape [${e.shape.join(', ')}], the model built from config.json needs [${v.shape.join(', ')}]`);
+    }
+    for (const e of entries) if (!policy.namedVariables.has(e.name)) problems.push(`"${e.name}" is not a weight of this model`);
+    if (problems.length > 0) throw new CheckpointError(`checkpoint ${dir}: weights.json does not fit config.json: ${problems.join('; ')}`);
+
+    const buffer = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
+    const tensors = tf.io.decodeWeights(buffer, entries); // name -> tensor
+    try {
+      policy.setWeights(new Map(Object.entries(tensors)));
+    } finally {
+      tf.dispose(Object.values(tensors));
+    }
+    return policy;
+  } catch (e) {
+    policy.dispose();
+    throw e;
+  }
+}

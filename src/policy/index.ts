@@ -1,0 +1,79 @@
+/** The VLA policy: config, tokenizer, model, pre/post-processing, normalisation, checkpoints, attention maps. */
+export {
+  ACTIVATIONS,
+  DEFAULT_POLICY_CONFIG,
+  SCORE_KINDS,
+  patchGrid,
+  resolvePolicyConfig,
+  type Activation,
+  type PolicyConfig,
+  type ResolvedPolicyConfig,
+  type ScoreKind,
+} from './config.js';
+export {
+  PAD_ID,
+  PAD_TOKEN,
+  Tokenizer,
+  UNK_ID,
+  UNK_TOKEN,
+  normaliseWords,
+  type EncodedCommand,
+  type TokenizerJSON,
+} from './Tokenizer.js';
+export {
+  GRIPPER_INDEX,
+  STD_FLOOR,
+  checkStats,
+  computeStats,
+  identityStats,
+  proprioVector,
+  type MeanStd,
+  type NormalizationStats,
+} from './normalization.js';
+export {
+  checkObservation,
+  disposeInputs,
+  observationsToInputs,
+  toEeActions,
+  type PolicyBatch,
+  type PolicyInputs,
+} from './processing.js';
+export {
+  VlaPolicy,
+  type ForwardOptions,
+  type LossTerms,
+  type PolicyOptions,
+  type PolicyOutput,
+} from './VlaPolicy.js';
+export { averageHeads, cameraSlice, type AttentionMaps } from './maps.js';
+export {
+  CHECKPOINT_FILES,
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_VERSION,
+  CheckpointError,
+  loadPolicy,
+  savePolicy,
+  type FormatInfo,
+  type WeightsManifest,
+  type WeightsManifestEntry,
+} from './checkpoint.js';
+export {
+  Dense,
+  FeedForward,
+  INFERENCE,
+  LayerNorm,
+  ParamStore,
+  TransformerBlock,
+  conv2dSame,
+  dropout,
+  gatherRows,
+  gelu,
+  makeBlocks,
+  seedOf,
+  tidyObject,
+  type BlockOptions,
+  type BlockResult,
+  type ForwardContext,
+  type Init,
+} from './blocks.js';
+export { LanguageEncoder, VisionEncoder, blockOptions, patchify } from './encoders.js';

@@ -1,0 +1,161 @@
+/**
+ * A demonstration dataset in memory, as training samples: sample (episode e, step t) is the frame, the
+ * proprioception and the command at t, and the K actions t..t+K-1 (action chunking, as ACT; steps past the
+ * episode's end are marked invalid). Episodes are split into training and validation by a seeded draw.
+ *
+ * Augmentation (training only): a random shift of up to `shift` pixels (pad by edge replication, crop), and
+ * brightness/contrast jitter applied equally to the three channels, so that hues, and with them colour names,
+ * stay true.
+ */
+import * as tf from '../tf/tf.js';
+import { Rng } from '../../sim/util/Rng.js';
+import type { PolicyBatch } from '../policy/index.js';
+import type { Tokenizer } from '../policy/index.js';
+import { listEpisodes, readEpisode, readMeta, PROPRIO_KEYS } from './dataset.js';
+
+export interface Episodes {
+  imageSize: number;
+  /** All frames of all episodes, concatenated: frame f at f * S * S * 3. */
+  frames: Uint8Array;
+  /** Per frame: proprio (7) and action (5). */
+  proprio: Float32Array;
+  actions: Float32Array;
+  /** Per episode: first frame, length, token ids, token mask, command, task. */
+  episodes: Array<{ start: number; length: number; ids: Int32Array; mask: Int32Array; command: string; task: string }>;
+  unknownWords: Set<string>;
+}
+
+const A = 5;
+const P = PROPRIO_KEYS.length;
+
+/** Reads the successful episodes of a dataset folder. */
+export function loadEpisodes(dir: string, tokenizer: Tokenizer, maxWords: number, onProgress?: (done: number, total: number) => void): Episodes {
+  const meta = readMeta(dir);
+  const names = listEpisodes(dir);
+  if (names.length === 0) throw new Error(`${dir}: no episodes (run vla collect first)`);
+  const S = meta.imageSize;
+  const frameBytes = S * S * 3;
+  const parts: Array<{ frames: Uint8Array; proprio: number[]; actions: number[]; command: string; task: string; steps: number }> = [];
+  let total = 0;
+  names.forEach((name, i) => {
+    const { record, frames } = readEpisode(dir, name, S);
+    if (record.success) {
+      parts.push({ frames, proprio: record.proprio, actions: record.actions, command: record.command, task: record.task, steps: record.steps });
+      total += record.steps;
+    }
+    onProgress?.(i + 1, names.length);
+  });
+  if (parts.length === 0) throw new Error(`${dir}: no successful episodes to learn from`);
+  const out: Episodes = {
+    imageSize: S,
+    frames: new Uint8Array(total * frameBytes),
+    proprio: new Float32Array(total * P),
+    actions: new Float32Array(total * A),
+    episodes: [],
+    unknownWords: new Set(),
+  };
+  let f = 0;
+  for (const p of parts) {
+    out.frames.set(p.frames, f * frameBytes);
+    out.proprio.set(p.proprio, f * P);
+    out.actions.set(p.actions, f * A);
+    const enc = tokenizer.encode(p.command, maxWords);
+    enc.unknown.forEach((w) => out.unknownWords.add(w));
+    out.episodes.push({ start: f, length: p.steps, ids: Int32Array.from(enc.ids), mask: Int32Array.from(enc.mask), command: p.command, task: p.task });
+    f += p.steps;
+  }
+  return out;
+}
+
+export interface SampleRef {
+  episode: number;
+  t: number;
+}
+
+/** Splits episodes into training and validation samples (a seeded choice of whole episodes). */
+export function splitSamples(data: Episodes, valFraction: number, seed: number): { train: SampleRef[]; val: SampleRef[] } {
+  const rng = new Rng(`split:${seed}`);
+  const order = rng.shuffle(data.episodes.map((_, i) => i));
+  const nVal = Math.max(valFraction > 0 ? 1 : 0, Math.round(order.length * valFraction));
+  const valSet = new Set(order.slice(0, nVal));
+  const train: SampleRef[] = [];
+  const val: SampleRef[] = [];
+  data.episodes.forEach((e, i) => {
+    for (let t = 0; t < e.length; t++) (valSet.has(i) ? val : train).push({ episode: i, t });
+  });
+  return { train, val };
+}
+
+export interface BatchOptions {
+  chunk: number;
+  maxWords: number;
+  camera: string;
+  /** Augment (training) or not (validation). */
+  augment: boolean;
+  /** Max pixels of random shift; default 4. */
+  shift?: number;
+}
+
+/** Builds a batch for the given samples (tensors; dispose with tf.dispose or disposeInputs). */
+export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: BatchOptions, rng: Rng): PolicyBatch {
+  const B = samples.length;
+  const S = data.imageSize;
+  const K = o.chunk;
+  const L = o.maxWords;
+  const frameBytes = S * S * 3;
+  const images = new Float32Array(B * frameBytes);
+  const tokens = new Int32Array(B * L);
+  const tokenMask = new Int32Array(B * L);
+  const proprio = new Float32Array(B * P);
+  const actions = new Float32Array(B * K * A);
+  const valid = new Float32Array(B * K);
+  const shiftMax = o.augment ? (o.shift ?? 4) : 0;
+  samples.forEach((s, b) => {
+    const e = data.episodes[s.episode]!;
+    const f = e.start + s.t;
+    const src = data.frames.subarray(f * frameBytes, (f + 1) * frameBytes);
+    const sx = shiftMax ? rng.int(-shiftMax, shiftMax) : 0;
+    const sy = shiftMax ? rng.int(-shiftMax, shiftMax) : 0;
+    const gain = o.augment ? rng.float(0.85, 1.15) : 1; // contrast
+    const bias = o.augment ? rng.float(-20, 20) : 0; // brightness
+    const dst = b * frameBytes;
+    for (let y = 0; y < S; y++) {
+      const yy = Math.min(S - 1, Math.max(0, y + sy));
+      for (let x = 0; x < S; x++) {
+        const xx = Math.min(S - 1, Math.max(0, x + sx));
+        const si = (yy * S + xx) * 3;
+        const di = dst + (y * S + x) * 3;
+        for (let c = 0; c < 3; c++) images[di + c] = Math.min(255, Math.max(0, (src[si + c]! - 128) * gain + 128 + bias));
+      }
+    }
+    tokens.set(e.ids.subarray(0, L), b * L);
+    for (let i = 0; i < L; i++) tokenMask[b * L + i] = e.mask[i] ?? 0;
+    proprio.set(data.proprio.subarray(f * P, (f + 1) * P), b * P);
+    for (let k = 0; k < K; k++) {
+      if (s.t + k < e.length) {
+        actions.set(data.actions.subarray((f + k) * A, (f + k + 1) * A), (b * K + k) * A);
+        valid[b * K + k] = 1;
+      }
+    }
+  });
+  return {
+    images: { [o.camera]: tf.tensor4d(images, [B, S, S, 3]) },
+    tokens: tf.tensor2d(tokens, [B, L], 'int32'),
+    tokenMask: tf.tensor2d(tokenMask, [B, L], 'int32'),
+    proprio: tf.tensor2d(proprio, [B, P]),
+    actions: tf.tensor3d(actions, [B, K, A]),
+    actionValid: tf.tensor2d(valid, [B, K]),
+  };
+}
+
+/** Per-sample action and proprio vectors of the training samples, for normalisation statistics. */
+export function statsSamples(data: Episodes, train: readonly SampleRef[]): { actions: Float32Array[]; proprio: Float32Array[] } {
+  const actions: Float32Array[] = [];
+  const proprio: Float32Array[] = [];
+  for (const s of train) {
+    const f = data.episodes[s.episode]!.start + s.t;
+    actions.push(data.actions.subarray(f * A, (f + 1) * A));
+    proprio.push(data.proprio.subarray(f * P, (f + 1) * P));
+  }
+  return { actions, proprio };
+}

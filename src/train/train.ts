@@ -1,0 +1,238 @@
+/**
+ * `vla train`: behaviour cloning of the VLA policy on a demonstration dataset.
+ *
+ * Loss: the policy's own (L1 on normalised action deltas over the valid chunk steps + BCE on the gripper), Adam
+ * with linear warm-up and cosine decay of the learning rate (Loshchilov & Hutter 2017), gradient clipping by
+ * global norm. A validation split of whole episodes is scored every `evalEvery` steps.
+ *
+ * The output folder is always a loadable policy (written at every checkpoint), plus:
+ *   metrics.jsonl   one JSON line per logged step: step, loss, val loss, lr, samples/s, elapsed seconds
+ *   loss.png        the loss curve (training and validation), redrawn at every checkpoint
+ *   train-state.json  the step reached and the options, for resuming
+ * Resume after a crash by running the same command again: training continues from the last checkpoint (the
+ * optimiser's moment estimates restart, the weights and the schedule do not).
+ */
+import { appendFileSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import * as tf from '../tf/tf.js';
+import { Rng } from '../../sim/util/Rng.js';
+import { computeStats, disposeInputs, loadPolicy, savePolicy, VlaPolicy, type PolicyConfig } from '../policy/index.js';
+import { loadEpisodes, makeBatch, splitSamples, statsSamples, type SampleRef } from './TrainData.js';
+import { renderLossCurvePng } from '../viz/lossCurve.js';
+
+/** Training options; every one may be given in the config file's "train" object. */
+export const TrainOptionsSchema = z
+  .object({
+    steps: z.number().int().positive(),
+    batchSize: z.number().int().positive(),
+    learningRate: z.number().positive(),
+    warmupSteps: z.number().int().nonnegative(),
+    clipNorm: z.number().positive(),
+    checkpointEvery: z.number().int().positive(),
+    evalEvery: z.number().int().positive(),
+    logEvery: z.number().int().positive(),
+    valFraction: z.number().min(0).max(0.5),
+    augment: z.boolean(),
+    seed: z.number().int().nonnegative(),
+  })
+  .strict();
+export type TrainOptions = z.infer<typeof TrainOptionsSchema>;
+
+export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
+  steps: 3000,
+  batchSize: 32,
+  learningRate: 1e-3,
+  warmupSteps: 100,
+  clipNorm: 1.0,
+  checkpointEvery: 250,
+  evalEvery: 250,
+  logEvery: 25,
+  valFraction: 0.05,
+  augment: true,
+  seed: 0,
+});
+
+export const TrainConfigFileSchema = z
+  .object({ policy: z.record(z.string(), z.unknown()).optional(), train: z.record(z.string(), z.unknown()).optional() })
+  .strict();
+
+/** Reads a training config file: {"policy": {...PolicyConfig fields}, "train": {...TrainOptions fields}}. */
+export function readTrainConfig(path: string): { policy: Partial<PolicyConfig>; train: Partial<TrainOptions> } {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new Error(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : `not valid JSON (${(e as Error).message})`}`);
+  }
+  const top = TrainConfigFileSchema.safeParse(json);
+  if (!top.success) throw new Error(`${path}: ${top.error.issues[0]!.path.join('.') || '(root)'}: ${top.error.issues[0]!.message} (expected {"policy": {...}, "train": {...}})`);
+  const train = TrainOptionsSchema.partial().safeParse(top.data.train ?? {});
+  if (!train.success) {
+    const i = train.error.issues[0]!;
+    throw new Error(`${path}: train.${i.path.join('.')}: ${i.message}`);
+  }
+  return { policy: (top.data.policy ?? {}) as Partial<PolicyConfig>, train: train.data as Partial<TrainOptions> };
+}
+
+export interface TrainProgress {
+  step: number;
+  steps: number;
+  loss: number;
+  valLoss: number | null;
+  samplesPerSec: number;
+  etaSec: number;
+}
+
+export interface TrainRun {
+  data: string;
+  out: string;
+  policy: Partial<PolicyConfig>;
+  train: Partial<TrainOptions>;
+  onProgress?: (p: TrainProgress) => void;
+  log?: (line: string) => void;
+}
+
+export interface TrainResult {
+  steps: number;
+  seconds: number;
+  finalLoss: number;
+  finalValLoss: number | null;
+  samplesPerSec: number;
+  parameters: number;
+  episodes: number;
+  samples: number;
+}
+
+/** Learning rate at a step: linear warm-up, then cosine decay to 5% of the peak. */
+export function learningRateAt(step: number, o: Pick<TrainOptions, 'steps' | 'learningRate' | 'warmupSteps'>): number {
+  if (step < o.warmupSteps) return (o.learningRate * (step + 1)) / o.warmupSteps;
+  const p = Math.min(1, (step - o.warmupSteps) / Math.max(1, o.steps - o.warmupSteps));
+  return o.learningRate * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * p)));
+}
+
+export async function train(run: TrainRun): Promise<TrainResult> {
+  const log = run.log ?? (() => {});
+  const statePath = join(run.out, 'train-state.json');
+  const resuming = existsSync(statePath);
+  const given = TrainOptionsSchema.partial().safeParse(run.train);
+  if (!given.success) throw new Error(`training options: ${given.error.issues[0]!.path.join('.')}: ${given.error.issues[0]!.message}`);
+  const o: TrainOptions = { ...TRAIN_DEFAULTS, ...given.data };
+  mkdirSync(run.out, { recursive: true });
+
+  let policy: VlaPolicy;
+  let startStep = 0;
+  if (resuming) {
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as { step: number };
+    policy = loadPolicy(run.out);
+    startStep = state.step;
+    log(`resuming ${run.out} from step ${startStep}`);
+  } else {
+    policy = new VlaPolicy(run.policy);
+  }
+  const c = policy.config;
+  const camera = c.cameras[0]!;
+  log(`loading ${run.data}`);
+  const data = loadEpisodes(run.data, policy.tokenizer, c.maxWords);
+  if (data.imageSize !== c.imageSize) {
+    throw new Error(`${run.data}: frames are ${data.imageSize}x${data.imageSize} but the policy reads ${c.imageSize}x${c.imageSize} (set policy.imageSize or collect with --image-size ${c.imageSize})`);
+  }
+  if (data.unknownWords.size > 0) log(`words the tokenizer does not know (become [UNK]): ${[...data.unknownWords].join(', ')}`);
+  const { train: trainSet, val } = splitSamples(data, o.valFraction, o.seed);
+  if (!resuming) {
+    const s = statsSamples(data, trainSet);
+    policy.setStats(computeStats(s.actions, s.proprio));
+  }
+  log(`${data.episodes.length} episodes, ${trainSet.length} training and ${val.length} validation samples; ${policy.parameterCount} parameters`);
+
+  const optimizer = tf.train.adam(o.learningRate);
+  const rng = new Rng(`train:${o.seed}:${startStep}`);
+  const valRng = new Rng(`val:${o.seed}`);
+  const valSamples = valRng.shuffle(val).slice(0, 256);
+  const metricsPath = join(run.out, 'metrics.jsonl');
+  const history: Array<{ step: number; loss: number; valLoss: number | null }> = [];
+  if (resuming && existsSync(metricsPath)) {
+    for (const line of readFileSync(metricsPath, 'utf8').split('\n')) {
+      if (!line.trim()) continue;
+      const m = JSON.parse(line) as { step: number; loss: number; valLoss: number | null };
+      if (m.step <= startStep) history.push({ step: m.step, loss: m.loss, valLoss: m.valLoss });
+    }
+  }
+  const batchOf = (refs: readonly SampleRef[], augment: boolean, r: Rng) =>
+    makeBatch(data, refs, { chunk: c.chunk, maxWords: c.maxWords, camera, augment }, r);
+
+  const valLoss = (): number | null => {
+    if (valSamples.length === 0) return null;
+    let sum = 0;
+    let n = 0;
+    for (let i = 0; i < valSamples.length; i += 64) {
+      const part = valSamples.slice(i, i + 64);
+      const batch = batchOf(part, false, valRng);
+      const l = tf.tidy(() => policy.loss(batch, { training: false }).dataSync()[0]!);
+      disposeInputs(batch);
+      sum += l * part.length;
+      n += part.length;
+    }
+    return sum / n;
+  };
+
+  const t0 = performance.now();
+  let lastLoss = Number.NaN;
+  let lastVal: number | null = null;
+  let smoothed = Number.NaN;
+  let seen = 0;
+  const save = (step: number) => {
+    savePolicy(policy, run.out);
+    writeFileSync(statePath, JSON.stringify({ step, options: o, data: run.data }, null, 2));
+    writeFileSync(join(run.out, 'loss.png'), renderLossCurvePng(history, { title: `${run.out}: loss` }));
+  };
+
+  for (let step = startStep; step < o.steps; step++) {
+    (optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(step, o);
+    const refs = Array.from({ length: o.batchSize }, () => trainSet[rng.int(0, trainSet.length - 1)]!);
+    const batch = batchOf(refs, o.augment, rng);
+    const loss = tf.tidy(() => {
+      const { value, grads } = tf.variableGrads(() => policy.loss(batch, { training: true }), policy.trainableVariables);
+      const names = Object.keys(grads);
+      // Clip by global norm (Pascanu et al. 2013): scale every gradient by min(1, clipNorm / ||g||).
+      const norm = tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!)))));
+      const scale = tf.minimum(1, tf.div(o.clipNorm, tf.add(norm, 1e-6)));
+      const scaled: Record<string, tf.Tensor> = {};
+      for (const k of names) scaled[k] = tf.mul(grads[k]!, scale);
+      optimizer.applyGradients(scaled as unknown as Parameters<typeof optimizer.applyGradients>[0]);
+      return value.dataSync()[0]!;
+    });
+    disposeInputs(batch);
+    seen += o.batchSize;
+    lastLoss = loss;
+    smoothed = Number.isNaN(smoothed) ? loss : 0.95 * smoothed + 0.05 * loss;
+    if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step} (loss ${loss}); the last checkpoint in ${run.out} is intact`);
+    const done = step + 1;
+    const evalNow = done % o.evalEvery === 0 || done === o.steps;
+    if (evalNow) lastVal = valLoss();
+    const elapsed = (performance.now() - t0) / 1000;
+    const sps = seen / elapsed;
+    if (done % o.logEvery === 0 || evalNow) {
+      const row = { step: done, loss: smoothed, batchLoss: loss, valLoss: evalNow ? lastVal : null, lr: learningRateAt(step, o), samplesPerSec: sps, elapsed };
+      appendFileSync(metricsPath, `${JSON.stringify(row)}\n`);
+      history.push({ step: done, loss: smoothed, valLoss: row.valLoss });
+    }
+    run.onProgress?.({ step: done, steps: o.steps, loss: smoothed, valLoss: lastVal, samplesPerSec: sps, etaSec: ((o.steps - done) * o.batchSize) / sps });
+    if (done % o.checkpointEvery === 0 || done === o.steps) save(done);
+  }
+  if (startStep >= o.steps) save(o.steps);
+  const seconds = (performance.now() - t0) / 1000;
+  const result: TrainResult = {
+    steps: o.steps,
+    seconds,
+    finalLoss: smoothed,
+    finalValLoss: lastVal,
+    samplesPerSec: seen / Math.max(seconds, 1e-9),
+    parameters: policy.parameterCount,
+    episodes: data.episodes.length,
+    samples: trainSet.length + val.length,
+  };
+  policy.dispose();
+  optimizer.dispose();
+  return result;
+}
