@@ -29,6 +29,8 @@ export function registerRunCommand(program: Command): void {
     .option('--policy <dir>', 'policy folder, or "expert" for the scripted expert', DEFAULT_POLICY_DIR)
     .option('--out <dir>', 'output folder', 'out/run')
     .option('--size <px>', 'GIF frame size', positiveInt, 256)
+    .option('--head <h>', 'attention head to show in the maps: a number from 0, or "avg" for the mean over heads', 'avg')
+    .option('--layer <l>', 'fusion layer to show, from 0; default the last', (v) => nonNegativeInt(v))
     .option('--json', 'print the outcome as one JSON object on the last line (field success)', false)
     .action(async (command: string, opts, cmd: Command) => {
       if (opts.policy !== 'expert') await selectBackend({ flag: cmd.optsWithGlobals().backend });
@@ -43,14 +45,23 @@ export function registerRunCommand(program: Command): void {
       if (driver.policy) {
         const maps = driver.policy.attentionMaps(first);
         unknown = maps.unknown;
-        const last = averageHeads(maps.layers).at(-1)!; // [word] over the patches, heads averaged, last fusion layer
+        const layer = opts.layer ?? maps.layers.length - 1;
+        const heads = maps.layers[layer];
+        if (!heads) throw new Error(`--layer: the policy has ${maps.layers.length} fusion layer(s); give 0..${maps.layers.length - 1}`);
+        let last: Float32Array[]; // [word] over the patches
+        if (opts.head === 'avg') last = averageHeads([heads])[0]!;
+        else {
+          const h = Number(opts.head);
+          if (!Number.isInteger(h) || !heads[h]) throw new Error(`--head: expected "avg" or a head number 0..${heads.length - 1}, got "${opts.head}"`);
+          last = heads[h]!;
+        }
         const img = first.images[maps.cameras[0]!]!;
         const panels = maps.words.map((w, i) => ({
           label: maps.unknown.includes(w) ? `${w} (unknown)` : w,
           map: cameraSlice(last[i]!, maps.grid, 0),
         }));
         mapsPath = join(opts.out, 'attention.png');
-        writeFileSync(mapsPath, renderAttentionOverlayPng(img, panels, { grid: maps.grid, title: `"${command}": where each word looks (last fusion layer, heads averaged)` }));
+        writeFileSync(mapsPath, renderAttentionOverlayPng(img, panels, { grid: maps.grid, title: `"${command}": where each word looks (fusion layer ${layer}, ${opts.head === 'avg' ? 'heads averaged' : `head ${opts.head}`})` }));
       }
       const r = await runEpisode({ seed: opts.seed, command, scene, env, driver: driver.make(opts.seed), record: { size: opts.size } });
       const gif = join(opts.out, 'episode.gif');
