@@ -38,7 +38,7 @@ describe('vla run', () => {
   it('says clearly when the command names something absent, or the policy is missing', () => {
     const r = vla(['run', 'pick up the purple ball', '--scene', 'default', '--policy', policyDir]);
     expect(r.code).toBe(1);
-    expect(r.stderr.trim()).toBe('vla: there is no purple ball on the table');
+    expect(r.stderr.trim().split('\n').at(-1)).toBe('vla: there is no purple ball on the table');
     const m = vla(['run', 'pick up the red ball', '--policy', join(policyDir, 'nope')]);
     expect(m.code).toBe(1);
     expect(m.stderr).toMatch(/--policy: .*nope not found/);
