@@ -172,9 +172,11 @@ export class VlaPolicy {
       const prop = tf.div(tf.sub(tf.cast(inputs.proprio, 'float32'), mean), std); // [B, 7] normalised
       const propTok = tf.reshape(this.proprioProj.apply(prop), [B, 1, c.width]); // [B, 1, E]
 
-      // --- memory of the action decoder: [fused words; proprio token], padding words masked out
-      const memory = this.lnMemory.apply(tf.concat([words, propTok], 1)); // [B, L+1, E]
-      const memoryPadding = tf.concat([padding, tf.zeros([B, 1])], 1); // [B, L+1]
+      // --- memory of the action decoder: [fused words; proprio token (; patches)], padding words masked out
+      const withPatches = c.actionMemory === 'words+patches';
+      const parts = withPatches ? [words, propTok, patches] : [words, propTok];
+      const memory = this.lnMemory.apply(tf.concat(parts, 1)); // [B, L+1(+C*P), E]
+      const memoryPadding = tf.concat([padding, tf.zeros([B, 1 + (withPatches ? C * P : 0)])], 1); // [B, L+1(+C*P)]
 
       // --- action decoder: K learned queries (ACT)
       let q = tf.add(tf.zeros([B, c.chunk, c.width]), this.actionQueries); // [B, K, E] (broadcast, cheap gradient)

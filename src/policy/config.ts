@@ -18,6 +18,12 @@ export { SCORE_KINDS, type ScoreKind };
 
 /** The nonlinearity inside every feed-forward block. 'gelu' is the sigmoid approximation x * sigmoid(1.702 x). */
 export const ACTIVATIONS = ['gelu', 'relu'] as const;
+/**
+ * What the action queries read: 'words' = [fused words; proprio token] (the image reaches actions only through the
+ * words' cross-attention, so the word maps must find the object), 'words+patches' = also the patch tokens.
+ */
+export const ACTION_MEMORIES = ['words', 'words+patches'] as const;
+export type ActionMemory = (typeof ACTION_MEMORIES)[number];
 export type Activation = (typeof ACTIVATIONS)[number];
 
 export interface PolicyConfig {
@@ -57,6 +63,8 @@ export interface PolicyConfig {
   actionDim: number;
   /** Proprioception numbers: the 5 arm joints, gripper opening (0..1), holding (0/1). */
   proprioDim: number;
+  /** What the action queries attend to (see ACTION_MEMORIES). */
+  actionMemory: ActionMemory;
   /** Dropout on the embeddings and on every residual branch while training; 0 disables it. */
   dropout: number;
   /** Seed of the initial weights (and of the dropout masks). */
@@ -83,6 +91,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   chunk: 8,
   actionDim: EE_ACTION_KEYS.length,
   proprioDim: 7,
+  actionMemory: 'words',
   dropout: 0,
   seed: 0,
 } as const satisfies PolicyConfig);
@@ -160,6 +169,9 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
   positiveInt('ffnMult', 'the feed-forward hidden width is ffnMult * width');
   if (!(SCORE_KINDS as readonly unknown[]).includes(c.scoreKind)) {
     problems.push(`scoreKind (${show(c.scoreKind)}) must be one of ${SCORE_KINDS.map(show).join(', ')}`);
+  }
+  if (!(ACTION_MEMORIES as readonly unknown[]).includes(c.actionMemory)) {
+    problems.push(`actionMemory (${show(c.actionMemory)}) must be one of ${ACTION_MEMORIES.map(show).join(', ')}`);
   }
   if (!(ACTIVATIONS as readonly unknown[]).includes(c.activation)) {
     problems.push(`activation (${show(c.activation)}) must be one of ${ACTIVATIONS.map(show).join(', ')}`);

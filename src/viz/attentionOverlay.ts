@@ -1,6 +1,8 @@
 /**
  * Where the model looks, as a picture: one panel per word, each the camera image with that word's
- * cross-attention map over the patch grid laid on top as a heatmap, labelled with the word.
+ * cross-attention map over the patch grid laid on top as a heatmap, labelled with the word and with how peaked
+ * the map is (the hottest patch's weight against the uniform share 1 / patches). Only attention above the
+ * uniform share is coloured, so a map that looks everywhere leaves the image uncoloured.
  */
 import { createCanvas, type SKRSContext2D } from '@napi-rs/canvas';
 import { rampColor } from './heatmap.js';
@@ -56,6 +58,7 @@ function drawPanel(
   g: SKRSContext2D,
   image: OverlayImage,
   heat: Float32Array,
+  base: number,
   max: number,
   x0: number,
   y0: number,
@@ -69,7 +72,8 @@ function drawPanel(
     for (let x = 0; x < size; x++) {
       const sx = Math.min(image.width - 1, Math.floor((x / size) * image.width));
       const s = (sy * image.width + sx) * 3;
-      const t = max > 0 ? heat[y * size + x]! / max : 0;
+      // Only attention above the uniform share shows: a uniform map leaves the image as it is.
+      const t = max > base ? Math.max(0, heat[y * size + x]! - base) / (max - base) : 0;
       const [r, gg, b] = rampColor(t);
       const a = alpha * Math.min(1, t * 1.2);
       const d = (y * size + x) * 4;
@@ -103,14 +107,17 @@ export function renderAttentionOverlayPng(image: OverlayImage, panels: readonly 
   const heats = panels.map((p) => upsampleGrid(p.map, gh, gw, size, size));
   const maxOf = (h: Float32Array) => h.reduce((m, v) => Math.max(m, v), 0);
   const shared = Math.max(...heats.map(maxOf));
+  const base = 1 / (gh * gw); // the share of every patch under uniform attention
   panels.forEach((p, i) => {
     const x = gap + (i % cols) * (size + gap);
     const y = top + gap + Math.floor(i / cols) * (size + label + gap);
-    drawPanel(g, image, heats[i]!, o.scale === 'shared' ? shared : maxOf(heats[i]!), x, y + label, size, alpha);
+    const hottest = o.scale === 'shared' ? shared : maxOf(heats[i]!);
+    drawPanel(g, image, heats[i]!, base, hottest, x, y + label, size, alpha);
+    const peak = maxOf(heats[i]!) * gh * gw; // how many times the uniform share the hottest patch gets
     g.fillStyle = '#000000';
     g.font = 'bold 15px "DejaVu Sans", sans-serif';
     g.textBaseline = 'top';
-    g.fillText(p.label, x + 2, y + 3);
+    g.fillText(`${p.label}  (peak ${peak.toFixed(1)}x uniform)`, x + 2, y + 3);
   });
   if (o.title) {
     g.fillStyle = '#000000';
