@@ -112,12 +112,18 @@ export function renderAttentionOverlayPng(image: OverlayImage, panels: readonly 
     const x = gap + (i % cols) * (size + gap);
     const y = top + gap + Math.floor(i / cols) * (size + label + gap);
     const hottest = o.scale === 'shared' ? shared : maxOf(heats[i]!);
-    drawPanel(g, image, heats[i]!, base, hottest, x, y + label, size, alpha);
+    // Strength grows with how peaked the map is: full at 3x the uniform share, nothing for a uniform map.
+    const strength = Math.min(1, Math.max(0, (maxOf(heats[i]!) * gh * gw - 1) / 2));
+    drawPanel(g, image, heats[i]!, base, hottest, x, y + label, size, alpha * strength);
     const peak = maxOf(heats[i]!) * gh * gw; // how many times the uniform share the hottest patch gets
     g.fillStyle = '#000000';
     g.font = 'bold 15px "DejaVu Sans", sans-serif';
     g.textBaseline = 'top';
-    g.fillText(`${p.label}  (peak ${peak.toFixed(1)}x uniform)`, x + 2, y + 3);
+    g.fillText(p.label, x + 2, y + 3);
+    const w = g.measureText(p.label).width;
+    g.font = '11px "DejaVu Sans", sans-serif';
+    g.fillStyle = '#555555';
+    g.fillText(`peak ${peak.toFixed(1)}x`, x + 8 + w, y + 6);
   });
   if (o.title) {
     g.fillStyle = '#000000';
