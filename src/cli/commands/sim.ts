@@ -8,6 +8,8 @@ import { TASK_NAMES, type TaskName } from '../../../sim/tasks/index.js';
 import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
 import { nonNegativeInt, positiveInt, taskList } from '../options.js';
 import { resolveDriver } from '../../train/drivers.js';
+import { attentionOnTarget, languageSensitivity } from '../../train/measures.js';
+import { Environment } from '../../../sim/env/Environment.js';
 import { selectBackend } from '../../tf/backend.js';
 
 export function registerSimCommands(program: Command, bench: Command): void {
@@ -57,6 +59,8 @@ export function registerSimCommands(program: Command, bench: Command): void {
     .option('--episodes <n>', 'episodes per task', positiveInt, 100)
     .option('--seed <n>', 'first seed; episode i uses seed + i', nonNegativeInt, 0)
     .option('--json', 'print the result as one JSON object on the last line (field successRate in 0..1)', false)
+    .option('--language <scenes>', 'also measure language sensitivity on this many scenes (0 = skip)', nonNegativeInt, 0)
+    .option('--attention <episodes>', 'also measure attention on target over this many first frames (policies only; 0 = skip)', nonNegativeInt, 0)
     .action(async (opts, cmd: Command) => {
       if (opts.policy !== 'expert') await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const driver = resolveDriver(opts.policy);
@@ -69,7 +73,22 @@ export function registerSimCommands(program: Command, bench: Command): void {
         progress: process.stderr.isTTY ? 'bar' : 'lines',
       });
       console.log(formatEvaluation(result));
-      if (opts.json) console.log(JSON.stringify(result));
+      const extra: Record<string, unknown> = {};
+      if (opts.language > 0) {
+        const env = new Environment({ cameras: driver.cameras });
+        const ls = await languageSensitivity({ makeDriver: driver.make, env, scenes: opts.language, seed: opts.seed });
+        console.log(`language sensitivity: ${(100 * ls.rate).toFixed(1)}% of ${ls.commands} counterfactual commands on ${ls.scenes} scenes picked the named object`);
+        extra.languageSensitivity = ls;
+      }
+      if (opts.attention > 0 && driver.policy) {
+        const at = attentionOnTarget(driver.policy, { episodes: opts.attention, seed: opts.seed, tasks: opts.task });
+        console.log(
+          `attention on target: ${(100 * at.targetShare).toFixed(1)}% of the target words' attention on the target's patches ` +
+            `(uniform: ${(100 * at.uniformShare).toFixed(1)}%, ratio ${at.ratio.toFixed(2)}x) over ${at.episodes} first frames`,
+        );
+        extra.attentionOnTarget = at;
+      }
+      if (opts.json) console.log(JSON.stringify({ ...result, ...extra }));
     });
 
   bench

@@ -1,0 +1,107 @@
+/**
+ * Two measures of whether a policy reads the words and looks at the right thing (reported by vla eval):
+ *
+ * - Language sensitivity: on the same scene, commands naming each different movable object ("pick up the blue
+ *   cube", then "pick up the red ball", ...); the share of these counterfactual commands that end with the named
+ *   object picked. A policy that ignores words picks the same object whatever is said and scores about 1/n.
+ * - Attention on target: at the first frame, the share of the target words' cross-attention mass (colour and shape
+ *   words, last fusion layer, heads averaged) that falls on the patches the target object covers (from the
+ *   segmentation mask), against the share a uniform map would give (covered patches / all patches).
+ */
+import { Environment } from '../../sim/env/Environment.js';
+import { runEpisode, type Driver } from '../../sim/env/episodes.js';
+import { randomScene } from '../../sim/scene/index.js';
+import { hashSeed } from '../../sim/util/Rng.js';
+import { SHAPES, type Observation, type Scene } from '../../sim/types.js';
+import { averageHeads, type VlaPolicy } from '../policy/index.js';
+
+export interface LanguageSensitivity {
+  scenes: number;
+  commands: number;
+  successes: number;
+  /** successes / commands */
+  rate: number;
+}
+
+export async function languageSensitivity(o: {
+  makeDriver: (seed: number) => Driver;
+  env: Environment;
+  scenes: number;
+  seed: number;
+}): Promise<LanguageSensitivity> {
+  let commands = 0;
+  let successes = 0;
+  for (let i = 0; i < o.scenes; i++) {
+    const seed = hashSeed(`language:${o.seed}:${i}`);
+    const scene: Scene = randomScene({ seed, count: 4 });
+    for (const obj of scene.objects) {
+      if (!(SHAPES as readonly string[]).includes(obj.kind)) continue; // receptacles cannot be picked
+      const r = await runEpisode({ seed, scene, command: `pick up the ${obj.colour} ${obj.kind}`, env: o.env, driver: o.makeDriver(seed) });
+      commands++;
+      if (r.success) successes++;
+    }
+  }
+  return { scenes: o.scenes, commands, successes, rate: commands ? successes / commands : 0 };
+}
+
+const SHAPE_WORDS: Readonly<Record<string, readonly string[]>> = {
+  ball: ['ball', 'sphere'],
+  cube: ['cube', 'block'],
+  cylinder: ['cylinder', 'can'],
+  bowl: ['bowl'],
+  plate: ['plate'],
+};
+
+export interface AttentionOnTarget {
+  episodes: number;
+  /** Mean share of the target words' attention on the target's patches. */
+  targetShare: number;
+  /** Mean share a uniform map would put there. */
+  uniformShare: number;
+  /** targetShare / uniformShare */
+  ratio: number;
+}
+
+/** Which patches (of a gh x gw grid) the segmentation id covers in a W x H mask. */
+export function coveredPatches(mask: Uint8Array, W: number, H: number, id: number, gh: number, gw: number): boolean[] {
+  const covered = new Array<boolean>(gh * gw).fill(false);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      if (mask[y * W + x] === id) covered[Math.floor((y * gh) / H) * gw + Math.floor((x * gw) / W)] = true;
+    }
+  }
+  return covered;
+}
+
+export function attentionOnTarget(policy: VlaPolicy, o: { episodes: number; seed: number; tasks: ReadonlyArray<'pick' | 'place' | 'push'> }): AttentionOnTarget {
+  const S = policy.config.imageSize;
+  const camera = policy.config.cameras[0]!;
+  const env = new Environment({ cameras: [{ name: camera as 'scene', width: S, height: S, segmentation: true }] });
+  let target = 0;
+  let uniform = 0;
+  let n = 0;
+  for (let i = 0; i < o.episodes; i++) {
+    const task = o.tasks[i % o.tasks.length]!;
+    const obs: Observation = env.reset({ seed: hashSeed(`attention:${o.seed}:${i}`), task });
+    const info = env.info;
+    const t = info.scene.objects[info.target]!;
+    const maps = policy.attentionMaps(obs);
+    const last = averageHeads(maps.layers).at(-1)!;
+    const words = new Set([t.colour, ...(SHAPE_WORDS[t.kind] ?? [])]);
+    const img = obs.images[camera]!;
+    const [gh, gw] = maps.grid;
+    const covered = coveredPatches(img.segmentation!, img.width, img.height, info.target + 1, gh, gw);
+    const k = covered.filter(Boolean).length;
+    if (k === 0) continue; // the target is hidden at the first frame
+    maps.words.forEach((w, wi) => {
+      if (!words.has(w)) return;
+      const m = last[wi]!; // over C * gh * gw patches; the first camera comes first
+      let share = 0;
+      covered.forEach((c, p) => (share += c ? m[p]! : 0));
+      target += share;
+      uniform += k / (gh * gw);
+      n++;
+    });
+  }
+  return { episodes: o.episodes, targetShare: n ? target / n : 0, uniformShare: n ? uniform / n : 0, ratio: uniform > 0 ? target / uniform : 0 };
+}

@@ -1,0 +1,42 @@
+/** The language-sensitivity and attention-on-target measures. */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { Environment } from '../../sim/env/Environment.js';
+import { expertDriver } from '../../sim/env/episodes.js';
+import { selectBackend } from '../../src/tf/backend.js';
+import { VlaPolicy } from '../../src/policy/index.js';
+import { attentionOnTarget, coveredPatches, languageSensitivity } from '../../src/train/measures.js';
+
+beforeAll(async () => {
+  await selectBackend({ flag: 'wasm', log: null });
+});
+
+describe('coveredPatches', () => {
+  it('marks the patches a mask id touches', () => {
+    const mask = new Uint8Array(4 * 4);
+    mask[0] = 3; // top-left pixel -> patch (0, 0) of a 2x2 grid
+    mask[15] = 3; // bottom-right pixel -> patch (1, 1)
+    mask[5] = 1; // another object
+    expect(coveredPatches(mask, 4, 4, 3, 2, 2)).toEqual([true, false, false, true]);
+  });
+});
+
+describe('languageSensitivity', () => {
+  it('is 100% for the expert, which reads the command through privileged state', async () => {
+    const r = await languageSensitivity({ makeDriver: expertDriver, env: new Environment({ cameras: [] }), scenes: 1, seed: 3 });
+    expect(r.commands).toBeGreaterThanOrEqual(2);
+    expect(r.rate).toBe(1);
+  });
+});
+
+describe('attentionOnTarget', () => {
+  it('reports shares in [0, 1] and a ratio near 1 for an untrained policy (near-uniform maps)', () => {
+    const policy = new VlaPolicy({ width: 16, heads: 2, visionLayers: 1, stemChannels: 4, chunk: 4 });
+    const r = attentionOnTarget(policy, { episodes: 3, seed: 1, tasks: ['pick'] });
+    policy.dispose();
+    expect(r.uniformShare).toBeGreaterThan(0);
+    expect(r.uniformShare).toBeLessThan(1);
+    expect(r.targetShare).toBeGreaterThanOrEqual(0);
+    expect(r.ratio).toBeGreaterThan(0.5);
+    expect(r.ratio).toBeLessThan(2);
+  });
+});
