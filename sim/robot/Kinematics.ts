@@ -23,6 +23,7 @@ import type { EePose } from '../types.js';
 import type { ArmModel } from './ArmModel.js';
 import type { IkOptions, IkResult } from './armTypes.js';
 import { choleskySolve, wrapAngle } from './mathUtil.js';
+import { Rng } from '../util/Rng.js';
 
 const JOINT_FIXED = 0;
 const JOINT_REVOLUTE = 1;
@@ -82,7 +83,7 @@ export class Kinematics {
   private readonly qStart: Float64Array;
   private readonly err = new Float64Array(6);
   private readonly eCur = new Float64Array(6);
-  private rng = 0;
+  private readonly rng = new Rng(0);
   /** Iterations of the last attempt(). */
   private lastIterations = 0;
 
@@ -192,7 +193,7 @@ export class Kinematics {
     let iterations = 0;
     let attempts = 0;
     let done = false;
-    this.rng = RESTART_SEED;
+    this.rng.setState(RESTART_SEED);
     // Attempt plan: [seed, seed aimed at the target] for each yaw, then random restarts for each yaw.
     for (let round = 0; round < 2 + restarts && !done; round++) {
       for (let y = 0; y < yaws.length && !done; y++) {
@@ -394,12 +395,8 @@ export class Kinematics {
     }
   }
 
-  /** mulberry32 (deterministic restarts). */
+  /** Uniform [0, 1) for the restarts, from a fixed seed so that results repeat. */
   private random(): number {
-    this.rng = (this.rng + 0x6d2b79f5) >>> 0;
-    let t = this.rng;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.rng.nextFloat();
   }
 }

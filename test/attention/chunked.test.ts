@@ -11,20 +11,15 @@ import * as tf from '../../src/tf/tf.js';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chunkedAttention, scaledDotProductAttention } from '../../src/attention/index.js';
 import { selectBackend } from '../../src/tf/backend.js';
+import { Rng } from '../../sim/util/Rng.js';
 
 const TOL = 1e-5;
 const CHUNKS = [1, 3, 7, 128, 1000] as const;
 
-/** mulberry32: a small deterministic PRNG. */
+/** A seeded uniform [0, 1) generator (the project's mulberry32, sim/util/Rng.ts). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.nextFloat();
 }
 
 /** Random 0/1 allow mask of the given shape (last axis = keys) with at least one allowed key per row. */

@@ -16,18 +16,14 @@ import * as tf from '../../src/tf/tf.js';
 import { MultiHeadAttention, additiveAttention, additiveScores, scaledDotProductAttention } from '../../src/attention/index.js';
 import type { AdditiveParams, MultiHeadAttentionConfig, ScoreKind } from '../../src/attention/index.js';
 import { selectBackend } from '../../src/tf/backend.js';
+import { Rng } from '../../sim/util/Rng.js';
 
 const KINDS: ScoreKind[] = ['dot', 'additive'];
 
-/** mulberry32: a small deterministic PRNG in [0, 1). */
+/** A seeded uniform [0, 1) generator (the project's mulberry32, sim/util/Rng.ts). */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.nextFloat();
 }
 const randn = (shape: number[], seed: number, scale = 1) =>
   tf.tidy(() => tf.mul(tf.randomNormal(shape, 0, 1, 'float32', seed), scale));

@@ -2,6 +2,7 @@
 import * as tf from '../../src/tf/tf.js';
 import type { Observation } from '../../sim/types.js';
 import { computeStats, type PolicyBatch, type PolicyConfig, type Tokenizer } from '../../src/policy/index.js';
+import { Rng } from '../../sim/util/Rng.js';
 
 /** A small model: 16x16 images in a 4x4 grid of 4x4 patches, width 32, one layer everywhere. */
 export const TINY: Partial<PolicyConfig> = {
@@ -18,16 +19,10 @@ export const TINY: Partial<PolicyConfig> = {
   chunk: 4,
 };
 
-/** mulberry32: a small deterministic PRNG. */
+/** A seeded uniform [0, 1) generator (the project's mulberry32, sim/util/Rng.ts). */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.nextFloat();
 }
 
 export function observation(size: number, command: string, seed = 1, cameras: readonly string[] = ['scene']): Observation {

@@ -1,21 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { ArmModel, JointController, brakingSpeed, timeToTarget, type JointLimit } from '../../../sim/robot/index.js';
 import { CONTROL_HZ, MAX_EE_STEP, MAX_YAW_STEP, PHYSICS_HZ, type EeAction } from '../../../sim/types.js';
+import { Rng } from '../../../sim/util/Rng.js';
 
 const arm = ArmModel.loadDefault();
 const DT = 1 / PHYSICS_HZ;
 const SUBSTEPS = PHYSICS_HZ / CONTROL_HZ;
 const TOL = 1e-9;
 
+/** A seeded uniform [0, 1) generator (the project's mulberry32, sim/util/Rng.ts). */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.nextFloat();
 }
 
 /**

@@ -2,20 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { Matrix4, Vector3 } from 'three';
 import { ARM_WORKSPACE, ArmModel, graspYaw, wrapAngle } from '../../../sim/robot/index.js';
 import { ARM_BASE, type EePose } from '../../../sim/types.js';
+import { Rng } from '../../../sim/util/Rng.js';
 
 const arm = ArmModel.loadDefault();
 const { x: BX, y: BY } = ARM_BASE;
 
-/** mulberry32: seeded uniform [0, 1). */
+/** A seeded uniform [0, 1) generator (the project's mulberry32, sim/util/Rng.ts). */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.nextFloat();
 }
 
 function randomTarget(r: () => number): EePose {
