@@ -2,6 +2,8 @@
  * Whole episodes: run one with a driver (the scripted expert for now; a policy later), optionally recording a
  * GIF, and evaluate a driver over many seeded episodes with success rates per task and per split.
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { GifRecorder, encodePng } from '../render/imageIO.js';
 import { ScriptedExpert } from '../expert/ScriptedExpert.js';
@@ -98,6 +100,8 @@ export interface EvaluateOptions {
   driverFactory?: (seed: number) => Driver;
   /** Cameras the driver needs; default one 64x64 scene camera. */
   cameras?: CameraSpec[];
+  /** Record GIFs of the first `count` episodes of each task into `dir` (named TASK-INDEX-success|failure.gif). */
+  videos?: { count: number; dir: string; size?: number };
   progress?: 'bar' | 'lines' | 'none';
 }
 
@@ -145,7 +149,12 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
     for (let i = 0; i < o.episodes; i++) {
       const seed = o.seed + i;
       const driver = o.driverFactory ? o.driverFactory(seed) : expertDriver(seed);
-      const r = await runEpisode({ seed: hashSeed(`${task}:${seed}`), task, split: evalSplit(i), driver, env });
+      const record = o.videos && i < o.videos.count ? { size: o.videos.size ?? 128 } : undefined;
+      const r = await runEpisode({ seed: hashSeed(`${task}:${seed}`), task, split: evalSplit(i), driver, env, ...(record ? { record } : {}) });
+      if (record && r.gif) {
+        mkdirSync(o.videos!.dir, { recursive: true });
+        writeFileSync(join(o.videos!.dir, `${task}-${i}-${r.success ? 'success' : 'failure'}.gif`), r.gif);
+      }
       const sp = (splits[r.split] ??= { e: 0, s: 0 });
       sp.e++;
       if (r.success) {

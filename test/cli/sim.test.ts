@@ -58,6 +58,13 @@ describe('vla eval', () => {
     expect(Object.keys(j.perTask.pick.perSplit).length).toBeGreaterThan(0);
   });
 
+  it('--videos writes GIFs of the first episodes', () => {
+    const out = mkdtempSync(join(tmpdir(), 'vla-eval-'));
+    const r = vla(['eval', '--policy', 'expert', '--task', 'push', '--episodes', '2', '--videos', '1', '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(out, 'push-0-success.gif')).subarray(0, 6).toString('ascii')).toBe('GIF89a');
+  });
+
   it('refuses policies it does not have', () => {
     const r = vla(['eval', '--policy', 'models/nothing', '--task', 'pick', '--episodes', '1']);
     expect(r.code).toBe(1);

@@ -59,6 +59,8 @@ export function registerSimCommands(program: Command, bench: Command): void {
     .option('--episodes <n>', 'episodes per task', positiveInt, 100)
     .option('--seed <n>', 'first seed; episode i uses seed + i', nonNegativeInt, 0)
     .option('--json', 'print the result as one JSON object on the last line (field successRate in 0..1)', false)
+    .option('--videos <k>', 'write GIFs of the first k episodes of each task', nonNegativeInt, 0)
+    .option('--out <dir>', 'where --videos go', 'out/eval')
     .option('--language <scenes>', 'also measure language sensitivity on this many scenes (0 = skip)', nonNegativeInt, 0)
     .option('--attention <episodes>', 'also measure attention on target over this many first frames (policies only; 0 = skip)', nonNegativeInt, 0)
     .action(async (opts, cmd: Command) => {
@@ -67,6 +69,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
       const result = await evaluate({
         driverFactory: driver.make,
         cameras: driver.cameras,
+        ...(opts.videos > 0 ? { videos: { count: opts.videos, dir: opts.out } } : {}),
         tasks: opts.task,
         episodes: opts.episodes,
         seed: opts.seed,
