@@ -33,6 +33,11 @@ export interface PolicyConfig {
   cameras: readonly string[];
   /** A small conv stem before patching: conv3x3 (stride 1) -> relu -> conv3x3 (stride 1), NHWC. */
   convStem: boolean;
+  /**
+   * Subtract each image's mean colour (per channel) before the encoder, so that the table, which fills most of
+   * every image, maps to about 0 and the small objects stand out. Default false (the shipped baseline has none).
+   */
+  imageCentering: boolean;
   /** Output channels of both stem convolutions (ignored without the stem). */
   stemChannels: number;
   /** Side of a square patch in pixels; imageSize / patchSize patches per row and per column. */
@@ -76,6 +81,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   imageSize: 64,
   cameras: Object.freeze(['scene']),
   convStem: true,
+  imageCentering: false,
   stemChannels: 16,
   patchSize: 8,
   width: 64,
@@ -156,6 +162,7 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
     }
   }
   if (typeof c.convStem !== 'boolean') problems.push(`convStem (${show(c.convStem)}) must be true or false`);
+  if (typeof c.imageCentering !== 'boolean') problems.push(`imageCentering (${show(c.imageCentering)}) must be true or false`);
   positiveInt('stemChannels', 'the channels of the conv stem');
   positiveInt('width', 'the token width of every transformer');
   positiveInt('heads', 'the number of attention heads');

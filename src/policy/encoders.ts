@@ -56,6 +56,10 @@ export class VisionEncoder {
   readonly lnFinal: LayerNorm;
   readonly patches: number;
 
+  private get centering(): boolean {
+    return this.config.imageCentering;
+  }
+
   constructor(store: ParamStore, readonly config: ResolvedPolicyConfig) {
     const c = config;
     const C = c.stemChannels;
@@ -86,6 +90,7 @@ export class VisionEncoder {
     }
     return tf.tidy(() => {
       let x = tf.mul(tf.cast(images, 'float32'), 1 / 255) as tf.Tensor4D; // [N, S, S, 3] in [0, 1]
+      if (this.centering) x = tf.sub(x, tf.mean(x, [1, 2], true)) as tf.Tensor4D; // [N, S, S, 3] - [N, 1, 1, 3]
       if (this.stem) {
         const s = this.stem;
         x = tf.relu(tf.add(conv2dSame(x, s.w1 as tf.Tensor4D, false), s.b1)) as tf.Tensor4D; // [N, S, S, C]
