@@ -5,6 +5,8 @@
  *   words  [B, L]       --LanguageEncoder (padding masked)------------------> words    [B, L, E]
  *   fusion: fusionLayers cross-attention blocks, words = queries, patches = keys/values
  *           (Perceiver / Flamingo style): each word gets a map over the patch grid  -> fused [B, L, E]
+ *   keypoints (attentionKeypoints): per word and head, the map's expected patch position (spatial soft-argmax,
+ *           Levine et al. 2016) [B, L, 2H] -> linear -> added to the fused word       [B, L, E]
  *   proprio [B, 7] --normalise, linear--------------------------------------> token    [B, 1, E]
  *   memory = LN([fused words; proprio token])                                          [B, L+1, E]
  *   action decoder (ACT, Zhao et al. 2023): K learned queries, actionLayers cross-attention blocks over the memory
@@ -23,6 +25,7 @@ import { Dense, LayerNorm, ParamStore, makeBlocks, seedOf, tidyObject, type Forw
 import { LanguageEncoder, VisionEncoder, blockOptions } from './encoders.js';
 import { observationsToInputs, toEeActions, type PolicyBatch, type PolicyInputs } from './processing.js';
 import { averageHeads, type AttentionMaps } from './maps.js';
+import { matMul2d } from '../tf/linalg.js';
 
 export interface ForwardOptions {
   /** Training mode: dropout on (if config.dropout > 0). Default false. */
@@ -41,12 +44,24 @@ export interface PolicyOutput {
 }
 
 export interface LossTerms {
-  /** delta + gripper */
+  /** delta + gripper + groundingWeight * grounding */
   total: tf.Scalar;
   /** Mean L1 over the normalised deltas of valid steps. */
   delta: tf.Scalar;
   /** Mean binary cross-entropy of the gripper logit over valid steps. */
   gripper: tf.Scalar;
+  /**
+   * Cross-entropy of the grounding targets against the last fusion layer's maps (heads averaged), over the words
+   * that have a target; 0 when the batch has none.
+   */
+  grounding: tf.Scalar;
+}
+
+export interface LossOptions {
+  /** Dropout on (default true). */
+  training?: boolean;
+  /** Weight of the grounding term in total (default 0: off). */
+  groundingWeight?: number;
 }
 
 export interface PolicyOptions {
@@ -66,6 +81,9 @@ export class VlaPolicy {
   private readonly language: LanguageEncoder;
   private readonly fusion: TransformerBlock[];
   private readonly lnFusion: LayerNorm;
+  private readonly keypointProj: Dense | null;
+  /** Patch centres in [-1, 1] (x right, y down), camera after camera: [C*P, 2] flat. */
+  private readonly patchCoords: Float32Array;
   private readonly proprioProj: Dense;
   private readonly actionQueries: tf.Variable;
   private readonly lnMemory: LayerNorm;
@@ -86,6 +104,16 @@ export class VlaPolicy {
     this.language = new LanguageEncoder(s, c, this.tokenizer.size);
     this.fusion = makeBlocks(s, 'fusion', c.fusionLayers, blockOptions(c));
     this.lnFusion = new LayerNorm(s, 'fusion/ln_final', c.width);
+    this.keypointProj = c.attentionKeypoints ? new Dense(s, 'fusion/keypoints', 2 * c.heads, c.width) : null;
+    const { gh, gw } = patchGrid(c);
+    this.patchCoords = new Float32Array(c.cameras.length * gh * gw * 2);
+    for (let cam = 0; cam < c.cameras.length; cam++) {
+      for (let p = 0; p < gh * gw; p++) {
+        const i = (cam * gh * gw + p) * 2;
+        this.patchCoords[i] = ((p % gw) + 0.5) / gw * 2 - 1;
+        this.patchCoords[i + 1] = (Math.floor(p / gw) + 0.5) / gh * 2 - 1;
+      }
+    }
     this.proprioProj = new Dense(s, 'proprio/proj', c.proprioDim, c.width);
     this.actionQueries = s.add('action/queries', [c.chunk, c.width], { kind: 'normal', std: 0.02 });
     this.lnMemory = new LayerNorm(s, 'action/ln_memory', c.width);
@@ -165,6 +193,16 @@ export class VlaPolicy {
         words = r.output; // [B, L, E]
         crossWeights.push(r.weights); // [B, H, L, C*P]
       }
+      if (this.keypointProj) {
+        // Spatial soft-argmax of each word's map, per head: sum over patches of weight * patch centre.
+        const H = c.heads;
+        const L = c.maxWords;
+        const T = C * P;
+        const w = crossWeights[crossWeights.length - 1]!; // [B, H, L, T]
+        const kp = matMul2d(tf.reshape(w, [B * H * L, T]), tf.tensor2d(this.patchCoords, [T, 2])); // [B*H*L, 2]
+        const perWord = tf.reshape(tf.transpose(tf.reshape(kp, [B, H, L, 2]), [0, 2, 1, 3]), [B, L, 2 * H]); // [B, L, 2H]
+        words = tf.add(words, this.keypointProj.apply(perWord)); // [B, L, E]
+      }
       words = this.lnFusion.apply(words); // [B, L, E]
 
       // --- proprioception token
@@ -195,7 +233,7 @@ export class VlaPolicy {
   }
 
   /** Loss terms of a batch (see LossTerms); targets are normalised here with the stored statistics. */
-  lossTerms(batch: PolicyBatch, options: { training?: boolean } = {}): LossTerms {
+  lossTerms(batch: PolicyBatch, options: LossOptions = {}): LossTerms {
     const c = this.config;
     const B = batch.tokens.shape[0]!;
     const K = c.chunk;
@@ -206,7 +244,8 @@ export class VlaPolicy {
       throw new Error(`VlaPolicy.loss: actionValid must be [${B}, ${K}], got [${batch.actionValid.shape.join(', ')}]`);
     }
     return tidyObject(() => {
-      const pred = this.forward(batch, { training: options.training ?? true }).actions; // [B, K, 5]
+      const out = this.forward(batch, { training: options.training ?? true });
+      const pred = out.actions; // [B, K, 5]
       const target = tf.cast(batch.actions, 'float32'); // [B, K, 5] physical
       const valid = tf.cast(batch.actionValid, 'float32'); // [B, K]
       const nValid = tf.maximum(tf.sum(valid), 1); // scalar
@@ -223,12 +262,21 @@ export class VlaPolicy {
       const bce = tf.add(tf.sub(tf.relu(x), tf.mul(x, z)), tf.log1p(tf.exp(tf.neg(tf.abs(x))))); // [B, K]
       const gripper = tf.div(tf.sum(tf.mul(bce, valid)), nValid) as tf.Scalar;
 
-      return { total: tf.add(delta, gripper) as tf.Scalar, delta, gripper };
+      // Grounding: -sum_p target_p * log(mean over heads of the word's weight on p), over words with a target.
+      const gw = options.groundingWeight ?? 0;
+      let grounding = tf.scalar(0);
+      if (batch.groundTarget && batch.groundWeight) {
+        const a = tf.mean(out.crossWeights[out.crossWeights.length - 1]!, 1); // [B, L, T]
+        const ce = tf.neg(tf.sum(tf.mul(batch.groundTarget, tf.log(tf.add(a, 1e-6))), 2)); // [B, L]
+        grounding = tf.div(tf.sum(tf.mul(ce, batch.groundWeight)), tf.maximum(tf.sum(batch.groundWeight), 1)) as tf.Scalar;
+      }
+      const total = tf.add(tf.add(delta, gripper), tf.mul(grounding, gw)) as tf.Scalar;
+      return { total, delta, gripper, grounding };
     });
   }
 
-  /** The training loss (a scalar): mean L1 on normalised deltas + BCE on the gripper logit, over valid steps. */
-  loss(batch: PolicyBatch, options: { training?: boolean } = {}): tf.Scalar {
+  /** The training loss (a scalar): mean L1 on normalised deltas + BCE on the gripper logit (+ weighted grounding). */
+  loss(batch: PolicyBatch, options: LossOptions = {}): tf.Scalar {
     return tf.tidy(() => this.lossTerms(batch, options).total);
   }
 

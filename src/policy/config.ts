@@ -66,8 +66,23 @@ export interface PolicyConfig {
   chunk: number;
   /** Numbers per action: dx, dy, dz, dyaw (normalised deltas) and a gripper logit. Fixed by EE_ACTION_KEYS. */
   actionDim: number;
-  /** Proprioception numbers: the 5 arm joints, gripper opening (0..1), holding (0/1). */
+  /**
+   * Proprioception numbers: the arm joints, gripper opening (0..1), holding (0/1), and with eeProprio the end
+   * effector's pose (x, y, z, yaw): 5 + 2 + 4 = 11 for the simulated arm.
+   */
   proprioDim: number;
+  /**
+   * Append the end effector's pose (from forward kinematics) to the proprioception. Actions are end-effector
+   * deltas in the world frame, so the pose saves the network from learning forward kinematics itself. Default true.
+   */
+  eeProprio: boolean;
+  /**
+   * Attention keypoints: each word's cross-attention map of the last fusion layer, per head, gives an expected
+   * patch position (x, y in [-1, 1]; the "spatial soft-argmax" of Levine et al. 2016, "End-to-end training of deep
+   * visuomotor policies"); a linear layer adds these 2 * heads numbers to the word's token. Where a word looks
+   * becomes something the action decoder reads directly. Default true.
+   */
+  attentionKeypoints: boolean;
   /** What the action queries attend to (see ACTION_MEMORIES). */
   actionMemory: ActionMemory;
   /** Dropout on the embeddings and on every residual branch while training; 0 disables it. */
@@ -96,7 +111,9 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   maxWords: 12,
   chunk: 8,
   actionDim: EE_ACTION_KEYS.length,
-  proprioDim: 7,
+  proprioDim: 11,
+  eeProprio: true,
+  attentionKeypoints: true,
   actionMemory: 'words',
   dropout: 0,
   seed: 0,
@@ -190,7 +207,12 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
       `actionDim (${show(c.actionDim)}) must be ${EE_ACTION_KEYS.length}: an action is ${EE_ACTION_KEYS.join(', ')} (EE_ACTION_KEYS)`,
     );
   }
-  positiveInt('proprioDim', 'the length of the proprioception vector (5 joints + gripper opening + holding = 7)');
+  positiveInt('proprioDim', 'the length of the proprioception vector (5 joints + gripper opening + holding (+ 4 with eeProprio) = 7 or 11)');
+  if (typeof c.eeProprio !== 'boolean') problems.push(`eeProprio (${show(c.eeProprio)}) must be true or false`);
+  else if (isInt(c.proprioDim) && c.proprioDim < (c.eeProprio ? 7 : 3)) {
+    problems.push(`proprioDim (${c.proprioDim}) is too small: it counts the joints, gripper opening and holding${c.eeProprio ? ', and the 4 numbers of the end-effector pose (eeProprio)' : ''}`);
+  }
+  if (typeof c.attentionKeypoints !== 'boolean') problems.push(`attentionKeypoints (${show(c.attentionKeypoints)}) must be true or false`);
   if (typeof c.dropout !== 'number' || !Number.isFinite(c.dropout) || c.dropout < 0 || c.dropout >= 1) {
     problems.push(`dropout (${show(c.dropout)}) must be a number in [0, 1): the probability of zeroing an activation`);
   }

@@ -43,6 +43,7 @@ export {
 export {
   VlaPolicy,
   type ForwardOptions,
+  type LossOptions,
   type LossTerms,
   type PolicyOptions,
   type PolicyOutput,

@@ -26,7 +26,7 @@ export interface NormalizationStats {
 }
 
 /** Mean 0 and std 1 everywhere: the statistics of a policy nobody has trained yet. */
-export function identityStats(actionDim: number = EE_ACTION_KEYS.length, proprioDim = 7): NormalizationStats {
+export function identityStats(actionDim: number = EE_ACTION_KEYS.length, proprioDim = 11): NormalizationStats {
   const ms = (n: number): MeanStd => ({ mean: new Array<number>(n).fill(0), std: new Array<number>(n).fill(1) });
   return { action: ms(actionDim), proprio: ms(proprioDim) };
 }
@@ -71,9 +71,14 @@ export function computeStats(
   return { action, proprio: meanStd(proprio, 'proprio', floor) };
 }
 
-/** The proprioception vector of an observation: the arm joints (radians), gripper opening (0..1), holding (0/1). */
-export function proprioVector(obs: Pick<Observation, 'joints' | 'gripperOpening' | 'holding'>): number[] {
-  return [...obs.joints, obs.gripperOpening, obs.holding ? 1 : 0];
+/**
+ * The proprioception vector of an observation: the arm joints (radians), gripper opening (0..1), holding (0/1),
+ * and with `withEe` the end effector's pose (x, y, z in metres, yaw in radians; world frame, from forward kinematics).
+ */
+export function proprioVector(obs: Pick<Observation, 'joints' | 'gripperOpening' | 'holding' | 'eePose'>, withEe = false): number[] {
+  const v = [...obs.joints, obs.gripperOpening, obs.holding ? 1 : 0];
+  if (withEe) v.push(obs.eePose.x, obs.eePose.y, obs.eePose.z, obs.eePose.yaw);
+  return v;
 }
 
 /** Checks a stats object read from anywhere; throws an Error naming the problem. */

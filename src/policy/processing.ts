@@ -27,6 +27,12 @@ export interface PolicyBatch extends PolicyInputs {
   actions: tf.Tensor;
   /** [B, K] 1 = a real step, 0 = past the end of the episode (ignored by the loss). */
   actionValid: tf.Tensor;
+  /**
+   * Optional grounding targets: [B, L, C*P] where each word should look (a distribution over the patches of the
+   * object it names), and [B, L] 1 where a word has such a target. Used by the grounding loss.
+   */
+  groundTarget?: tf.Tensor;
+  groundWeight?: tf.Tensor;
 }
 
 /** Checks an observation against the config; throws an Error saying what does not fit. */
@@ -43,9 +49,11 @@ export function checkObservation(obs: Observation, c: ResolvedPolicyConfig): voi
       throw new Error(`camera "${cam}" image has ${img.rgb.length} bytes; ${img.width}x${img.height} RGB needs ${img.width * img.height * 3}`);
     }
   }
-  const n = obs.joints.length + 2;
+  const n = obs.joints.length + 2 + (c.eeProprio ? 4 : 0);
   if (n !== c.proprioDim) {
-    throw new Error(`observation gives ${obs.joints.length} joints (+ gripper opening + holding = ${n} numbers); this policy takes proprioDim ${c.proprioDim}`);
+    throw new Error(
+      `observation gives ${obs.joints.length} joints (+ gripper opening + holding${c.eeProprio ? ' + end-effector pose (4)' : ''} = ${n} numbers); this policy takes proprioDim ${c.proprioDim}`,
+    );
   }
 }
 
@@ -72,7 +80,7 @@ export function observationsToInputs(
     ids.set(enc.ids, b * L);
     mask.set(enc.mask, b * L);
     commands.push(enc);
-    proprio.set(proprioVector(obs), b * c.proprioDim);
+    proprio.set(proprioVector(obs, c.eeProprio), b * c.proprioDim);
   });
   const images: Record<string, tf.Tensor> = {};
   for (const cam of c.cameras) {
@@ -98,6 +106,8 @@ export function disposeInputs(x: PolicyInputs | PolicyBatch): void {
   if ('actions' in x) {
     x.actions.dispose();
     x.actionValid.dispose();
+    x.groundTarget?.dispose();
+    x.groundWeight?.dispose();
   }
 }
 

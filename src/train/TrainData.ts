@@ -6,22 +6,40 @@
  * Augmentation (training only): a random shift of up to `shift` pixels (pad by edge replication, crop), and
  * brightness/contrast jitter applied equally to the three channels, so that hues, and with them colour names,
  * stay true.
+ *
+ * Grounding targets (when asked for): for each word of the command that names the target or the destination (its
+ * colour or noun), where on the patch grid that object is in the frame: the share of the object's pixels in each
+ * patch (from the segmentation, shifted with the image). The policy's grounding loss pulls the word's attention
+ * towards it. Words naming nothing, or an object hidden in that frame, get weight 0.
  */
 import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
 import type { PolicyBatch } from '../policy/index.js';
 import type { Tokenizer } from '../policy/index.js';
-import { listEpisodes, readEpisode, readMeta, PROPRIO_KEYS } from './dataset.js';
+import { SHAPE_NOUNS } from '../../sim/tasks/language.js';
+import type { Shape } from '../../sim/types.js';
+import { listEpisodes, readEpisode, readMeta, PROPRIO_KEYS, type EpisodeRecord } from './dataset.js';
 
 export interface Episodes {
   imageSize: number;
   /** All frames of all episodes, concatenated: frame f at f * S * S * 3. */
   frames: Uint8Array;
+  /** Their segmentation masks: frame f at f * S * S; 0 = no object, i + 1 = scene object i. */
+  segmentation: Uint8Array;
   /** Per frame: proprio (7) and action (5). */
   proprio: Float32Array;
   actions: Float32Array;
   /** Per episode: first frame, length, token ids, token mask, command, task. */
-  episodes: Array<{ start: number; length: number; ids: Int32Array; mask: Int32Array; command: string; task: string }>;
+  episodes: Array<{
+    start: number;
+    length: number;
+    ids: Int32Array;
+    mask: Int32Array;
+    command: string;
+    task: string;
+    /** Per token position: the segmentation id (object index + 1) of the object the word names, or 0. */
+    referents: Int32Array;
+  }>;
   unknownWords: Set<string>;
 }
 
@@ -35,12 +53,12 @@ export function loadEpisodes(dir: string, tokenizer: Tokenizer, maxWords: number
   if (names.length === 0) throw new Error(`${dir}: no episodes (run vla collect first)`);
   const S = meta.imageSize;
   const frameBytes = S * S * 3;
-  const parts: Array<{ frames: Uint8Array; proprio: number[]; actions: number[]; command: string; task: string; steps: number }> = [];
+  const parts: Array<{ frames: Uint8Array; seg: Uint8Array; proprio: number[]; actions: number[]; command: string; task: string; steps: number; record: EpisodeRecord }> = [];
   let total = 0;
   names.forEach((name, i) => {
-    const { record, frames } = readEpisode(dir, name, S);
+    const { record, frames, segmentation } = readEpisode(dir, name, S);
     if (record.success) {
-      parts.push({ frames, proprio: record.proprio, actions: record.actions, command: record.command, task: record.task, steps: record.steps });
+      parts.push({ frames, seg: segmentation, proprio: record.proprio, actions: record.actions, command: record.command, task: record.task, steps: record.steps, record });
       total += record.steps;
     }
     onProgress?.(i + 1, names.length);
@@ -49,6 +67,7 @@ export function loadEpisodes(dir: string, tokenizer: Tokenizer, maxWords: number
   const out: Episodes = {
     imageSize: S,
     frames: new Uint8Array(total * frameBytes),
+    segmentation: new Uint8Array(total * S * S),
     proprio: new Float32Array(total * P),
     actions: new Float32Array(total * A),
     episodes: [],
@@ -57,13 +76,39 @@ export function loadEpisodes(dir: string, tokenizer: Tokenizer, maxWords: number
   let f = 0;
   for (const p of parts) {
     out.frames.set(p.frames, f * frameBytes);
+    out.segmentation.set(p.seg, f * S * S);
     out.proprio.set(p.proprio, f * P);
     out.actions.set(p.actions, f * A);
     const enc = tokenizer.encode(p.command, maxWords);
     enc.unknown.forEach((w) => out.unknownWords.add(w));
-    out.episodes.push({ start: f, length: p.steps, ids: Int32Array.from(enc.ids), mask: Int32Array.from(enc.mask), command: p.command, task: p.task });
+    const referents = wordReferents(enc.words, p.record, maxWords);
+    out.episodes.push({ start: f, length: p.steps, ids: Int32Array.from(enc.ids), mask: Int32Array.from(enc.mask), command: p.command, task: p.task, referents });
     f += p.steps;
   }
+  return out;
+}
+
+/** The words that name an object: its colour and its nouns (ball/sphere, ..., bowl, plate). */
+function namesOf(o: { kind: string; colour: string }): Set<string> {
+  return new Set([o.colour, o.kind, ...(SHAPE_NOUNS[o.kind as Shape] ?? [])]);
+}
+
+/**
+ * Per token position, the segmentation id (object index + 1) of the object the word names: the target's colour
+ * and noun, the destination's colour and noun. A word naming both (the same colour) names neither: it is ambiguous.
+ */
+export function wordReferents(words: readonly string[], record: Pick<EpisodeRecord, 'objects' | 'targetIndex' | 'destinationIndex'>, maxWords: number): Int32Array {
+  const out = new Int32Array(maxWords);
+  const target = record.objects[record.targetIndex];
+  const dest = record.destinationIndex >= 0 ? record.objects[record.destinationIndex] : undefined;
+  const tNames = target ? namesOf(target) : new Set<string>();
+  const dNames = dest ? namesOf(dest) : new Set<string>();
+  words.slice(0, maxWords).forEach((w, i) => {
+    const t = tNames.has(w);
+    const d = dNames.has(w);
+    if (t && !d) out[i] = record.targetIndex + 1;
+    else if (d && !t) out[i] = record.destinationIndex + 1;
+  });
   return out;
 }
 
@@ -94,6 +139,10 @@ export interface BatchOptions {
   augment: boolean;
   /** Max pixels of random shift; default 4. */
   shift?: number;
+  /** Numbers of proprioception the policy reads (the first of PROPRIO_KEYS); default all. */
+  proprioDim?: number;
+  /** Also build grounding targets over a patch grid of this many rows and columns (patch side = S / grid). */
+  groundingGrid?: number;
 }
 
 /** Builds a batch for the given samples (tensors; dispose with tf.dispose or disposeInputs). */
@@ -106,9 +155,16 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
   const images = new Float32Array(B * frameBytes);
   const tokens = new Int32Array(B * L);
   const tokenMask = new Int32Array(B * L);
-  const proprio = new Float32Array(B * P);
+  const PD = o.proprioDim ?? P;
+  if (PD > P) throw new Error(`makeBatch: the policy reads ${PD} proprioception numbers, the dataset has ${P} (${PROPRIO_KEYS.join(', ')})`);
+  const proprio = new Float32Array(B * PD);
   const actions = new Float32Array(B * K * A);
   const valid = new Float32Array(B * K);
+  const G = o.groundingGrid ?? 0;
+  const T = G * G;
+  const groundTarget = G ? new Float32Array(B * L * T) : null;
+  const groundWeight = G ? new Float32Array(B * L) : null;
+  const counts = new Float32Array(256 * T); // per segmentation id, pixels per patch (scratch)
   const shiftMax = o.augment ? (o.shift ?? 4) : 0;
   samples.forEach((s, b) => {
     const e = data.episodes[s.episode]!;
@@ -119,6 +175,8 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
     const gain = o.augment ? rng.float(0.85, 1.15) : 1; // contrast
     const bias = o.augment ? rng.float(-20, 20) : 0; // brightness
     const dst = b * frameBytes;
+    const seg = data.segmentation.subarray(f * S * S, (f + 1) * S * S);
+    if (G) counts.fill(0);
     for (let y = 0; y < S; y++) {
       const yy = Math.min(S - 1, Math.max(0, y + sy));
       for (let x = 0; x < S; x++) {
@@ -126,11 +184,26 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
         const si = (yy * S + xx) * 3;
         const di = dst + (y * S + x) * 3;
         for (let c = 0; c < 3; c++) images[di + c] = Math.min(255, Math.max(0, (src[si + c]! - 128) * gain + 128 + bias));
+        if (G) {
+          const id = seg[yy * S + xx]!;
+          if (id) counts[id * T + Math.floor((y * G) / S) * G + Math.floor((x * G) / S)]! += 1;
+        }
       }
     }
     tokens.set(e.ids.subarray(0, L), b * L);
     for (let i = 0; i < L; i++) tokenMask[b * L + i] = e.mask[i] ?? 0;
-    proprio.set(data.proprio.subarray(f * P, (f + 1) * P), b * P);
+    if (groundTarget && groundWeight) {
+      for (let i = 0; i < L; i++) {
+        const id = e.referents[i] ?? 0;
+        if (!id) continue;
+        let n = 0;
+        for (let p = 0; p < T; p++) n += counts[id * T + p]!;
+        if (n === 0) continue; // hidden in this frame
+        groundWeight[b * L + i] = 1;
+        for (let p = 0; p < T; p++) groundTarget[(b * L + i) * T + p] = counts[id * T + p]! / n;
+      }
+    }
+    for (let d = 0; d < PD; d++) proprio[b * PD + d] = data.proprio[f * P + d]!;
     for (let k = 0; k < K; k++) {
       if (s.t + k < e.length) {
         actions.set(data.actions.subarray((f + k) * A, (f + k + 1) * A), (b * K + k) * A);
@@ -142,20 +215,23 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
     images: { [o.camera]: tf.tensor4d(images, [B, S, S, 3]) },
     tokens: tf.tensor2d(tokens, [B, L], 'int32'),
     tokenMask: tf.tensor2d(tokenMask, [B, L], 'int32'),
-    proprio: tf.tensor2d(proprio, [B, P]),
+    proprio: tf.tensor2d(proprio, [B, PD]),
     actions: tf.tensor3d(actions, [B, K, A]),
     actionValid: tf.tensor2d(valid, [B, K]),
+    ...(groundTarget && groundWeight
+      ? { groundTarget: tf.tensor3d(groundTarget, [B, L, T]), groundWeight: tf.tensor2d(groundWeight, [B, L]) }
+      : {}),
   };
 }
 
-/** Per-sample action and proprio vectors of the training samples, for normalisation statistics. */
-export function statsSamples(data: Episodes, train: readonly SampleRef[]): { actions: Float32Array[]; proprio: Float32Array[] } {
+/** Per-sample action and proprio vectors (the first proprioDim numbers) of the training samples, for statistics. */
+export function statsSamples(data: Episodes, train: readonly SampleRef[], proprioDim: number = P): { actions: Float32Array[]; proprio: Float32Array[] } {
   const actions: Float32Array[] = [];
   const proprio: Float32Array[] = [];
   for (const s of train) {
     const f = data.episodes[s.episode]!.start + s.t;
     actions.push(data.actions.subarray(f * A, (f + 1) * A));
-    proprio.push(data.proprio.subarray(f * P, (f + 1) * P));
+    proprio.push(data.proprio.subarray(f * P, f * P + proprioDim));
   }
   return { actions, proprio };
 }

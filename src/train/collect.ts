@@ -13,6 +13,7 @@ import { Environment } from '../../sim/env/Environment.js';
 import { expertDriver } from '../../sim/env/episodes.js';
 import type { TaskName } from '../../sim/tasks/index.js';
 import { EE_ACTION_KEYS } from '../../sim/types.js';
+import { proprioVector } from '../policy/normalization.js';
 import {
   DATASET_FORMAT,
   DATASET_VERSION,
@@ -81,8 +82,9 @@ function initDataset(o: Omit<CollectOptions, 'workers'>): void {
 export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectProgress {
   initDataset(o);
   const plan = shardPlan(o.tasks, o.episodes, o.shard);
-  const env = new Environment({ cameras: [{ name: 'scene', width: o.imageSize, height: o.imageSize }] });
+  const env = new Environment({ cameras: [{ name: 'scene', width: o.imageSize, height: o.imageSize, segmentation: true }] });
   const frameBytes = o.imageSize * o.imageSize * 3;
+  const maskBytes = o.imageSize * o.imageSize;
   const p: CollectProgress = { done: 0, total: plan.length, written: 0, skipped: 0, successes: 0 };
   for (const { task, index } of plan) {
     if (hasEpisode(o.out, task, index)) {
@@ -96,14 +98,17 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
     const driver = expertDriver(seed);
     driver.reset(env);
     const frames: Uint8Array[] = [];
+    const masks: Uint8Array[] = [];
     const actions: number[] = [];
     const proprio: number[] = [];
     let success = false;
     let reason = 'timeout';
     for (;;) {
       const a = driver.act(obs, env);
-      frames.push(obs.images.scene!.rgb.slice());
-      proprio.push(...obs.joints, obs.gripperOpening, obs.holding ? 1 : 0);
+      const img = obs.images.scene!;
+      frames.push(img.rgb.slice());
+      masks.push(img.segmentation!.slice());
+      proprio.push(...proprioVector(obs, true));
       actions.push(a.dx, a.dy, a.dz, a.dyaw, a.gripper);
       const r = env.step(a);
       obs = r.observation;
@@ -115,6 +120,8 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
     }
     const all = new Uint8Array(frames.length * frameBytes);
     frames.forEach((f, t) => all.set(f, t * frameBytes));
+    const seg = new Uint8Array(masks.length * maskBytes);
+    masks.forEach((m, t) => seg.set(m, t * maskBytes));
     const target = env.info.scene.objects[env.info.target]!;
     writeEpisode(
       o.out,
@@ -130,8 +137,12 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
         actions,
         proprio,
         target: { kind: target.kind, colour: target.colour },
+        objects: env.info.scene.objects.map((ob) => ({ kind: ob.kind, colour: ob.colour })),
+        targetIndex: env.info.target,
+        destinationIndex: env.info.destination,
       },
       all,
+      seg,
     );
     p.written++;
     p.done++;

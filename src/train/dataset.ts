@@ -5,6 +5,11 @@
  *   data/NAME/episodes/TASK-000042.json one episode's metadata and low-dimensional arrays (see EpisodeRecord)
  *   data/NAME/episodes/TASK-000042.rgb.gz its camera frames: gzip of T x H x W x 3 bytes, row-major, frame t
  *                                       is the observation the action at step t was chosen from
+ *   data/NAME/episodes/TASK-000042.seg.gz the same frames' segmentation: gzip of T x H x W bytes, 0 = no object
+ *                                       (table, arm, background), i + 1 = scene object i (record.objects[i])
+ *
+ * Version 2 added the segmentation, the scene's objects with the target and destination indices (so training can
+ * tell which patches the command's words refer to), and the end effector's pose to the proprioception.
  *
  * Episode files are written to a temporary name and renamed, so a crash leaves either a whole episode or none,
  * and collection resumes by skipping the episodes already there. Episode i of task k always uses the same seed
@@ -18,10 +23,13 @@ import { hashSeed } from '../../sim/util/Rng.js';
 import { TASK_NAMES, type TaskName } from '../../sim/tasks/index.js';
 
 export const DATASET_FORMAT = 'vla-dataset';
-export const DATASET_VERSION = 1;
+export const DATASET_VERSION = 2;
 
-/** The proprioception vector: 5 arm joints (rad), gripper opening (0..1), holding (0/1). */
-export const PROPRIO_KEYS = ['j0', 'j1', 'j2', 'j3', 'j4', 'gripperOpening', 'holding'] as const;
+/**
+ * The proprioception vector: 5 arm joints (rad), gripper opening (0..1), holding (0/1), then the end effector's pose
+ * in the world frame (m, rad), as `proprioVector(obs, true)` makes it. A policy with eeProprio false reads the first 7.
+ */
+export const PROPRIO_KEYS = ['j0', 'j1', 'j2', 'j3', 'j4', 'gripperOpening', 'holding', 'eeX', 'eeY', 'eeZ', 'eeYaw'] as const;
 
 export const DatasetMetaSchema = z
   .object({
@@ -51,10 +59,15 @@ export interface EpisodeRecord {
   steps: number;
   /** steps x 5 (dx, dy, dz, dyaw, gripper), flat. */
   actions: number[];
-  /** steps x 7 (PROPRIO_KEYS), flat. */
+  /** steps x 11 (PROPRIO_KEYS), flat. */
   proprio: number[];
-  /** Index of the target object in the scene, and its kind and colour (for analysis). */
+  /** The target object's kind and colour (for analysis). */
   target: { kind: string; colour: string };
+  /** The scene's objects in order: segmentation id i + 1 is objects[i]. */
+  objects: Array<{ kind: string; colour: string }>;
+  /** Index into objects of the object the command names, and of the place destination (-1: none). */
+  targetIndex: number;
+  destinationIndex: number;
 }
 
 const EpisodeSchema = z.object({
@@ -69,6 +82,9 @@ const EpisodeSchema = z.object({
   actions: z.array(z.number()),
   proprio: z.array(z.number()),
   target: z.object({ kind: z.string(), colour: z.string() }),
+  objects: z.array(z.object({ kind: z.string(), colour: z.string() })),
+  targetIndex: z.number().int().nonnegative(),
+  destinationIndex: z.number().int().min(-1),
 });
 
 /** The seed of episode `index` of `task` in a collection with base seed `seed`. */
@@ -122,14 +138,15 @@ export function hasEpisode(dir: string, task: TaskName, index: number): boolean 
   return existsSync(join(dir, 'episodes', `${episodeName(task, index)}.json`));
 }
 
-/** Writes the frames first and the JSON last (both atomically): an episode exists once its JSON does. */
-export function writeEpisode(dir: string, record: EpisodeRecord, frames: Uint8Array): void {
+/** Writes the frames first and the JSON last (all atomically): an episode exists once its JSON does. */
+export function writeEpisode(dir: string, record: EpisodeRecord, frames: Uint8Array, segmentation: Uint8Array): void {
   const base = join(dir, 'episodes', episodeName(record.task, record.index));
   writeAtomic(`${base}.rgb.gz`, gzipSync(frames, { level: 6 }));
+  writeAtomic(`${base}.seg.gz`, gzipSync(segmentation, { level: 6 }));
   writeAtomic(`${base}.json`, JSON.stringify(record));
 }
 
-export function readEpisode(dir: string, name: string, imageSize: number): { record: EpisodeRecord; frames: Uint8Array } {
+export function readEpisode(dir: string, name: string, imageSize: number): { record: EpisodeRecord; frames: Uint8Array; segmentation: Uint8Array } {
   const base = join(dir, 'episodes', name);
   let json: unknown;
   try {
@@ -153,10 +170,22 @@ export function readEpisode(dir: string, name: string, imageSize: number): { rec
   if (frames.length !== expected) {
     throw new Error(`${base}.rgb.gz: ${frames.length} bytes, expected ${expected} (${record.steps} frames of ${imageSize}x${imageSize}x3)`);
   }
+  let segmentation: Uint8Array;
+  try {
+    segmentation = new Uint8Array(gunzipSync(readFileSync(`${base}.seg.gz`)));
+  } catch (e) {
+    throw new Error(`${base}.seg.gz: unreadable (${(e as Error).message})`);
+  }
+  if (segmentation.length !== expected / 3) {
+    throw new Error(`${base}.seg.gz: ${segmentation.length} bytes, expected ${expected / 3} (${record.steps} masks of ${imageSize}x${imageSize})`);
+  }
+  if (record.targetIndex >= record.objects.length || record.destinationIndex >= record.objects.length) {
+    throw new Error(`${base}.json: targetIndex/destinationIndex outside the ${record.objects.length} objects`);
+  }
   if (record.actions.length !== record.steps * 5 || record.proprio.length !== record.steps * PROPRIO_KEYS.length) {
     throw new Error(`${base}.json: actions/proprio lengths do not match ${record.steps} steps`);
   }
-  return { record, frames };
+  return { record, frames, segmentation };
 }
 
 /** Names of the complete episodes in a dataset, sorted. */

@@ -1,7 +1,9 @@
 /**
  * `vla train`: behaviour cloning of the VLA policy on a demonstration dataset.
  *
- * Loss: the policy's own (L1 on normalised action deltas over the valid chunk steps + BCE on the gripper), Adam
+ * Loss: the policy's own (L1 on normalised action deltas over the valid chunk steps + BCE on the gripper, plus
+ * groundingWeight times the grounding loss: the words naming the target or destination should look at its patches,
+ * from the dataset's segmentation masks; see VlaPolicy.lossTerms), Adam
  * with linear warm-up and cosine decay of the learning rate (Loshchilov & Hutter 2017), gradient clipping by
  * global norm. A validation split of whole episodes is scored every `evalEvery` steps.
  *
@@ -34,6 +36,7 @@ export const TrainOptionsSchema = z
     logEvery: z.number().int().positive(),
     valFraction: z.number().min(0).max(0.5),
     augment: z.boolean(),
+    groundingWeight: z.number().min(0),
     seed: z.number().int().nonnegative(),
   })
   .strict();
@@ -50,6 +53,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
   logEvery: 25,
   valFraction: 0.05,
   augment: true,
+  groundingWeight: 0.5,
   seed: 0,
 });
 
@@ -140,7 +144,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   if (data.unknownWords.size > 0) log(`words the tokenizer does not know (become [UNK]): ${[...data.unknownWords].join(', ')}`);
   const { train: trainSet, val } = splitSamples(data, o.valFraction, o.seed);
   if (!resuming) {
-    const s = statsSamples(data, trainSet);
+    const s = statsSamples(data, trainSet, c.proprioDim);
     policy.setStats(computeStats(s.actions, s.proprio));
   }
   log(`${data.episodes.length} episodes, ${trainSet.length} training and ${val.length} validation samples; ${policy.parameterCount} parameters`);
@@ -159,7 +163,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     }
   }
   const batchOf = (refs: readonly SampleRef[], augment: boolean, r: Rng) =>
-    makeBatch(data, refs, { chunk: c.chunk, maxWords: c.maxWords, camera, augment }, r);
+    makeBatch(data, refs, { chunk: c.chunk, maxWords: c.maxWords, camera, augment, proprioDim: c.proprioDim, ...(o.groundingWeight > 0 ? { groundingGrid: policy.grid[0] } : {}) }, r);
 
   const valLoss = (): number | null => {
     if (valSamples.length === 0) return null;
@@ -168,7 +172,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     for (let i = 0; i < valSamples.length; i += 64) {
       const part = valSamples.slice(i, i + 64);
       const batch = batchOf(part, false, valRng);
-      const l = tf.tidy(() => policy.loss(batch, { training: false }).dataSync()[0]!);
+      const l = tf.tidy(() => policy.loss(batch, { training: false, groundingWeight: o.groundingWeight }).dataSync()[0]!);
       disposeInputs(batch);
       sum += l * part.length;
       n += part.length;
@@ -192,7 +196,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     const refs = Array.from({ length: o.batchSize }, () => trainSet[rng.int(0, trainSet.length - 1)]!);
     const batch = batchOf(refs, o.augment, rng);
     const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => policy.loss(batch, { training: true }), policy.trainableVariables);
+      const { value, grads } = tf.variableGrads(() => policy.loss(batch, { training: true, groundingWeight: o.groundingWeight }), policy.trainableVariables);
       const names = Object.keys(grads);
       // Clip by global norm (Pascanu et al. 2013): scale every gradient by min(1, clipNorm / ||g||).
       const norm = tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!)))));

@@ -21,7 +21,7 @@ beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'vla-policy-ckpt-'));
   const stats = computeStats(
     [[0.01, -0.02, 0.005, 0.1, 1], [-0.01, 0.02, 0, -0.1, 0]],
-    [[0, 0.1, 0.2, 0.3, 0.4, 1, 0], [0.1, 0.2, 0.3, 0.4, 0.5, 0.5, 1]],
+    [[0, 0.1, 0.2, 0.3, 0.4, 1, 0, 0.1, 0, 0.2, 0], [0.1, 0.2, 0.3, 0.4, 0.5, 0.5, 1, 0.2, 0.1, 0.1, 0.3]],
   );
   policy = new VlaPolicy({ ...TINY, seed: 11 }, { stats });
   saved = join(root, 'ok');

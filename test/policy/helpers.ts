@@ -76,13 +76,13 @@ export function squaresBatch(n: number, tokenizer: Tokenizer, chunk: number, max
     const a = [((cell % 4) - 1.5) * 0.01, (Math.floor(cell / 4) - 1.5) * 0.01, -0.005, 0, colour === 'red' ? 1 : 0];
     for (let k = 0; k < chunk; k++) flatActions.set(a, (b * chunk + k) * 5);
     actions.push(a);
-    proprio.push([0, 0, 0, 0, 0, 1, 0]);
+    proprio.push([0, 0, 0, 0, 0, 1, 0, 0, 0, 0.2, 0]);
   }
   const batch: PolicyBatch = {
     images: { scene: tf.tensor4d(images, [n, S, S, 3]) },
     tokens: tf.tensor2d(ids, [n, maxWords], 'int32'),
     tokenMask: tf.tensor2d(mask, [n, maxWords], 'int32'),
-    proprio: tf.tensor2d(proprio.flat(), [n, 7]),
+    proprio: tf.tensor2d(proprio.flat(), [n, 11]),
     actions: tf.tensor3d(flatActions, [n, chunk, 5]),
     actionValid: tf.ones([n, chunk]),
   };

@@ -34,8 +34,10 @@ describe('normalisation', () => {
     expect(() => checkStats({ action: { mean: [0], std: [1] }, proprio: identityStats().proprio }, 5, 7)).toThrow('action.mean: expected 5 finite numbers');
   });
 
-  it('builds the proprio vector: joints, gripper opening, holding', () => {
-    expect(proprioVector({ joints: [1, 2, 3, 4, 5], gripperOpening: 0.25, holding: true })).toEqual([1, 2, 3, 4, 5, 0.25, 1]);
+  it('builds the proprio vector: joints, gripper opening, holding, and the end-effector pose when asked', () => {
+    const obs = { joints: [1, 2, 3, 4, 5], gripperOpening: 0.25, holding: true, eePose: { x: 0.1, y: -0.2, z: 0.3, yaw: 0.4 } };
+    expect(proprioVector(obs)).toEqual([1, 2, 3, 4, 5, 0.25, 1]);
+    expect(proprioVector(obs, true)).toEqual([1, 2, 3, 4, 5, 0.25, 1, 0.1, -0.2, 0.3, 0.4]);
   });
 
   it('de-normalises deltas and thresholds the gripper logit at 0 (sigmoid 0.5)', () => {

@@ -85,3 +85,82 @@ describe('overfitting a tiny batch', () => {
     policy.dispose();
   });
 });
+
+describe('grounding loss', () => {
+  /** Where the named colour's square is: a one-hot over the 4x4 grid for word 3 ("red"/"blue") of each sample. */
+  function groundingOf(batch: ReturnType<typeof squaresBatch>['batch'], n: number, L: number) {
+    const img = batch.images.scene!.arraySync() as number[][][][];
+    const tok = batch.tokens.arraySync() as number[][];
+    const target = new Float32Array(n * L * 16);
+    const weight = new Float32Array(n * L);
+    for (let b = 0; b < n; b++) {
+      const red = b % 2 === 0; // squaresBatch names red in even samples
+      for (let cell = 0; cell < 16; cell++) {
+        const px = img[b]![Math.floor(cell / 4) * 4 + 1]![(cell % 4) * 4 + 1]!;
+        const isRed = px[0]! > 150 && px[2]! < 100;
+        const isBlue = px[2]! > 150 && px[0]! < 100;
+        if ((red && isRed) || (!red && isBlue)) target[(b * L + 3) * 16 + cell] = 1;
+      }
+      weight[b * L + 3] = tok[b]![3]! > 1 ? 1 : 0;
+    }
+    return { groundTarget: tf.tensor3d(target, [n, L, 16]), groundWeight: tf.tensor2d(weight, [n, L]) };
+  }
+
+  it('is the cross-entropy of the targets against the head-averaged map, and training on it moves the word\'s attention onto its object', () => {
+    const policy = new VlaPolicy({ ...TINY, seed: 3 });
+    const n = 8;
+    const L = policy.config.maxWords;
+    const { batch, stats } = squaresBatch(n, policy.tokenizer, policy.config.chunk, L);
+    policy.setStats(stats);
+    const g = groundingOf(batch, n, L);
+    const full = { ...batch, ...g };
+    // By hand: -log(mean over heads of word 3's weight on the named cell), averaged over the samples.
+    const onTarget = () =>
+      tf.tidy(() => {
+        const w = tf.mean(policy.forward(batch).crossWeights[0]!, 1).arraySync() as number[][][]; // [B, L, 16]
+        const t = g.groundTarget.arraySync() as number[][][];
+        let ce = 0;
+        let mass = 0;
+        for (let b = 0; b < n; b++) {
+          const cell = t[b]![3]!.indexOf(1);
+          ce -= Math.log(w[b]![3]![cell]! + 1e-6);
+          mass += w[b]![3]![cell]!;
+        }
+        return { ce: ce / n, mass: mass / n };
+      });
+    const before = onTarget();
+    const terms = tf.tidy(() => {
+      const t = policy.lossTerms(full, { training: false, groundingWeight: 2 });
+      return { g: t.grounding.dataSync()[0]!, total: t.total.dataSync()[0]!, rest: tf.add(t.delta, t.gripper).dataSync()[0]! };
+    });
+    expect(terms.g).toBeCloseTo(before.ce, 4);
+    expect(terms.total).toBeCloseTo(terms.rest + 2 * terms.g, 4);
+    expect(before.mass).toBeLessThan(0.2); // about uniform (1/16) at init
+
+    const optimizer = tf.train.adam(3e-3);
+    for (let s = 0; s < 150; s++) {
+      tf.tidy(() => optimizer.minimize(() => policy.loss(full, { groundingWeight: 1 }), false, policy.trainableVariables));
+    }
+    const after = onTarget();
+    console.log(`grounding: mass on the named square ${before.mass.toFixed(3)} -> ${after.mass.toFixed(3)}`);
+    expect(after.mass).toBeGreaterThan(0.5);
+    optimizer.dispose();
+    disposeInputs(full);
+    policy.dispose();
+  }, 60_000);
+
+  it('attention keypoints add a per-head position projection that the actions depend on', () => {
+    const withKp = new VlaPolicy({ ...TINY, seed: 5 });
+    const without = new VlaPolicy({ ...TINY, seed: 5, attentionKeypoints: false });
+    expect(withKp.namedVariables.has('fusion/keypoints/kernel')).toBe(true);
+    expect(without.namedVariables.has('fusion/keypoints/kernel')).toBe(false);
+    const obs = observation(16, 'pick up the red ball', 2);
+    const a0 = withKp.act(obs);
+    const k = withKp.namedVariables.get('fusion/keypoints/kernel')!;
+    tf.tidy(() => k.assign(tf.mul(k, 50)));
+    const a1 = withKp.act(obs);
+    expect(Math.abs(a1[0]!.dx - a0[0]!.dx) + Math.abs(a1[0]!.dy - a0[0]!.dy)).toBeGreaterThan(1e-6);
+    withKp.dispose();
+    without.dispose();
+  });
+});

@@ -26,7 +26,15 @@ describe('collect', () => {
       expect(Buffer.from(eb.frames).equals(Buffer.from(ea.frames))).toBe(true);
       expect(ea.record.success).toBe(true);
       expect(ea.record.actions).toHaveLength(ea.record.steps * 5);
-      expect(ea.record.proprio).toHaveLength(ea.record.steps * 7);
+      expect(ea.record.proprio).toHaveLength(ea.record.steps * 11);
+      expect(Buffer.from(eb.segmentation).equals(Buffer.from(ea.segmentation))).toBe(true);
+      // The first frame's mask shows the target (segmentation id = its index + 1) and only ids of scene objects.
+      const first = ea.segmentation.subarray(0, 32 * 32);
+      expect(first.includes(ea.record.targetIndex + 1)).toBe(true);
+      expect(Math.max(...first)).toBeLessThanOrEqual(ea.record.objects.length);
+      expect(ea.record.objects[ea.record.targetIndex]).toEqual(ea.record.target);
+      // The end-effector pose rides at the end of each proprio row: z above the table.
+      expect(ea.record.proprio[9]!).toBeGreaterThan(0);
     }
   });
 

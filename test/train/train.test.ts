@@ -7,7 +7,7 @@ import * as tf from '../../src/tf/tf.js';
 import { selectBackend } from '../../src/tf/backend.js';
 import { loadPolicy, Tokenizer } from '../../src/policy/index.js';
 import { collectInProcess } from '../../src/train/collect.js';
-import { loadEpisodes, makeBatch, splitSamples } from '../../src/train/TrainData.js';
+import { loadEpisodes, makeBatch, splitSamples, wordReferents } from '../../src/train/TrainData.js';
 import { learningRateAt, readTrainConfig, train } from '../../src/train/train.js';
 import { Rng } from '../../sim/util/Rng.js';
 
@@ -97,5 +97,55 @@ describe('batches', () => {
     }
     const valid = plain.actionValid.dataSync();
     expect(valid.length).toBe(4);
+  });
+});
+
+describe('grounding targets', () => {
+  it('map the words naming the target and the destination to the segmentation ids of those objects', () => {
+    const record = {
+      objects: [
+        { kind: 'cube', colour: 'red' },
+        { kind: 'ball', colour: 'red' },
+        { kind: 'bowl', colour: 'blue' },
+        { kind: 'plate', colour: 'red' },
+      ],
+      targetIndex: 1,
+      destinationIndex: 2,
+    };
+    const ids = wordReferents(['put', 'the', 'red', 'sphere', 'in', 'the', 'blue', 'bowl'], record, 10);
+    expect(Array.from(ids)).toEqual([0, 0, 2, 2, 0, 0, 3, 3, 0, 0]);
+    // A colour shared by the target and the destination names neither.
+    const same = wordReferents(['put', 'the', 'red', 'ball', 'on', 'the', 'red', 'plate'], { ...record, destinationIndex: 3 }, 8);
+    expect(Array.from(same)).toEqual([0, 0, 0, 2, 0, 0, 0, 4]);
+  });
+
+  it('are distributions over the patches the named object covers, shifted with the image', () => {
+    const eps = loadEpisodes(data, new Tokenizer(), 12);
+    const ref = { episode: 0, t: 0 };
+    const e = eps.episodes[0]!;
+    const opts = { chunk: 4, maxWords: 12, camera: 'scene', augment: false, groundingGrid: 4 };
+    const b = makeBatch(eps, [ref], opts, new Rng(1));
+    const target = b.groundTarget!.arraySync() as number[][][]; // [1, 12, 16]
+    const weight = Array.from(b.groundWeight!.dataSync());
+    const named = Array.from(e.referents).map((id) => id > 0);
+    expect(named.some(Boolean)).toBe(true); // "pick up the red ball": colour and noun
+    weight.forEach((w, i) => expect(w).toBe(named[i] ? 1 : 0));
+    // Each named word's target sums to 1 and sits where the object's pixels are.
+    const seg = eps.segmentation.subarray(e.start * 32 * 32, (e.start + 1) * 32 * 32);
+    weight.forEach((w, i) => {
+      if (!w) return;
+      const row = target[0]![i]!;
+      expect(row.reduce((a, v) => a + v, 0)).toBeCloseTo(1, 5);
+      const id = e.referents[i]!;
+      row.forEach((v, p) => {
+        const py = Math.floor(p / 4);
+        const px = p % 4;
+        let n = 0;
+        for (let y = py * 8; y < py * 8 + 8; y++) for (let x = px * 8; x < px * 8 + 8; x++) if (seg[y * 32 + x] === id) n++;
+        expect(v > 0).toBe(n > 0);
+      });
+    });
+    tf.dispose([b.groundTarget!, b.groundWeight!]);
+    expect(makeBatch(eps, [ref], { ...opts, groundingGrid: undefined }, new Rng(1)).groundTarget).toBeUndefined();
   });
 });
