@@ -9,6 +9,7 @@ import { registerSimCommands } from './commands/sim.js';
 import { registerCollectCommand } from './commands/collect.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerServeCommand } from './commands/serve.js';
 import { BACKEND_NAMES } from '../tf/backend.js';
 
 export function buildProgram(): Command {
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerCollectCommand(program);
   registerTrainCommand(program);
   registerRunCommand(program);
+  registerServeCommand(program, bench);
   return program;
 }
 

@@ -1,0 +1,173 @@
+/**
+ * `vla serve`: an HTTP server for the page and its scripts, and a websocket at /ws through which every browser
+ * watches the one ViewerSession and sends it commands. Every incoming message is validated (protocol.ts); a bad
+ * one gets an error message back and changes nothing. Bound to 127.0.0.1 unless told otherwise.
+ */
+import { createReadStream } from 'node:fs';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { MAX_CLIENT_MESSAGE_BYTES, parseClientMessage, type ClientMessage, type ErrorMessage, type StatsMessage } from './protocol.js';
+import { resolveStatic } from './staticFiles.js';
+import { ViewerClient } from './ViewerClient.js';
+import type { ViewerSession } from './ViewerSession.js';
+
+export interface ViewerServerOptions {
+  session: ViewerSession;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 8080; 0 = any free port. */
+  port?: number;
+}
+
+export class ViewerServer {
+  readonly session: ViewerSession;
+  readonly host: string;
+  private readonly requestedPort: number;
+  private readonly http: Server;
+  private readonly wss: WebSocketServer;
+  private readonly clients = new Set<ViewerClient>();
+  /** Counters of clients that have gone, so stats stay cumulative. */
+  private goneSent = 0;
+  private goneDropped = 0;
+
+  constructor(options: ViewerServerOptions) {
+    this.session = options.session;
+    this.host = options.host ?? '127.0.0.1';
+    this.requestedPort = options.port ?? 8080;
+    this.http = createServer((req, res) => this.serveFile(req, res));
+    this.wss = new WebSocketServer({ server: this.http, path: '/ws', maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+    this.wss.on('connection', (ws) => this.connect(ws));
+    this.wss.on('error', () => {}); // the http server reports listen errors
+    this.session.setEmitter((json, droppable) => {
+      for (const c of this.clients) c.send(json, droppable);
+    });
+  }
+
+  /** Starts listening; resolves to the page's address. Rejects with a clear Error if the port is taken. */
+  listen(): Promise<string> {
+    return new Promise((resolvePromise, reject) => {
+      const onError = (e: NodeJS.ErrnoException) => {
+        reject(
+          new Error(
+            e.code === 'EADDRINUSE'
+              ? `port ${this.requestedPort} on ${this.host} is in use; give another with --port`
+              : `cannot listen on ${this.host}:${this.requestedPort}: ${e.message}`,
+          ),
+        );
+      };
+      this.http.once('error', onError);
+      this.http.listen(this.requestedPort, this.host, () => {
+        this.http.off('error', onError);
+        resolvePromise(this.url);
+      });
+    });
+  }
+
+  get port(): number {
+    return (this.http.address() as AddressInfo | null)?.port ?? this.requestedPort;
+  }
+
+  get url(): string {
+    const h = this.host.includes(':') ? `[${this.host}]` : this.host;
+    return `http://${h}:${this.port}/`;
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  stats(): StatsMessage {
+    const m = process.memoryUsage();
+    let sent = this.goneSent;
+    let dropped = this.goneDropped;
+    for (const c of this.clients) {
+      sent += c.framesSent;
+      dropped += c.framesDropped;
+    }
+    return {
+      type: 'stats',
+      rss: m.rss,
+      heapUsed: m.heapUsed,
+      clients: this.clients.size,
+      framesSent: sent,
+      framesDropped: dropped,
+      episodes: this.session.episodes,
+      steps: this.session.steps,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.session.close();
+    for (const c of this.clients) c.socket.terminate();
+    await new Promise<void>((r) => this.wss.close(() => r()));
+    await new Promise<void>((r) => this.http.close(() => r()));
+  }
+
+  private connect(ws: WebSocket): void {
+    const client = new ViewerClient(ws);
+    this.clients.add(client);
+    const gone = () => {
+      if (!this.clients.delete(client)) return;
+      this.goneSent += client.framesSent;
+      this.goneDropped += client.framesDropped;
+      client.close();
+    };
+    ws.on('close', gone);
+    ws.on('error', () => {
+      gone();
+      ws.terminate();
+    });
+    ws.on('message', (data, isBinary) => this.receive(client, data, isBinary));
+    for (const json of this.session.welcome()) client.send(json, false);
+  }
+
+  private receive(client: ViewerClient, data: RawData, isBinary: boolean): void {
+    const fail = (message: string, op: string | null) => {
+      const e: ErrorMessage = { type: 'error', message, op };
+      client.send(JSON.stringify(e), false);
+    };
+    if (isBinary) return fail('malformed message: expected JSON text, got binary data', null);
+    const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
+    const parsed = parseClientMessage(text);
+    if (!parsed.ok) return fail(parsed.error, null);
+    try {
+      this.handle(client, parsed.message);
+    } catch (e) {
+      fail((e as Error).message, parsed.message.op);
+    }
+  }
+
+  private handle(client: ViewerClient, m: ClientMessage): void {
+    switch (m.op) {
+      case 'run':
+        return this.session.run(m);
+      case 'reset':
+        return this.session.reset(m);
+      case 'stop':
+        return this.session.stop();
+      case 'stats':
+        return client.send(JSON.stringify(this.stats()), false);
+    }
+  }
+
+  private serveFile(req: IncomingMessage, res: ServerResponse): void {
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD', 'Content-Type': 'text/plain' }).end('method not allowed\n');
+      return;
+    }
+    const found = resolveStatic(req.url ?? '/');
+    if (!found) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': found.type, 'Cache-Control': 'no-cache' });
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
+    const stream = createReadStream(found.file);
+    stream.on('error', () => res.destroy());
+    stream.pipe(res);
+  }
+}

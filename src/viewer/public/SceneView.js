@@ -1,0 +1,89 @@
+// The 3-D view: the simulator's scene graph (sent by the server as three.js JSON) drawn with WebGLRenderer,
+// orbit controls to look around, and poses updated from every frame. Without WebGL it says so and stays empty.
+import * as THREE from 'three';
+import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+
+export class SceneView {
+  constructor(container, messageEl) {
+    this.container = container;
+    this.messageEl = messageEl;
+    this.scene = null;
+    this.objects = [];
+    this.links = [];
+    this.renderer = null;
+    try {
+      this.renderer = new THREE.WebGLRenderer({ antialias: true });
+    } catch (e) {
+      this.showMessage(`The 3-D view needs WebGL, which this browser does not offer (${e.message}). The status and the attention panel still work.`);
+      return;
+    }
+    this.renderer.setPixelRatio(Math.min(window.devicePixelRatio || 1, 2));
+    container.prepend(this.renderer.domElement);
+    this.camera = new THREE.PerspectiveCamera(40, 1, 0.01, 20);
+    this.camera.up.set(0, 0, 1); // the simulator's world is z-up
+    this.camera.position.set(1.05, -1.2, 0.95);
+    this.controls = new OrbitControls(this.camera, this.renderer.domElement);
+    this.controls.target.set(-0.05, 0, 0.1);
+    this.controls.enableDamping = true;
+    this.controls.update();
+    new ResizeObserver(() => this.resize()).observe(container);
+    this.resize();
+    this.renderer.setAnimationLoop(() => this.draw());
+  }
+
+  get webgl() {
+    return this.renderer !== null;
+  }
+
+  showMessage(text) {
+    this.messageEl.textContent = text;
+    this.messageEl.hidden = false;
+  }
+
+  resize() {
+    if (!this.renderer) return;
+    const w = Math.max(1, this.container.clientWidth);
+    const h = Math.max(1, this.container.clientHeight);
+    this.renderer.setSize(w, h, false);
+    this.camera.aspect = w / h;
+    this.camera.updateProjectionMatrix();
+  }
+
+  /** A new episode's scene: replaces what was drawn. */
+  setScene(msg) {
+    if (!this.renderer) return;
+    if (this.scene) this.dispose(this.scene);
+    this.scene = new THREE.ObjectLoader().parse(msg.three);
+    this.objects = msg.objectNames.map((n) => this.scene.getObjectByName(n) ?? null);
+    this.links = msg.linkNames.map((n) => this.scene.getObjectByName(n) ?? null);
+    for (const g of this.links) if (g) g.matrixAutoUpdate = false;
+  }
+
+  /** Poses of one control step. */
+  applyFrame(msg) {
+    if (!this.scene) return;
+    const o = msg.objects;
+    this.objects.forEach((m, i) => {
+      if (!m) return;
+      m.position.set(o[7 * i], o[7 * i + 1], o[7 * i + 2]);
+      m.quaternion.set(o[7 * i + 3], o[7 * i + 4], o[7 * i + 5], o[7 * i + 6]);
+    });
+    this.links.forEach((g, i) => {
+      if (!g) return;
+      g.matrix.fromArray(msg.links, 16 * i);
+      g.matrixWorldNeedsUpdate = true;
+    });
+  }
+
+  draw() {
+    this.controls.update();
+    if (this.scene) this.renderer.render(this.scene, this.camera);
+  }
+
+  dispose(root) {
+    root.traverse((x) => {
+      if (x.geometry) x.geometry.dispose();
+      if (x.material) x.material.dispose();
+    });
+  }
+}

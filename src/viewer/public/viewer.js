@@ -1,0 +1,186 @@
+// The page: a websocket to the server (/ws), the 3-D view, the command box and the attention panel.
+// window.viewer exposes the state for tests and for poking at in the console.
+import { AttentionPanel } from './AttentionPanel.js';
+import { SceneView } from './SceneView.js';
+
+const $ = (id) => document.getElementById(id);
+const el = {
+  connection: $('connection'),
+  policyLabel: $('policy-label'),
+  form: $('command-form'),
+  command: $('command'),
+  driver: $('driver'),
+  stop: $('stop'),
+  seed: $('seed'),
+  newScene: $('new-scene'),
+  reset: $('reset'),
+  sceneFile: $('scene-file'),
+  status: $('status'),
+  error: $('error'),
+  words: $('words'),
+  layer: $('layer'),
+  head: $('head'),
+  camera: $('camera'),
+};
+
+const view = new SceneView($('view3d'), $('webgl-message'));
+const panel = new AttentionPanel($('attention'), $('attention-note'));
+const state = { hello: null, episode: 0, status: null, frames: 0, errors: [], pinned: null, socket: null };
+window.viewer = { state, view, panel };
+document.body.dataset.webgl = view.webgl ? 'yes' : 'no';
+
+function setOptions(select, options) {
+  const old = select.value;
+  select.replaceChildren(...options.map(([value, label]) => new Option(label, value)));
+  if (options.some(([v]) => v === old)) select.value = old;
+}
+
+function showError(message) {
+  el.error.textContent = message;
+  el.error.hidden = !message;
+  if (message) state.errors.push(message);
+}
+
+function showStatus(s) {
+  state.status = s;
+  el.status.dataset.state = s.state;
+  const who = s.driver ? ` (${s.driver === 'policy' ? 'policy' : 'scripted expert'})` : '';
+  const text = {
+    ready: 'ready: type a command and press Run',
+    running: `running${who}`,
+    success: `success${who}`,
+    failure: `failure${who}: ${s.reason}`,
+    stopped: 'stopped',
+  }[s.state];
+  el.status.textContent = `${text} · step ${s.step} · ${s.time.toFixed(2)} s`;
+}
+
+function showWords(attention) {
+  panel.setWords(attention);
+  const words = attention ? attention.words : [];
+  const unknown = new Set(attention ? attention.unknown : []);
+  const chips = words.map((w, i) => {
+    const chip = document.createElement('span');
+    chip.className = 'word' + (unknown.has(w) ? ' unknown' : '');
+    chip.textContent = w;
+    chip.dataset.index = String(i);
+    if (unknown.has(w)) chip.title = 'the policy\'s tokenizer does not know this word';
+    chip.addEventListener('mouseenter', () => selectWord(i));
+    chip.addEventListener('mouseleave', () => selectWord(state.pinned ?? 0));
+    chip.addEventListener('click', () => {
+      state.pinned = state.pinned === i ? null : i;
+      selectWord(i);
+    });
+    return chip;
+  });
+  if (attention && attention.dropped.length) {
+    const more = document.createElement('span');
+    more.className = 'small';
+    more.textContent = ` (cut off: ${attention.dropped.join(' ')})`;
+    chips.push(more);
+  }
+  el.words.replaceChildren(...chips);
+  if (state.pinned !== null && state.pinned >= words.length) state.pinned = null;
+  selectWord(state.pinned ?? 0);
+}
+
+function selectWord(i) {
+  for (const c of el.words.querySelectorAll('.word')) c.classList.toggle('selected', Number(c.dataset.index) === i);
+  panel.select({ word: i });
+}
+
+function onHello(m) {
+  state.hello = m;
+  setOptions(el.driver, m.drivers.map((d) => [d, d === 'policy' ? `policy (${m.policy.label})` : 'scripted expert']));
+  setOptions(el.sceneFile, [['', 'random (from the seed)'], ...m.scenes.map((s) => [s, s])]);
+  el.policyLabel.textContent = m.policy ? `policy: ${m.policy.label}` : 'no policy';
+  panel.setPolicy(m.policy, m.note);
+  if (m.policy) {
+    setOptions(el.layer, [...Array(m.policy.layers).keys()].map((l) => [String(l), String(l)]));
+    el.layer.value = String(m.policy.layers - 1);
+    setOptions(el.head, [['avg', 'mean'], ...[...Array(m.policy.heads).keys()].map((h) => [String(h), String(h)])]);
+    setOptions(el.camera, m.policy.cameras.map((c, i) => [String(i), c]));
+    panel.select({ layer: Number(el.layer.value), head: el.head.value, camera: 0 });
+  }
+}
+
+function onScene(m) {
+  state.episode = m.episode;
+  view.setScene(m);
+  if (document.activeElement !== el.command || !el.command.value.trim()) el.command.value = m.command;
+  el.seed.value = String(m.seed);
+  el.sceneFile.value = m.scene ?? '';
+  showWords(m.attention);
+  showStatus(m.status);
+}
+
+function onFrame(m) {
+  if (m.episode !== state.episode) return;
+  state.frames++;
+  view.applyFrame(m);
+  panel.setFrame(m.attention);
+  showStatus(m.status);
+}
+
+function onMessage(event) {
+  let m;
+  try {
+    m = JSON.parse(event.data);
+  } catch {
+    return;
+  }
+  if (m.type === 'hello') onHello(m);
+  else if (m.type === 'scene') {
+    showError('');
+    onScene(m);
+  } else if (m.type === 'frame') onFrame(m);
+  else if (m.type === 'error') showError(m.message);
+}
+
+function connect() {
+  const ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
+  state.socket = ws;
+  el.connection.dataset.state = 'connecting';
+  el.connection.textContent = 'connecting…';
+  ws.addEventListener('open', () => {
+    el.connection.dataset.state = 'open';
+    el.connection.textContent = 'connected';
+  });
+  ws.addEventListener('message', onMessage);
+  ws.addEventListener('close', () => {
+    el.connection.dataset.state = 'closed';
+    el.connection.textContent = 'disconnected: retrying…';
+    setTimeout(connect, 1000);
+  });
+}
+
+function send(message) {
+  const ws = state.socket;
+  if (!ws || ws.readyState !== WebSocket.OPEN) return showError('not connected to the server');
+  ws.send(JSON.stringify(message));
+}
+
+function seedValue() {
+  const n = Number(el.seed.value);
+  return Number.isInteger(n) && n >= 0 ? n : 0;
+}
+
+el.form.addEventListener('submit', (e) => {
+  e.preventDefault();
+  const command = el.command.value.trim();
+  if (!command) return showError('type a command, e.g. "pick up the red ball"');
+  showError('');
+  send({ op: 'run', command, driver: el.driver.value, seed: seedValue(), scene: el.sceneFile.value || null });
+});
+el.stop.addEventListener('click', () => send({ op: 'stop' }));
+el.reset.addEventListener('click', () => send({ op: 'reset', seed: seedValue(), scene: el.sceneFile.value || null, command: el.command.value.trim() || null }));
+el.newScene.addEventListener('click', () => {
+  el.seed.value = String(Math.floor(Math.random() * 1e6));
+  send({ op: 'reset', seed: seedValue(), scene: el.sceneFile.value || null, command: el.command.value.trim() || null });
+});
+el.sceneFile.addEventListener('change', () => send({ op: 'reset', seed: seedValue(), scene: el.sceneFile.value || null, command: el.command.value.trim() || null }));
+el.layer.addEventListener('change', () => panel.select({ layer: Number(el.layer.value) }));
+el.head.addEventListener('change', () => panel.select({ head: el.head.value }));
+el.camera.addEventListener('change', () => panel.select({ camera: Number(el.camera.value) }));
+
+connect();
