@@ -57,7 +57,7 @@ export class ViewerSession {
   private timer: NodeJS.Timeout | null = null;
   private startedAt = 0;
   private stepsAtStart = 0;
-  private sceneMsg = '';
+  private sceneMsg: SceneMessage | null = null;
   private lastFrame = '';
   private closed = false;
   private linkPoses: Matrix4[] = [];
@@ -106,7 +106,8 @@ export class ViewerSession {
 
   /** What a viewer that just connected needs: hello, the current scene and its latest frame. */
   welcome(): string[] {
-    return [JSON.stringify(this.hello), this.sceneMsg, this.lastFrame].filter((s) => s !== '');
+    const scene = this.sceneMsg ? JSON.stringify({ ...this.sceneMsg, status: this.status }) : '';
+    return [JSON.stringify(this.hello), scene, this.lastFrame].filter((s) => s !== '');
   }
 
   get state(): Status {
@@ -177,8 +178,8 @@ export class ViewerSession {
       attention: words,
       status: this.status,
     };
-    this.sceneMsg = JSON.stringify(msg);
-    this.emit(this.sceneMsg, false);
+    this.sceneMsg = msg;
+    this.emit(JSON.stringify(msg), false);
     this.publishFrame(false, attention);
     if (driver) {
       this.episodes++;
