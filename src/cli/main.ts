@@ -9,6 +9,7 @@ import { registerSimCommands } from './commands/sim.js';
 import { registerCollectCommand } from './commands/collect.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerRunCommand } from './commands/run.js';
+import { registerRosCommands } from './commands/ros.js';
 import { registerServeCommand } from './commands/serve.js';
 import { BACKEND_NAMES } from '../tf/backend.js';
 
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerCollectCommand(program);
   registerTrainCommand(program);
   registerRunCommand(program);
+  registerRosCommands(program, bench);
   registerServeCommand(program, bench);
   return program;
 }

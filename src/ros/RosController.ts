@@ -1,0 +1,431 @@
+/**
+ * `vla ros`: runs an actor (the VLA policy) against an arm through rosbridge at a fixed control rate.
+ *
+ * Inputs: sensor_msgs/JointState, a camera (sensor_msgs/Image or CompressedImage), commands (std_msgs/String: a
+ * new command starts an episode, "" or "stop" ends it), an e-stop (std_msgs/Bool: true engages and latches,
+ * false releases; anything malformed on it engages), and optionally an episode result (std_msgs/String JSON
+ * {success, reason}, from `vla ros-sim`). Outputs: joint commands (trajectory_msgs/JointTrajectory or
+ * std_msgs/Float64MultiArray), only ever SafeJointCommands from the SafetyFilter, and a status topic
+ * (std_msgs/String JSON: state, episode, outcome, interventions).
+ *
+ * Each tick: stop (publish one hold, then nothing) if disconnected, e-stopped, or joint states / camera frames
+ * are stale; otherwise build the observation from the newest joint state and frame, take the next action of the
+ * actor's chunk, filter it, publish. After a drop, data from before the drop never counts: commanding resumes only
+ * on joint states and a frame received after the reconnect, from the measured positions (re-anchored).
+ */
+import type { ArmModel } from '../../sim/robot/index.js';
+import type { CameraImage, EeAction, EePose, Observation } from '../../sim/types.js';
+import type { RosConfig } from './config.js';
+import { decodeCompressedImage, decodeRawImage, fitImage } from './images.js';
+import {
+  MESSAGE_TYPES,
+  float64MultiArrayMsg,
+  jointTrajectoryMsg,
+  parseBoolMsg,
+  parseCompressedImage,
+  parseImage,
+  parseJointState,
+  parseStringMsg,
+  type Parsed,
+} from './messages.js';
+import type { Actor } from './policyActor.js';
+import type { RosTransport } from './RosTransport.js';
+import { SafetyFilter, type Intervention, type InterventionKind, type SafeJointCommand } from './SafetyFilter.js';
+import { Watchdog } from './Watchdog.js';
+
+export const CONTROLLER_STATES = ['waiting', 'idle', 'running', 'holding', 'estop', 'done'] as const;
+export type ControllerState = (typeof CONTROLLER_STATES)[number];
+
+export interface EpisodeOutcome {
+  success: boolean;
+  reason: string;
+}
+
+export interface ControllerStatus {
+  state: ControllerState;
+  episode: number;
+  command: string | null;
+  step: number;
+  outcome: EpisodeOutcome | null;
+  interventions: Intervention[];
+}
+
+/** One published joint command, for benchmarks: which camera frame it used and when things happened (ms). */
+export interface CommandEvent {
+  imageStamp: number;
+  imageArrivedAt: number;
+  tickAt: number;
+  publishedAt: number;
+  command: SafeJointCommand;
+}
+
+export interface RosControllerOptions {
+  config: RosConfig;
+  transport: RosTransport;
+  arm: ArmModel;
+  actor: Actor;
+  /** One line per log entry; default stderr. */
+  log?: (line: string) => void;
+  onCommand?: (e: CommandEvent) => void;
+}
+
+const LOG_REPEAT_MS = 1000;
+
+export class RosController {
+  readonly config: RosConfig;
+  readonly filter: SafetyFilter;
+  readonly watchdog: Watchdog;
+  /** Every intervention so far (the last 10000), oldest first. */
+  readonly interventions: Intervention[] = [];
+  readonly counts: Record<InterventionKind, number>;
+  /** Joint commands published. */
+  published = 0;
+  ticks = 0;
+  jointStatesReceived = 0;
+  imagesReceived = 0;
+  private readonly transport: RosTransport;
+  private readonly arm: ArmModel;
+  private readonly actor: Actor;
+  private readonly log: (line: string) => void;
+  private readonly onCommand: ((e: CommandEvent) => void) | null;
+  private readonly rosNames: string[];
+  private readonly fingerRosNames: string[];
+  private readonly joints: Float64Array;
+  private fingerOpening = 1;
+  private jointStamp = 0;
+  private haveJoints = false;
+  private image: CameraImage | null = null;
+  private imageStamp = 0;
+  private imageArrivedAt = 0;
+  private stateValue: ControllerState = 'waiting';
+  private episode = 0;
+  private command: string | null = null;
+  private step = 0;
+  private outcome: EpisodeOutcome | null = null;
+  private queue: EeAction[] = [];
+  private estop = false;
+  private stopping = false;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private nextTick = 0;
+  private tickInterventions: Intervention[] = [];
+  private readonly lastLogged = new Map<string, { at: number; suppressed: number }>();
+  private readonly eePose: EePose = { x: 0, y: 0, z: 0, yaw: 0 };
+
+  constructor(options: RosControllerOptions) {
+    const { config, arm } = options;
+    this.config = config;
+    this.transport = options.transport;
+    this.arm = arm;
+    this.actor = options.actor;
+    this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.onCommand = options.onCommand ?? null;
+    const map = config.robot.jointNames;
+    const known = [...arm.armJointNames, ...arm.fingerJointNames];
+    for (const k of Object.keys(map)) {
+      if (!known.includes(k)) throw new Error(`robot.jointNames names "${k}", which is not a joint of ${arm.source} (joints: ${known.join(', ')})`);
+    }
+    this.rosNames = arm.armJointNames.map((n) => map[n] ?? n);
+    this.fingerRosNames = arm.fingerJointNames.map((n) => map[n] ?? n);
+    this.joints = new Float64Array(arm.armDof);
+    this.filter = new SafetyFilter(arm, { ...config.safety, rateHz: config.control.rateHz, commandFingers: config.robot.commandFingers });
+    this.watchdog = new Watchdog(config.safety.jointStateTimeout, config.safety.imageTimeout);
+    this.counts = Object.fromEntries(['non_finite', 'ee_step', 'workspace', 'ik', 'velocity', 'acceleration', 'step', 'joint_limit', 'stale_joint_states', 'stale_image', 'disconnected', 'estop', 'bad_message'].map((k) => [k, 0])) as Record<InterventionKind, number>;
+  }
+
+  /** Header stamp (s) of the newest joint state taken. */
+  get jointStateStamp(): number {
+    return this.jointStamp;
+  }
+
+  get state(): ControllerState {
+    return this.stateValue;
+  }
+
+  /** Subscribes, advertises and starts the control loop (the transport connects and reconnects by itself). */
+  start(): void {
+    const t = this.config.topics;
+    const tr = this.transport;
+    tr.on('close', () => this.onDisconnect());
+    tr.advertise(t.jointCommand.name, t.jointCommand.type);
+    tr.advertise(t.status, MESSAGE_TYPES.string);
+    tr.subscribe(t.jointStates, MESSAGE_TYPES.jointState, (m) => this.onJointState(m), { queueLength: 1 });
+    tr.subscribe(t.camera.name, t.camera.type, (m) => this.onImage(m), { queueLength: 1 });
+    tr.subscribe(t.command, MESSAGE_TYPES.string, (m) => this.onCommandText(m), { queueLength: 10 });
+    tr.subscribe(t.estop, MESSAGE_TYPES.bool, (m) => this.onEstop(m), { queueLength: 10 });
+    if (t.episodeResult) tr.subscribe(t.episodeResult, MESSAGE_TYPES.string, (m) => this.onEpisodeResult(m), { queueLength: 10 });
+    tr.start();
+    const period = 1000 / this.config.control.rateHz;
+    this.nextTick = performance.now() + period;
+    const loop = () => {
+      this.tick();
+      // Fixed rate without drift; a late tick is not made up for (skip to the next slot).
+      const now = performance.now();
+      this.nextTick += period;
+      if (this.nextTick < now) this.nextTick = now + period - ((now - this.nextTick) % period);
+      this.timer = setTimeout(loop, this.nextTick - now);
+    };
+    this.timer = setTimeout(loop, period);
+  }
+
+  /** Stops the loop and closes the connection (publishes nothing more). */
+  stop(): void {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.transport.close();
+  }
+
+  status(): ControllerStatus {
+    return { state: this.stateValue, episode: this.episode, command: this.command, step: this.step, outcome: this.outcome, interventions: this.tickInterventions };
+  }
+
+  /** Starts an episode as a command message would (tests, and the CLI's --command). */
+  startEpisode(command: string): void {
+    this.episode++;
+    this.command = command;
+    this.step = 0;
+    this.outcome = null;
+    this.queue = [];
+    this.actor.reset();
+    this.filter.release(); // re-anchor on the measured state at the next tick
+    this.log(`[vla ros] episode ${this.episode}: "${command}"`);
+  }
+
+  // ---- inputs ----
+
+  private onJointState(msg: unknown): void {
+    const p = parseJointState(msg);
+    if (!p.ok) return this.bad('joint state', p.reason);
+    const s = p.value;
+    const index = new Map<string, number>();
+    for (let i = 0; i < s.names.length; i++) index.set(s.names[i]!, i);
+    let found = 0;
+    for (const n of this.rosNames) if (index.has(n)) found++;
+    if (found === 0) return; // another publisher's joints (e.g. a separate gripper): not ours
+    if (found < this.rosNames.length) {
+      const missing = this.rosNames.filter((n) => !index.has(n));
+      return this.bad('joint state', `JointState lacks joints ${missing.join(', ')} (has ${s.names.join(', ')})`);
+    }
+    for (let i = 0; i < this.rosNames.length; i++) {
+      const v = s.positions[index.get(this.rosNames[i]!)!]!;
+      if (!Number.isFinite(v)) return this.bad('joint state', `JointState position of ${this.rosNames[i]} is ${v}`);
+    }
+    for (let i = 0; i < this.rosNames.length; i++) this.joints[i] = s.positions[index.get(this.rosNames[i]!)!]!;
+    if (this.fingerRosNames.length > 0 && this.arm.maxFingerOpening > 0) {
+      let sum = 0;
+      let n = 0;
+      for (const f of this.fingerRosNames) {
+        const i = index.get(f);
+        const v = i === undefined ? NaN : s.positions[i]!;
+        if (Number.isFinite(v)) {
+          sum += v;
+          n++;
+        }
+      }
+      if (n > 0) this.fingerOpening = Math.min(1, Math.max(0, sum / n / this.arm.maxFingerOpening));
+    }
+    this.haveJoints = true;
+    this.jointStamp = s.stamp;
+    this.jointStatesReceived++;
+    this.watchdog.jointStateArrived();
+  }
+
+  private onImage(msg: unknown): void {
+    const lim = this.config.image;
+    let decoded: Parsed<CameraImage>;
+    let stamp = 0;
+    if (this.config.topics.camera.type === MESSAGE_TYPES.image) {
+      const p = parseImage(msg, lim.maxBytes);
+      if (!p.ok) return this.bad('image', p.reason);
+      stamp = p.value.stamp;
+      decoded = decodeRawImage(p.value, lim);
+    } else {
+      const p = parseCompressedImage(msg, lim.maxBytes);
+      if (!p.ok) return this.bad('image', p.reason);
+      stamp = p.value.stamp;
+      decoded = decodeCompressedImage(p.value, lim);
+    }
+    if (!decoded.ok) return this.bad('image', decoded.reason);
+    this.image = fitImage(decoded.value, this.actor.imageSize, lim.fit);
+    this.imageStamp = stamp;
+    this.imageArrivedAt = performance.now();
+    this.imagesReceived++;
+    this.watchdog.imageArrived();
+  }
+
+  private onCommandText(msg: unknown): void {
+    const p = parseStringMsg(msg);
+    if (!p.ok) return this.bad('command', p.reason);
+    const text = p.value.trim();
+    if (text === '' || text.toLowerCase() === 'stop') return this.endEpisode({ success: false, reason: 'stopped by command' });
+    if (this.estop) return this.bad('command', `"${text}" ignored: the e-stop is engaged (publish false on ${this.config.topics.estop} to release)`);
+    this.startEpisode(text);
+  }
+
+  private onEstop(msg: unknown): void {
+    const p = parseBoolMsg(msg);
+    const engage = p.ok ? p.value : true; // fail safe: anything malformed on the e-stop topic engages it
+    if (!p.ok) this.bad('e-stop', `${p.reason}; treated as engaged`);
+    if (engage && !this.estop) {
+      this.estop = true;
+      this.intervene('estop', 'e-stop engaged: holding, commands ignored until released');
+      this.halt();
+      if (this.command !== null) this.endEpisode({ success: false, reason: 'e-stop' });
+      this.stateValue = 'estop';
+    } else if (!engage && this.estop) {
+      this.estop = false;
+      this.log('[vla ros] e-stop released; send a new command to move again');
+      this.stateValue = 'idle';
+    }
+  }
+
+  private onEpisodeResult(msg: unknown): void {
+    const p = parseStringMsg(msg);
+    if (!p.ok) return this.bad('episode result', p.reason);
+    let v: unknown;
+    try {
+      v = JSON.parse(p.value);
+    } catch {
+      return this.bad('episode result', 'not JSON');
+    }
+    const o = v as { success?: unknown; reason?: unknown };
+    if (typeof o?.success !== 'boolean') return this.bad('episode result', 'expected JSON {success: boolean, reason}');
+    if (this.command !== null) this.endEpisode({ success: o.success, reason: typeof o.reason === 'string' ? o.reason : o.success ? 'success' : 'failure' });
+  }
+
+  private onDisconnect(): void {
+    this.watchdog.reset();
+    this.haveJoints = false;
+    this.image = null;
+    if (this.filter.anchored && !this.stopping) this.intervene('disconnected', 'connection to rosbridge lost: stopped commanding; nothing is sent until fresh data arrives after reconnecting');
+    this.filter.release();
+  }
+
+  // ---- the loop ----
+
+  /** One control tick (public for tests that step by hand). */
+  tick(): void {
+    const tickAt = performance.now();
+    this.ticks++;
+    this.tickInterventions = [];
+    const stale = this.watchdog.check();
+    if (this.estop) this.stateValue = 'estop';
+    else if (!this.transport.connected) this.hold('disconnected', 'not connected to rosbridge');
+    else if (!this.haveJoints || stale.jointStates) this.hold('stale_joint_states', `no joint state for ${fmtAge(stale.jointStateAge)} (limit ${this.config.safety.jointStateTimeout} s)`);
+    else if (!this.image || stale.image) this.hold('stale_image', `no camera frame for ${fmtAge(stale.imageAge)} (limit ${this.config.safety.imageTimeout} s)`);
+    else if (this.command === null) this.stateValue = this.outcome ? 'done' : 'idle';
+    else this.act(tickAt);
+    this.publishStatus();
+  }
+
+  private act(tickAt: number): void {
+    if (!this.filter.anchored) this.filter.anchor(this.joints, this.arm.fingerCount > 0 ? this.fingerOpening * this.arm.maxFingerOpening : undefined);
+    this.stateValue = 'running';
+    const obs: Observation = {
+      images: { [this.actor.camera]: this.image! },
+      joints: Array.from(this.joints),
+      gripperOpening: this.fingerOpening,
+      holding: false,
+      eePose: { ...this.arm.tcpPose(this.joints, this.eePose) },
+      command: this.command!,
+      step: this.step,
+    };
+    if (this.queue.length === 0) {
+      try {
+        this.queue = this.actor.act(obs).slice(0, this.config.control.actionsPerInference);
+      } catch (e) {
+        this.log(`[vla ros] ${this.actor.label} failed: ${(e as Error).message}; episode ended`);
+        this.halt();
+        this.endEpisode({ success: false, reason: `policy error: ${(e as Error).message}` });
+        return;
+      }
+    }
+    const action = this.queue.shift();
+    if (!action) return;
+    const r = this.filter.apply(action);
+    for (const i of r.interventions) this.intervene(i.kind, i.detail);
+    if (r.command) {
+      this.send(r.command);
+      this.onCommand?.({ imageStamp: this.imageStamp, imageArrivedAt: this.imageArrivedAt, tickAt, publishedAt: performance.now(), command: r.command });
+    }
+    this.step++;
+    if (this.step >= this.config.control.maxSteps) this.endEpisode({ success: false, reason: 'timeout' });
+  }
+
+  /** Stops commanding for a reason (once per stop): one hold message if possible, then nothing. */
+  private hold(kind: InterventionKind, detail: string): void {
+    if (this.command === null && !this.filter.anchored) {
+      this.stateValue = this.outcome ? 'done' : this.haveJoints || this.image ? 'idle' : 'waiting';
+      return;
+    }
+    if (this.filter.anchored) {
+      this.intervene(kind, `${detail}: holding position`);
+      this.halt();
+    }
+    this.stateValue = 'holding';
+  }
+
+  /** Publishes one hold (the last command at zero velocity) if connected, and forgets the anchor. */
+  private halt(): void {
+    if (!this.filter.anchored) return;
+    if (this.transport.connected) this.send(this.filter.hold());
+    this.filter.release();
+    this.queue = [];
+  }
+
+  private endEpisode(outcome: EpisodeOutcome): void {
+    if (this.command === null) return;
+    this.outcome = outcome;
+    this.log(`[vla ros] episode ${this.episode} ended: ${outcome.success ? 'success' : `failure (${outcome.reason})`} after ${this.step} steps`);
+    this.command = null;
+    this.queue = [];
+    this.filter.release();
+    this.stateValue = 'done';
+  }
+
+  private send(cmd: SafeJointCommand): void {
+    const jc = this.config.topics.jointCommand;
+    const names = cmd.finger === null ? this.rosNames : [...this.rosNames, ...this.fingerRosNames];
+    const positions = cmd.finger === null ? cmd.arm : [...cmd.arm, ...this.fingerRosNames.map(() => cmd.finger as number)];
+    const msg =
+      jc.type === MESSAGE_TYPES.jointTrajectory
+        ? jointTrajectoryMsg(names, positions, 1 / this.config.control.rateHz, this.config.rosVersion)
+        : float64MultiArrayMsg(positions);
+    if (this.transport.publish(jc.name, msg)) this.published++;
+  }
+
+  private publishStatus(): void {
+    if (!this.transport.connected) return;
+    this.transport.publish(this.config.topics.status, { data: JSON.stringify(this.status()) });
+  }
+
+  private intervene(kind: InterventionKind, detail: string): void {
+    const i = { kind, detail };
+    this.counts[kind]++;
+    this.interventions.push(i);
+    if (this.interventions.length > 10_000) this.interventions.splice(0, 1000);
+    this.tickInterventions.push(i);
+    this.logLimited(kind, `[vla ros] safety ${kind}: ${detail}`);
+  }
+
+  private bad(what: string, reason: string): void {
+    this.intervene('bad_message', `${what} refused: ${reason}`);
+  }
+
+  /** Logs a line, at most once a second per kind, saying how many were suppressed in between. */
+  private logLimited(key: string, line: string): void {
+    const now = performance.now();
+    const last = this.lastLogged.get(key);
+    if (last && now - last.at < LOG_REPEAT_MS) {
+      last.suppressed++;
+      return;
+    }
+    const extra = last && last.suppressed > 0 ? ` (+${last.suppressed} more ${key} in the last ${((now - last.at) / 1000).toFixed(1)} s)` : '';
+    this.lastLogged.set(key, { at: now, suppressed: 0 });
+    this.log(line + extra);
+  }
+}
+
+function fmtAge(s: number): string {
+  return Number.isFinite(s) ? `${s.toFixed(3)} s` : 'ever (none received)';
+}

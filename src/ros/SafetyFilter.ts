@@ -1,0 +1,257 @@
+/**
+ * The one gate between the policy and the wire. Every joint command `vla ros` publishes is a SafeJointCommand,
+ * and only this class makes them. Always on; per control tick, in this order:
+ *
+ *   1. the policy's end-effector action must be finite (NaN/Inf: rejected, nothing is sent, the arm holds);
+ *   2. deltas are capped at MAX_EE_STEP / MAX_YAW_STEP per tick;
+ *   3. the target pose is clamped into the workspace box;
+ *   4. IK (damped least squares, the URDF's kinematics, seeded with the last command) gives joint targets,
+ *      which must be finite;
+ *   5. per joint: velocity limit, acceleration limit, cap on the change per tick (all against the last command);
+ *   6. joint position limits from the URDF, shrunk by a margin (a joint already outside may only move back in);
+ *   7. the commanded pose (forward kinematics) must be inside the workspace, or closer to it than before.
+ *
+ * Each clamp or rejection is an Intervention with its reason. Joint vectors are arm joints in URDF order, radians.
+ */
+import type { ArmModel } from '../../sim/robot/index.js';
+import { MAX_EE_STEP, MAX_YAW_STEP, type EeAction, type EePose } from '../../sim/types.js';
+import type { RosConfig } from './config.js';
+
+export const INTERVENTION_KINDS = [
+  'non_finite',
+  'ee_step',
+  'workspace',
+  'ik',
+  'velocity',
+  'acceleration',
+  'step',
+  'joint_limit',
+  'stale_joint_states',
+  'stale_image',
+  'disconnected',
+  'estop',
+  'bad_message',
+] as const;
+export type InterventionKind = (typeof INTERVENTION_KINDS)[number];
+
+export interface Intervention {
+  kind: InterventionKind;
+  /** What happened, with numbers, e.g. "elbow: 1.40 rad/s > 1.00". */
+  detail: string;
+}
+
+declare const safeBrand: unique symbol;
+/** A command that passed the filter; the publisher accepts nothing else. */
+export interface SafeJointCommand {
+  readonly [safeBrand]: true;
+  /** Arm joint targets, URDF order, radians. */
+  readonly arm: readonly number[];
+  /** Target of every finger joint (m), or null when fingers are not commanded. */
+  readonly finger: number | null;
+}
+
+export interface FilterResult {
+  /** null: rejected, publish nothing (the arm holds its last target). */
+  command: SafeJointCommand | null;
+  interventions: Intervention[];
+}
+
+export type SafetyOptions = RosConfig['safety'] & { rateHz: number; commandFingers: boolean };
+
+const IK_OPTIONS = { restarts: 0, maxIterations: 50 } as const;
+const WORKSPACE_TOLERANCE = 1e-3; // m
+const sPose: EePose = { x: 0, y: 0, z: 0, yaw: 0 };
+
+export class SafetyFilter {
+  readonly arm: ArmModel;
+  private readonly dt: number;
+  private readonly lower: Float64Array;
+  private readonly upper: Float64Array;
+  private readonly vmax: Float64Array;
+  private readonly amax: Float64Array;
+  private readonly options: SafetyOptions;
+  private readonly prev: Float64Array;
+  private readonly prevVel: Float64Array;
+  private readonly ikOut: Float64Array;
+  private finger: number | null = null;
+  private anchoredFlag = false;
+
+  constructor(arm: ArmModel, options: SafetyOptions) {
+    this.arm = arm;
+    this.options = options;
+    this.dt = 1 / options.rateHz;
+    const n = arm.armDof;
+    for (const name of Object.keys(options.perJoint)) {
+      if (!arm.armJointNames.includes(name)) {
+        throw new Error(`safety.perJoint names "${name}", which is not an arm joint of ${arm.source} (arm joints: ${arm.armJointNames.join(', ')})`);
+      }
+    }
+    const m = options.jointLimitMargin;
+    this.lower = Float64Array.from(arm.armLimits, (l) => Math.min(l.lower + m, (l.lower + l.upper) / 2));
+    this.upper = Float64Array.from(arm.armLimits, (l) => Math.max(l.upper - m, (l.lower + l.upper) / 2));
+    this.vmax = Float64Array.from(arm.armJointNames, (j) => options.perJoint[j]?.maxVelocity ?? options.maxVelocity);
+    this.amax = Float64Array.from(arm.armJointNames, (j) => options.perJoint[j]?.maxAcceleration ?? options.maxAcceleration);
+    this.prev = new Float64Array(n);
+    this.prevVel = new Float64Array(n);
+    this.ikOut = new Float64Array(n);
+  }
+
+  get anchored(): boolean {
+    return this.anchoredFlag;
+  }
+
+  /** Position limits the filter enforces (URDF limits shrunk by the margin), per arm joint. */
+  get limits(): { lower: readonly number[]; upper: readonly number[] } {
+    return { lower: Array.from(this.lower), upper: Array.from(this.upper) };
+  }
+
+  /** (Re)starts from the measured joint positions at rest; needed before apply() and after every stop. */
+  anchor(measured: ArrayLike<number>, fingerOpening?: number): void {
+    for (let i = 0; i < this.arm.armDof; i++) {
+      const v = measured[i];
+      if (v === undefined || !Number.isFinite(v)) throw new Error(`SafetyFilter.anchor: joint ${this.arm.armJointNames[i]} is ${v}`);
+      this.prev[i] = v;
+      this.prevVel[i] = 0;
+    }
+    this.finger = this.options.commandFingers && this.arm.fingerCount > 0 ? (fingerOpening ?? this.arm.maxFingerOpening) : null;
+    this.anchoredFlag = true;
+  }
+
+  /** Forgets the anchor: apply() refuses until anchor() is called again with fresh measurements. */
+  release(): void {
+    this.anchoredFlag = false;
+  }
+
+  /** The last command again, with the velocity reset: what "hold position" publishes. */
+  hold(): SafeJointCommand {
+    this.prevVel.fill(0);
+    return this.make();
+  }
+
+  /** The TCP pose of the last command (the reference the next delta starts from). */
+  commandedPose(out: EePose = { x: 0, y: 0, z: 0, yaw: 0 }): EePose {
+    return this.arm.tcpPose(this.prev, out);
+  }
+
+  /** Policy action -> safe joint command (steps 1-7). */
+  apply(action: EeAction): FilterResult {
+    if (!this.anchoredFlag) throw new Error('SafetyFilter.apply: anchor() first');
+    const interventions: Intervention[] = [];
+    for (const k of ['dx', 'dy', 'dz', 'dyaw', 'gripper'] as const) {
+      if (typeof action[k] !== 'number' || !Number.isFinite(action[k])) {
+        interventions.push({ kind: 'non_finite', detail: `action.${k} is ${action[k]}; command rejected` });
+      }
+    }
+    if (interventions.length) return { command: null, interventions };
+    const cap = (v: number, c: number, name: string): number => {
+      if (Math.abs(v) <= c) return v;
+      interventions.push({ kind: 'ee_step', detail: `${name} ${v.toFixed(4)} capped at ${c}` });
+      return Math.sign(v) * c;
+    };
+    const ref = this.commandedPose(sPose);
+    const target: EePose = {
+      x: ref.x + cap(action.dx, MAX_EE_STEP, 'dx'),
+      y: ref.y + cap(action.dy, MAX_EE_STEP, 'dy'),
+      z: ref.z + cap(action.dz, MAX_EE_STEP, 'dz'),
+      yaw: ref.yaw + cap(action.dyaw, MAX_YAW_STEP, 'dyaw'),
+    };
+    const ws = this.options.workspace;
+    for (const ax of ['x', 'y', 'z'] as const) {
+      const [lo, hi] = ws[ax];
+      const v = target[ax];
+      if (v < lo || v > hi) {
+        target[ax] = Math.min(hi, Math.max(lo, v));
+        interventions.push({ kind: 'workspace', detail: `target ${ax} ${v.toFixed(3)} m clamped into [${lo}, ${hi}]` });
+      }
+    }
+    const ik = this.arm.solveIk(target, this.prev, this.ikOut, IK_OPTIONS);
+    if (ik.positionError > 0.01) {
+      interventions.push({ kind: 'ik', detail: `target not reached by IK (position error ${(ik.positionError * 1000).toFixed(1)} mm); moving towards it` });
+    }
+    if (this.options.commandFingers && this.arm.fingerCount > 0) {
+      const l = this.arm.fingerLimits[0]!;
+      this.finger = action.gripper >= 0.5 ? l.lower : l.upper;
+    }
+    return this.filterJoints(this.ikOut, interventions);
+  }
+
+  /** Joint targets -> safe command (steps 4-7): finiteness, rate limits, position limits, workspace. */
+  filterJoints(proposed: ArrayLike<number>, interventions: Intervention[] = []): FilterResult {
+    if (!this.anchoredFlag) throw new Error('SafetyFilter.filterJoints: anchor() first');
+    const n = this.arm.armDof;
+    const names = this.arm.armJointNames;
+    if (proposed.length !== n) {
+      interventions.push({ kind: 'non_finite', detail: `${proposed.length} joint targets for ${n} joints; command rejected` });
+      return { command: null, interventions };
+    }
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(proposed[i])) {
+        interventions.push({ kind: 'non_finite', detail: `${names[i]} target is ${proposed[i]}; command rejected` });
+        return { command: null, interventions };
+      }
+    }
+    const dt = this.dt;
+    const next = new Float64Array(n);
+    const vel = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const p = this.prev[i]!;
+      let v = (proposed[i]! - p) / dt;
+      const vm = this.vmax[i]!;
+      if (Math.abs(v) > vm) {
+        interventions.push({ kind: 'velocity', detail: `${names[i]}: ${Math.abs(v).toFixed(3)} rad/s > ${vm}` });
+        v = Math.sign(v) * vm;
+      }
+      const pv = this.prevVel[i]!;
+      const dv = this.amax[i]! * dt;
+      if (v > pv + dv || v < pv - dv) {
+        const nv = Math.min(pv + dv, Math.max(pv - dv, v));
+        interventions.push({ kind: 'acceleration', detail: `${names[i]}: ${(Math.abs(v - pv) / dt).toFixed(2)} rad/s^2 > ${this.amax[i]}` });
+        v = nv;
+      }
+      let step = v * dt;
+      const ms = this.options.maxStepPerTick;
+      if (Math.abs(step) > ms) {
+        interventions.push({ kind: 'step', detail: `${names[i]}: change ${Math.abs(step).toFixed(4)} rad per tick > ${ms}` });
+        step = Math.sign(step) * ms;
+      }
+      let q = p + step;
+      // A joint already outside the margin may stay where it is or move back in, never further out.
+      const lo = Math.min(this.lower[i]!, p);
+      const hi = Math.max(this.upper[i]!, p);
+      if (q < lo || q > hi) {
+        const c = Math.min(hi, Math.max(lo, q));
+        interventions.push({ kind: 'joint_limit', detail: `${names[i]}: ${q.toFixed(4)} rad clamped to ${c.toFixed(4)} (limits [${this.lower[i]!.toFixed(4)}, ${this.upper[i]!.toFixed(4)}])` });
+        q = c;
+      }
+      next[i] = q;
+      vel[i] = (q - p) / dt;
+    }
+    const after = this.outside(this.arm.tcpPose(next, sPose));
+    if (after > WORKSPACE_TOLERANCE) {
+      const before = this.outside(this.commandedPose(sPose));
+      if (after >= before - 1e-9) {
+        interventions.push({ kind: 'workspace', detail: `commanded pose would be ${(after * 1000).toFixed(1)} mm outside the workspace; command rejected` });
+        return { command: null, interventions };
+      }
+    }
+    this.prev.set(next);
+    this.prevVel.set(vel);
+    return { command: this.make(), interventions };
+  }
+
+  /** Distance (m) of a pose outside the workspace box, 0 inside. */
+  private outside(p: EePose): number {
+    const ws = this.options.workspace;
+    let s = 0;
+    for (const ax of ['x', 'y', 'z'] as const) {
+      const v = p[ax];
+      const d = v < ws[ax][0] ? ws[ax][0] - v : v > ws[ax][1] ? v - ws[ax][1] : 0;
+      s += d * d;
+    }
+    return Math.sqrt(s);
+  }
+
+  private make(): SafeJointCommand {
+    return { arm: Array.from(this.prev), finger: this.finger } as unknown as SafeJointCommand;
+  }
+}

@@ -1,0 +1,233 @@
+/**
+ * `vla bench ros`: end-to-end latency of `vla ros` from a camera message in to the joint command out, at 10 and
+ * 30 Hz control, and its behaviour under a 500 Hz joint-state stream (lag of the newest joint state at each
+ * command, delivery, memory over time). Everything runs in this process over real websockets on 127.0.0.1: a
+ * RosbridgeTestServer plays rosbridge and the robot (publishing camera frames and joint states), the controller
+ * connects to it with roslib as it would to a real robot.
+ *
+ * Latency of one command = arrival of the command at the server - the moment the server sent the camera frame the
+ * command was computed from. It includes the wait for the next control tick (up to one period), decoding and
+ * resizing the frame, the policy, the safety filter and both websocket hops.
+ */
+import { parseRosConfig, simRosConfigInput } from './config.js';
+import { MESSAGE_TYPES, header, imageMsg, jointStateMsg } from './messages.js';
+import type { Actor } from './policyActor.js';
+import { RosController, type CommandEvent } from './RosController.js';
+import { RosbridgeTestServer } from './RosbridgeTestServer.js';
+import { RoslibTransport } from './RoslibTransport.js';
+import { loadRobotArm } from './robotArm.js';
+
+export interface RosBenchOptions {
+  makeActor: (arm: Awaited<ReturnType<typeof loadRobotArm>>) => Actor;
+  rates: number[];
+  /** Seconds measured per rate (after 1 s of warm-up). */
+  seconds: number;
+  cameraHz: number;
+  cameraWidth: number;
+  cameraHeight: number;
+  /** Joint-state stream of the stress phase. */
+  streamHz: number;
+  streamSeconds: number;
+  streamRate: number;
+  progress?: (line: string) => void;
+}
+
+export interface LatencyFigures {
+  rateHz: number;
+  commands: number;
+  /** Camera message in -> joint command out, ms. */
+  medianMs: number;
+  p99Ms: number;
+  /** Tick start -> command published (policy + filter + send), ms. */
+  computeMedianMs: number;
+  computeP99Ms: number;
+  /** Achieved command rate, Hz. */
+  achievedHz: number;
+}
+
+export interface StreamFigures {
+  streamHz: number;
+  seconds: number;
+  sent: number;
+  received: number;
+  /** Age of the newest joint state at each command, ms, in the first and the last quarter of the run. */
+  lagFirstMedianMs: number;
+  lagLastMedianMs: number;
+  lagP99Ms: number;
+  heapStartMb: number;
+  heapEndMb: number;
+  heapMaxMb: number;
+  latency: LatencyFigures;
+}
+
+export interface RosBenchResult {
+  actor: string;
+  camera: string;
+  latency: LatencyFigures[];
+  stream: StreamFigures;
+}
+
+function quantile(xs: number[], q: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Run {
+  latencies: number[];
+  compute: number[];
+  lags: { at: number; ms: number }[];
+  commands: number;
+  sentJointStates: number;
+  received: number;
+  heap: number[];
+  seconds: number;
+}
+
+async function runOnce(o: RosBenchOptions, rateHz: number, jointHz: number, seconds: number): Promise<Run> {
+  const server = await RosbridgeTestServer.start({ record: false });
+  const config = parseRosConfig({ ...simRosConfigInput(), control: { rateHz, maxSteps: 1_000_000 } });
+  const arm = await loadRobotArm(config, null);
+  const actor = o.makeActor(arm);
+  const transport = new RoslibTransport(server.url);
+  const sentAt = new Map<number, number>();
+  const events: CommandEvent[] = [];
+  const run: Run = { latencies: [], compute: [], lags: [], commands: 0, sentJointStates: 0, received: 0, heap: [], seconds };
+  let measuring = false;
+  let t0 = 0;
+  const controller = new RosController({
+    config,
+    transport,
+    arm,
+    actor,
+    log: () => {},
+    onCommand: (e) => {
+      events.push(e);
+      if (measuring) run.lags.push({ at: performance.now() - t0, ms: performance.now() - controller.jointStateStamp * 1000 });
+    },
+  });
+  server.onPublish(config.topics.jointCommand.name, () => {
+    const e = events.shift();
+    if (!e || !measuring) return;
+    const sent = sentAt.get(e.imageStamp);
+    if (sent !== undefined) run.latencies.push(performance.now() - sent);
+    run.compute.push(e.publishedAt - e.tickAt);
+    run.commands++;
+  });
+  controller.start();
+  await server.waitFor(() => transport.connected && server.subscriberCount(config.topics.camera.name) > 0, 10_000, 'the controller to subscribe');
+
+  const { cameraWidth: w, cameraHeight: h } = o;
+  const rgb = new Uint8Array(w * h * 3);
+  for (let i = 0; i < rgb.length; i++) rgb[i] = (i * 31) & 255;
+  const frame = imageMsg(w, h, rgb, 0, 'camera', 2);
+  const q = arm.homeConfiguration();
+  const names = [...arm.armJointNames, ...arm.fingerJointNames];
+  const positions = [...q, ...arm.fingerJointNames.map(() => arm.maxFingerOpening)];
+  let frameId = 0;
+  const camTimer = setInterval(() => {
+    frameId++;
+    sentAt.set(frameId, performance.now());
+    if (frameId > 200) sentAt.delete(frameId - 200);
+    server.publish(config.topics.camera.name, MESSAGE_TYPES.image, { ...frame, header: header(frameId, 'camera', 2) });
+  }, 1000 / o.cameraHz);
+  // Joint states at jointHz: every 10 ms, the messages that are due (setInterval cannot tick every 2 ms).
+  const jsStart = performance.now();
+  const jsTimer = setInterval(() => {
+    const due = Math.floor(((performance.now() - jsStart) / 1000) * jointHz);
+    while (run.sentJointStates < due) {
+      run.sentJointStates++;
+      server.publish(config.topics.jointStates, MESSAGE_TYPES.jointState, jointStateMsg(names, positions, [], performance.now() / 1000, 2));
+    }
+  }, 10);
+  controller.startEpisode('pick up the red ball');
+  await sleep(1000); // warm-up
+  const received0 = controller.jointStatesReceived;
+  const sent0 = run.sentJointStates;
+  measuring = true;
+  t0 = performance.now();
+  for (let s = 0; s < seconds; s++) {
+    run.heap.push(process.memoryUsage().heapUsed / 2 ** 20);
+    await sleep(1000);
+  }
+  run.heap.push(process.memoryUsage().heapUsed / 2 ** 20);
+  measuring = false;
+  run.received = controller.jointStatesReceived - received0;
+  run.sentJointStates -= sent0;
+  clearInterval(camTimer);
+  clearInterval(jsTimer);
+  controller.stop();
+  await server.stop();
+  return run;
+}
+
+function latencyOf(rateHz: number, r: Run): LatencyFigures {
+  return {
+    rateHz,
+    commands: r.commands,
+    medianMs: quantile(r.latencies, 0.5),
+    p99Ms: quantile(r.latencies, 0.99),
+    computeMedianMs: quantile(r.compute, 0.5),
+    computeP99Ms: quantile(r.compute, 0.99),
+    achievedHz: r.commands / r.seconds,
+  };
+}
+
+export async function benchRos(o: RosBenchOptions): Promise<RosBenchResult> {
+  const say = o.progress ?? (() => {});
+  const latency: LatencyFigures[] = [];
+  let label = '';
+  for (const rate of o.rates) {
+    say(`${rate} Hz control, camera ${o.cameraWidth}x${o.cameraHeight} rgb8 at ${o.cameraHz} Hz, joint states at 100 Hz, ${o.seconds} s`);
+    const r = await runOnce({ ...o, makeActor: (arm) => {
+      const a = o.makeActor(arm);
+      label = a.label;
+      return a;
+    } }, rate, 100, o.seconds);
+    latency.push(latencyOf(rate, r));
+  }
+  say(`${o.streamRate} Hz control under a ${o.streamHz} Hz joint-state stream, ${o.streamSeconds} s`);
+  const r = await runOnce(o, o.streamRate, o.streamHz, o.streamSeconds);
+  const quarter = (r.seconds * 1000) / 4;
+  const first = r.lags.filter((l) => l.at < quarter).map((l) => l.ms);
+  const last = r.lags.filter((l) => l.at >= 3 * quarter).map((l) => l.ms);
+  return {
+    actor: label,
+    camera: `${o.cameraWidth}x${o.cameraHeight} rgb8 at ${o.cameraHz} Hz`,
+    latency,
+    stream: {
+      streamHz: o.streamHz,
+      seconds: r.seconds,
+      sent: r.sentJointStates,
+      received: r.received,
+      lagFirstMedianMs: quantile(first, 0.5),
+      lagLastMedianMs: quantile(last, 0.5),
+      lagP99Ms: quantile(r.lags.map((l) => l.ms), 0.99),
+      heapStartMb: r.heap[0] ?? NaN,
+      heapEndMb: r.heap[r.heap.length - 1] ?? NaN,
+      heapMaxMb: Math.max(...r.heap),
+      latency: latencyOf(o.streamRate, r),
+    },
+  };
+}
+
+export function formatRosBench(r: RosBenchResult): string {
+  const f = (x: number) => x.toFixed(1);
+  const lines = [`vla ros over rosbridge (in-process broker on 127.0.0.1), actor: ${r.actor}, camera ${r.camera}`];
+  for (const l of r.latency) {
+    lines.push(
+      `  ${String(l.rateHz).padStart(2)} Hz control: camera in -> joint command out median ${f(l.medianMs)} ms, p99 ${f(l.p99Ms)} ms ` +
+        `(compute median ${f(l.computeMedianMs)} ms, p99 ${f(l.computeP99Ms)} ms; ${l.commands} commands, ${f(l.achievedHz)} Hz achieved)`,
+    );
+  }
+  const s = r.stream;
+  lines.push(
+    `  ${s.streamHz} Hz joint states for ${s.seconds} s at ${s.latency.rateHz} Hz control: ${s.received} of ${s.sent} taken; ` +
+      `newest joint state at each command ${f(s.lagFirstMedianMs)} ms old (median, first quarter) vs ${f(s.lagLastMedianMs)} ms (last quarter), p99 ${f(s.lagP99Ms)} ms`,
+  );
+  lines.push(`    heap ${f(s.heapStartMb)} MB at start, ${f(s.heapEndMb)} MB at end, max ${f(s.heapMaxMb)} MB; latency median ${f(s.latency.medianMs)} ms, p99 ${f(s.latency.p99Ms)} ms, ${f(s.latency.achievedHz)} Hz achieved`);
+  return lines.join('\n');
+}
+
