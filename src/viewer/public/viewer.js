@@ -73,6 +73,12 @@ function showWords(attention) {
     });
     return chip;
   });
+  if (unknown.size) {
+    const legend = document.createElement('span');
+    legend.className = 'small legend';
+    legend.textContent = 'struck through: unknown to the policy\'s tokenizer (read as [UNK])';
+    chips.push(legend);
+  }
   if (attention && attention.dropped.length) {
     const more = document.createElement('span');
     more.className = 'small';

@@ -1,0 +1,116 @@
+/**
+ * The viewer in a real browser: Debian's chromium (installed by .ci/run) driven by playwright-core. Loads the
+ * page, runs a command with the scripted expert, waits for the end, checks that success is shown and that the
+ * attention panel is drawn, and keeps a screenshot in test-artifacts/viewer.png. Skipped when /usr/bin/chromium
+ * is absent.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Tokenizer, VlaPolicy } from '../../src/policy/index.js';
+import { VOCABULARY } from '../../sim/tasks/language.js';
+import type { ViewerServer } from '../../src/viewer/index.js';
+import { startServer, tinyPolicy } from './helpers.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const ARTIFACTS = join(root, 'test-artifacts');
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`test/viewer/browser.test.ts: skipped, ${CHROMIUM} is absent (apt-get install chromium; .ci/run does)`);
+
+let server: ViewerServer;
+let policy: VlaPolicy;
+let context: BrowserContext;
+let page: Page;
+let profile = '';
+const pageErrors: string[] = [];
+
+describe.skipIf(!haveChromium)('the viewer in chromium', () => {
+  beforeAll(async () => {
+    await tinyPolicy();
+    // "yellow" unknown to the policy's tokenizer, so the page has a word to mark.
+    policy = new VlaPolicy({ width: 16, heads: 2, visionLayers: 1, stemChannels: 4, chunk: 4 }, { tokenizer: new Tokenizer(VOCABULARY.filter((w) => w !== 'yellow')) });
+    server = await startServer({ policy, stepsPerSecond: 20 }); // real time, as a user sees it
+    profile = mkdtempSync(join(tmpdir(), 'vla-viewer-chromium-')); // a fresh profile every run
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      viewport: { width: 1280, height: 760 },
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(server.url);
+    await page.waitForSelector('#driver option[value="expert"]', { state: 'attached' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await context?.close();
+    await server?.close();
+    policy?.dispose();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+  });
+
+  it('runs a typed command with the scripted expert, shows success, and draws the attention panel', async () => {
+    await page.fill('#command', 'pick up the yellow cube');
+    await page.selectOption('#driver', 'expert');
+    await page.fill('#seed', '3');
+    await page.click('#run');
+    await page.waitForFunction(() => document.querySelector<HTMLElement>('#status')!.dataset.state === 'running', null, { timeout: 20_000 });
+    await page.waitForFunction(() => ['success', 'failure', 'stopped'].includes(document.querySelector<HTMLElement>('#status')!.dataset.state!), null, { timeout: 90_000 });
+    expect(await page.getAttribute('#status', 'data-state')).toBe('success');
+    expect(await page.textContent('#status')).toMatch(/^success \(scripted expert\) · step \d+/);
+    expect(await page.isHidden('#error')).toBe(true);
+
+    // The words, with the one the policy does not know marked.
+    const words = await page.$$eval('#words .word', (els) => els.map((e) => ({ text: e.textContent, unknown: e.classList.contains('unknown') })));
+    expect(words.map((w) => w.text)).toEqual(['pick', 'up', 'the', 'yellow', 'cube']);
+    expect(words.filter((w) => w.unknown).map((w) => w.text)).toEqual(['yellow']);
+
+    // Hover a word: the panel shows its map over the camera image; the pixels vary across the image.
+    await page.hover('#words .word[data-index="4"]');
+    await page.selectOption('#head', '1');
+    await page.hover('#words .word[data-index="4"]');
+    expect(await page.textContent('#attention-note')).toMatch(/^"cube", layer 0, head 1: /);
+    const pixels = await page.$eval('#attention', (c) => {
+      const canvas = c as HTMLCanvasElement;
+      const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+      const colours = new Set<number>();
+      let sum = 0;
+      let sq = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        const lum = 0.3 * d[i]! + 0.59 * d[i + 1]! + 0.11 * d[i + 2]!;
+        sum += lum;
+        sq += lum * lum;
+        colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+      }
+      const n = d.length / 4;
+      return { colours: colours.size, std: Math.sqrt(sq / n - (sum / n) ** 2) };
+    });
+    expect(pixels.colours).toBeGreaterThan(50);
+    expect(pixels.std).toBeGreaterThan(5);
+    const draws = await page.evaluate(() => (window as unknown as { viewer: { panel: { draws: number } } }).viewer.panel.draws);
+    expect(draws).toBeGreaterThan(10); // redrawn every control step
+
+    const webgl = await page.getAttribute('body', 'data-webgl');
+    if (webgl === 'yes') expect(await page.isHidden('#webgl-message')).toBe(true);
+    else expect(await page.textContent('#webgl-message')).toMatch(/needs WebGL/);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'viewer.png') });
+    expect(existsSync(join(ARTIFACTS, 'viewer.png'))).toBe(true);
+    expect(pageErrors).toEqual([]);
+  }, 150_000);
+
+  it('reports on the page an object the command names that is not on the table', async () => {
+    await page.selectOption('#scene-file', 'default');
+    await page.fill('#command', 'pick up the purple ball');
+    await page.click('#run');
+    await page.waitForSelector('#error:not([hidden])', { timeout: 20_000 });
+    expect(await page.textContent('#error')).toBe('there is no purple ball on the table');
+    expect(pageErrors).toEqual([]);
+  }, 60_000);
+});
