@@ -9,6 +9,7 @@
  *           Levine et al. 2016) [B, L, 2H] -> linear -> added to the fused word       [B, L, E]
  *   proprio [B, 7] --normalise, linear--------------------------------------> token    [B, 1, E]
  *   memory = LN([fused words; proprio token])                                          [B, L+1, E]
+ *           (proprioPlace 'queries': memory = LN(fused words), the proprio token is added to every action query)
  *   action decoder (ACT, Zhao et al. 2023): K learned queries, actionLayers cross-attention blocks over the memory
  *           (padding words masked out) -> LN -> linear head                             [B, K, 5]
  *   outputs: dims 0..3 normalised deltas (dx, dy, dz, dyaw), dim 4 a gripper logit.
@@ -211,13 +212,17 @@ export class VlaPolicy {
       const propTok = tf.reshape(this.proprioProj.apply(prop), [B, 1, c.width]); // [B, 1, E]
 
       // --- memory of the action decoder: [fused words; proprio token (; patches)], padding words masked out
+      // (proprioPlace 'queries': the proprio token joins the queries instead of the memory)
       const withPatches = c.actionMemory === 'words+patches';
-      const parts = withPatches ? [words, propTok, patches] : [words, propTok];
-      const memory = this.lnMemory.apply(tf.concat(parts, 1)); // [B, L+1(+C*P), E]
-      const memoryPadding = tf.concat([padding, tf.zeros([B, 1 + (withPatches ? C * P : 0)])], 1); // [B, L+1(+C*P)]
+      const propInMemory = c.proprioPlace === 'memory';
+      const parts = [words, ...(propInMemory ? [propTok] : []), ...(withPatches ? [patches] : [])];
+      const memory = this.lnMemory.apply(parts.length > 1 ? tf.concat(parts, 1) : words); // [B, L(+1)(+C*P), E]
+      const extra = (propInMemory ? 1 : 0) + (withPatches ? C * P : 0);
+      const memoryPadding = extra > 0 ? tf.concat([padding, tf.zeros([B, extra])], 1) : padding; // [B, L(+1)(+C*P)]
 
-      // --- action decoder: K learned queries (ACT)
+      // --- action decoder: K learned queries (ACT), plus the proprio token with proprioPlace 'queries'
       let q = tf.add(tf.zeros([B, c.chunk, c.width]), this.actionQueries); // [B, K, E] (broadcast, cheap gradient)
+      if (!propInMemory) q = tf.add(q, propTok); // [B, K, E] + [B, 1, E]
       const actionWeights: tf.Tensor[] = [];
       for (const block of this.actionBlocks) {
         const r = block.apply(q, memory, memoryPadding, ctx);

@@ -24,6 +24,13 @@ export const ACTIVATIONS = ['gelu', 'relu'] as const;
  */
 export const ACTION_MEMORIES = ['words', 'words+patches'] as const;
 export type ActionMemory = (typeof ACTION_MEMORIES)[number];
+/**
+ * Where the proprioception token goes in the action decoder: 'memory' (one more key/value beside the words, as
+ * ACT does) or 'queries' (added to every action query, so each query asks "from where the arm is now, what
+ * next?" and the words are the only memory).
+ */
+export const PROPRIO_PLACES = ['memory', 'queries'] as const;
+export type ProprioPlace = (typeof PROPRIO_PLACES)[number];
 export type Activation = (typeof ACTIVATIONS)[number];
 
 export interface PolicyConfig {
@@ -85,6 +92,8 @@ export interface PolicyConfig {
   attentionKeypoints: boolean;
   /** What the action queries attend to (see ACTION_MEMORIES). */
   actionMemory: ActionMemory;
+  /** Where the proprioception token goes (see PROPRIO_PLACES). Default 'memory'. */
+  proprioPlace: ProprioPlace;
   /** Dropout on the embeddings and on every residual branch while training; 0 disables it. */
   dropout: number;
   /** Seed of the initial weights (and of the dropout masks). */
@@ -115,6 +124,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   eeProprio: true,
   attentionKeypoints: true,
   actionMemory: 'words',
+  proprioPlace: 'memory',
   dropout: 0,
   seed: 0,
 } as const satisfies PolicyConfig);
@@ -193,6 +203,9 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
   positiveInt('ffnMult', 'the feed-forward hidden width is ffnMult * width');
   if (!(SCORE_KINDS as readonly unknown[]).includes(c.scoreKind)) {
     problems.push(`scoreKind (${show(c.scoreKind)}) must be one of ${SCORE_KINDS.map(show).join(', ')}`);
+  }
+  if (!(PROPRIO_PLACES as readonly unknown[]).includes(c.proprioPlace)) {
+    problems.push(`proprioPlace (${show(c.proprioPlace)}) must be one of ${PROPRIO_PLACES.map(show).join(', ')}`);
   }
   if (!(ACTION_MEMORIES as readonly unknown[]).includes(c.actionMemory)) {
     problems.push(`actionMemory (${show(c.actionMemory)}) must be one of ${ACTION_MEMORIES.map(show).join(', ')}`);

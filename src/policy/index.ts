@@ -1,6 +1,8 @@
 /** The VLA policy: config, tokenizer, model, pre/post-processing, normalisation, checkpoints, attention maps. */
 export {
   ACTION_MEMORIES,
+  PROPRIO_PLACES,
+  type ProprioPlace,
   ACTIVATIONS,
   type ActionMemory,
   DEFAULT_POLICY_CONFIG,

@@ -8,7 +8,7 @@
  * global norm. A validation split of whole episodes is scored every `evalEvery` steps.
  *
  * The output folder is always a loadable policy (written at every checkpoint), plus:
- *   metrics.jsonl   one JSON line per logged step: step, loss, val loss, lr, samples/s, elapsed seconds
+ *   metrics.jsonl   one JSON line per logged step: step, loss, val loss (and its terms), lr, samples/s, elapsed s
  *   loss.png        the loss curve (training and validation), redrawn at every checkpoint
  *   train-state.json  the step reached and the options, for resuming
  * Resume after a crash by running the same command again: training continues from the last checkpoint (the
@@ -165,19 +165,25 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   const batchOf = (refs: readonly SampleRef[], augment: boolean, r: Rng) =>
     makeBatch(data, refs, { chunk: c.chunk, maxWords: c.maxWords, camera, augment, proprioDim: c.proprioDim, ...(o.groundingWeight > 0 ? { groundingGrid: policy.grid[0] } : {}) }, r);
 
+  /** Validation loss terms (total, delta, gripper, grounding), means over the validation samples. */
+  let valTerms: Record<'delta' | 'gripper' | 'grounding', number> | null = null;
   const valLoss = (): number | null => {
     if (valSamples.length === 0) return null;
-    let sum = 0;
+    const sum = [0, 0, 0, 0];
     let n = 0;
     for (let i = 0; i < valSamples.length; i += 64) {
       const part = valSamples.slice(i, i + 64);
       const batch = batchOf(part, false, valRng);
-      const l = tf.tidy(() => policy.loss(batch, { training: false, groundingWeight: o.groundingWeight }).dataSync()[0]!);
+      const l = tf.tidy(() => {
+        const t = policy.lossTerms(batch, { training: false, groundingWeight: o.groundingWeight });
+        return [t.total, t.delta, t.gripper, t.grounding].map((x) => x.dataSync()[0]!);
+      });
       disposeInputs(batch);
-      sum += l * part.length;
+      l.forEach((v, k) => (sum[k] = sum[k]! + v * part.length));
       n += part.length;
     }
-    return sum / n;
+    valTerms = { delta: sum[1]! / n, gripper: sum[2]! / n, grounding: sum[3]! / n };
+    return sum[0]! / n;
   };
 
   const t0 = performance.now();
@@ -217,7 +223,16 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     const elapsed = (performance.now() - t0) / 1000;
     const sps = seen / elapsed;
     if (done % o.logEvery === 0 || evalNow) {
-      const row = { step: done, loss: smoothed, batchLoss: loss, valLoss: evalNow ? lastVal : null, lr: learningRateAt(step, o), samplesPerSec: sps, elapsed };
+      const row = {
+        step: done,
+        loss: smoothed,
+        batchLoss: loss,
+        valLoss: evalNow ? lastVal : null,
+        ...(evalNow && valTerms ? { valTerms } : {}),
+        lr: learningRateAt(step, o),
+        samplesPerSec: sps,
+        elapsed,
+      };
       appendFileSync(metricsPath, `${JSON.stringify(row)}\n`);
       history.push({ step: done, loss: smoothed, valLoss: row.valLoss });
     }

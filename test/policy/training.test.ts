@@ -139,7 +139,9 @@ describe('grounding loss', () => {
 
     const optimizer = tf.train.adam(3e-3);
     for (let s = 0; s < 150; s++) {
-      tf.tidy(() => optimizer.minimize(() => policy.loss(full, { groundingWeight: 1 }), false, policy.trainableVariables));
+      tf.tidy(() => {
+        optimizer.minimize(() => policy.loss(full, { groundingWeight: 1 }), false, policy.trainableVariables);
+      });
     }
     const after = onTarget();
     console.log(`grounding: mass on the named square ${before.mass.toFixed(3)} -> ${after.mass.toFixed(3)}`);
@@ -162,5 +164,22 @@ describe('grounding loss', () => {
     expect(Math.abs(a1[0]!.dx - a0[0]!.dx) + Math.abs(a1[0]!.dy - a0[0]!.dy)).toBeGreaterThan(1e-6);
     withKp.dispose();
     without.dispose();
+  });
+});
+
+describe('proprioPlace', () => {
+  it("'queries' adds the proprio token to the action queries: the actions follow proprioception and the memory is the words alone", () => {
+    const p = new VlaPolicy({ ...TINY, seed: 9, proprioPlace: 'queries' });
+    const obs = observation(16, 'pick up the red ball', 4);
+    const moved = { ...obs, joints: obs.joints.map((j) => j + 0.5), eePose: { ...obs.eePose, x: obs.eePose.x + 0.2 } };
+    const a = p.act(obs)[0]!;
+    const b = p.act(moved)[0]!;
+    expect(Math.abs(a.dx - b.dx) + Math.abs(a.dy - b.dy) + Math.abs(a.dz - b.dz)).toBeGreaterThan(1e-6);
+    tf.tidy(() => {
+      const { inputs } = observationsToInputs([obs], p.config, p.tokenizer);
+      const out = p.forward(inputs, { keepAttention: true });
+      expect(out.attention!.action[0]!.shape).toEqual([1, TINY.heads, TINY.chunk, TINY.maxWords]); // no proprio key
+    });
+    p.dispose();
   });
 });
