@@ -152,7 +152,7 @@ export async function runViewerLoad(o: ViewerLoadOptions): Promise<ViewerLoadRes
   };
 }
 
-const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MB`;
+const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
 
 export function formatViewerLoad(r: ViewerLoadResult): string {
   return [
