@@ -61,9 +61,11 @@ export function decodeRawImage(img: RawImage, limits: ImageLimits): Parsed<Camer
 export function compressedSize(data: Uint8Array): Parsed<{ kind: 'png' | 'jpeg'; width: number; height: number }> {
   if (data.length >= 24 && data[0] === 0x89 && data[1] === 0x50 && data[2] === 0x4e && data[3] === 0x47) {
     const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+    if (!endsWith(data, [0x49, 0x45, 0x4e, 0x44], 4, 12)) return { ok: false, reason: 'CompressedImage: corrupt png (truncated: no IEND chunk)' };
     return { ok: true, value: { kind: 'png', width: dv.getUint32(16), height: dv.getUint32(20) } };
   }
   if (data.length >= 4 && data[0] === 0xff && data[1] === 0xd8) {
+    if (!endsWith(data, [0xff, 0xd9], 0, 34)) return { ok: false, reason: 'CompressedImage: corrupt jpeg (truncated: no end-of-image marker)' };
     let i = 2;
     while (i + 9 < data.length) {
       if (data[i] !== 0xff) return { ok: false, reason: 'CompressedImage: corrupt JPEG (bad marker)' };
@@ -81,6 +83,14 @@ export function compressedSize(data: Uint8Array): Parsed<{ kind: 'png' | 'jpeg';
     return { ok: false, reason: 'CompressedImage: corrupt JPEG (no frame header)' };
   }
   return { ok: false, reason: 'CompressedImage: data is neither PNG nor JPEG' };
+}
+
+/** Whether `tail` occurs within the last `within` bytes of data, at least `skip` bytes before the end. */
+function endsWith(data: Uint8Array, tail: readonly number[], skip: number, within: number): boolean {
+  for (let i = data.length - tail.length - skip; i >= Math.max(0, data.length - within); i--) {
+    if (tail.every((b, k) => data[i + k] === b)) return true;
+  }
+  return false;
 }
 
 /** sensor_msgs/CompressedImage (PNG or JPEG) -> RGB. */
