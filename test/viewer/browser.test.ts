@@ -59,8 +59,9 @@ describe.skipIf(!haveChromium)('the viewer in chromium', () => {
     await page.selectOption('#driver', 'expert');
     await page.fill('#seed', '3');
     await page.click('#run');
-    await page.waitForFunction(() => document.querySelector<HTMLElement>('#status')!.dataset.state === 'running', null, { timeout: 20_000 });
-    await page.waitForFunction(() => ['success', 'failure', 'stopped'].includes(document.querySelector<HTMLElement>('#status')!.dataset.state!), null, { timeout: 90_000 });
+    // (Browser-side code is given as strings: this project's TypeScript has no DOM types.)
+    await page.waitForFunction(`document.querySelector('#status').dataset.state === 'running'`, null, { timeout: 20_000 });
+    await page.waitForFunction(`['success', 'failure', 'stopped'].includes(document.querySelector('#status').dataset.state)`, null, { timeout: 90_000 });
     expect(await page.getAttribute('#status', 'data-state')).toBe('success');
     expect(await page.textContent('#status')).toMatch(/^success \(scripted expert\) · step \d+/);
     expect(await page.isHidden('#error')).toBe(true);
@@ -75,24 +76,24 @@ describe.skipIf(!haveChromium)('the viewer in chromium', () => {
     await page.selectOption('#head', '1');
     await page.hover('#words .word[data-index="4"]');
     expect(await page.textContent('#attention-note')).toMatch(/^"cube", layer 0, head 1: /);
-    const pixels = await page.$eval('#attention', (c) => {
-      const canvas = c as HTMLCanvasElement;
-      const d = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
-      const colours = new Set<number>();
+    const pixels = await page.evaluate<{ colours: number; std: number }>(`(() => {
+      const canvas = document.querySelector('#attention');
+      const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const colours = new Set();
       let sum = 0;
       let sq = 0;
       for (let i = 0; i < d.length; i += 4) {
-        const lum = 0.3 * d[i]! + 0.59 * d[i + 1]! + 0.11 * d[i + 2]!;
+        const lum = 0.3 * d[i] + 0.59 * d[i + 1] + 0.11 * d[i + 2];
         sum += lum;
         sq += lum * lum;
-        colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+        colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
       }
       const n = d.length / 4;
       return { colours: colours.size, std: Math.sqrt(sq / n - (sum / n) ** 2) };
-    });
+    })()`);
     expect(pixels.colours).toBeGreaterThan(50);
     expect(pixels.std).toBeGreaterThan(5);
-    const draws = await page.evaluate(() => (window as unknown as { viewer: { panel: { draws: number } } }).viewer.panel.draws);
+    const draws = await page.evaluate<number>('window.viewer.panel.draws');
     expect(draws).toBeGreaterThan(10); // redrawn every control step
 
     const webgl = await page.getAttribute('body', 'data-webgl');
