@@ -146,6 +146,7 @@ export class RosController {
     const t = this.config.topics;
     const tr = this.transport;
     tr.on('close', () => this.onDisconnect());
+    tr.on('error', (e) => this.logLimited('transport-error', `[vla ros] rosbridge: ${e instanceof Error ? e.message : (e as { message?: string })?.message ?? String(e)}`));
     tr.advertise(t.jointCommand.name, t.jointCommand.type);
     tr.advertise(t.status, MESSAGE_TYPES.string);
     tr.subscribe(t.jointStates, MESSAGE_TYPES.jointState, (m) => this.onJointState(m), { queueLength: 1 });
@@ -201,7 +202,6 @@ export class RosController {
     for (let i = 0; i < s.names.length; i++) index.set(s.names[i]!, i);
     let found = 0;
     for (const n of this.rosNames) if (index.has(n)) found++;
-    if (found === 0) return; // another publisher's joints (e.g. a separate gripper): not ours
     if (found < this.rosNames.length) {
       const missing = this.rosNames.filter((n) => !index.has(n));
       return this.bad('joint state', `JointState lacks joints ${missing.join(', ')} (has ${s.names.join(', ')})`);

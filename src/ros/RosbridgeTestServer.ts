@@ -115,6 +115,11 @@ export class RosbridgeTestServer {
     }
   }
 
+  /** Sends a raw text frame to every client (tests of corrupt input). */
+  sendRaw(text: string): void {
+    for (const c of this.clients) if (c.ws.readyState === c.ws.OPEN) c.ws.send(text);
+  }
+
   /** Cuts every client connection (as a network drop or a rosbridge restart would); the server keeps listening. */
   dropClients(): void {
     for (const c of this.clients) c.ws.terminate();
