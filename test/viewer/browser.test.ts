@@ -27,6 +27,25 @@ let context: BrowserContext;
 let page: Page;
 let profile = '';
 const pageErrors: string[] = [];
+const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+/** Distinct colours and luminance spread of the attention canvas. */
+const panelPixels = (p: Page) =>
+  p.evaluate<{ colours: number; std: number }>(`(() => {
+      const canvas = document.querySelector('#attention');
+      const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      const colours = new Set();
+      let sum = 0;
+      let sq = 0;
+      for (let i = 0; i < d.length; i += 4) {
+        const lum = 0.3 * d[i] + 0.59 * d[i + 1] + 0.11 * d[i + 2];
+        sum += lum;
+        sq += lum * lum;
+        colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+      }
+      const n = d.length / 4;
+      return { colours: colours.size, std: Math.sqrt(sq / n - (sum / n) ** 2) };
+    })()`);
 
 describe.skipIf(!haveChromium)('the viewer in chromium', () => {
   beforeAll(async () => {
@@ -39,7 +58,7 @@ describe.skipIf(!haveChromium)('the viewer in chromium', () => {
       executablePath: CHROMIUM,
       headless: true,
       viewport: { width: 1280, height: 760 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: ARGS,
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -76,21 +95,7 @@ describe.skipIf(!haveChromium)('the viewer in chromium', () => {
     await page.selectOption('#head', '1');
     await page.hover('#words .word[data-index="4"]');
     expect(await page.textContent('#attention-note')).toMatch(/^"cube", layer 0, head 1: /);
-    const pixels = await page.evaluate<{ colours: number; std: number }>(`(() => {
-      const canvas = document.querySelector('#attention');
-      const d = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-      const colours = new Set();
-      let sum = 0;
-      let sq = 0;
-      for (let i = 0; i < d.length; i += 4) {
-        const lum = 0.3 * d[i] + 0.59 * d[i + 1] + 0.11 * d[i + 2];
-        sum += lum;
-        sq += lum * lum;
-        colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
-      }
-      const n = d.length / 4;
-      return { colours: colours.size, std: Math.sqrt(sq / n - (sum / n) ** 2) };
-    })()`);
+    const pixels = await panelPixels(page);
     expect(pixels.colours).toBeGreaterThan(50);
     expect(pixels.std).toBeGreaterThan(5);
     const draws = await page.evaluate<number>('window.viewer.panel.draws');
@@ -114,4 +119,30 @@ describe.skipIf(!haveChromium)('the viewer in chromium', () => {
     expect(await page.textContent('#error')).toBe('there is no purple ball on the table');
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  it('without WebGL the 3-D area says so, and the status and the attention panel still work', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vla-viewer-chromium-'));
+    const ctx = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: [...ARGS, '--disable-webgl', '--disable-3d-apis'] });
+    try {
+      const p = ctx.pages()[0] ?? (await ctx.newPage());
+      const errors: string[] = [];
+      p.on('pageerror', (e) => errors.push(e.message));
+      await p.goto(server.url);
+      await p.waitForSelector('#words .word', { state: 'attached' });
+      expect(await p.getAttribute('body', 'data-webgl')).toBe('no');
+      expect(await p.textContent('#webgl-message')).toMatch(/needs WebGL/);
+      await p.fill('#command', 'pick up the yellow cube');
+      await p.selectOption('#driver', 'expert');
+      await p.selectOption('#scene-file', '');
+      await p.fill('#seed', '3');
+      await p.click('#run');
+      await p.waitForFunction(`document.querySelector('#status').dataset.state === 'success'`, null, { timeout: 90_000 });
+      const pixels = await panelPixels(p);
+      expect(pixels.colours).toBeGreaterThan(50);
+      expect(errors).toEqual([]);
+    } finally {
+      await ctx.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 150_000);
 });

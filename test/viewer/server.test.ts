@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tokenizer, VlaPolicy } from '../../src/policy/index.js';
 import { VOCABULARY } from '../../sim/tasks/language.js';
-import type { ViewerServer } from '../../src/viewer/index.js';
+import { MAX_CLIENT_MESSAGE_BYTES, type ViewerServer } from '../../src/viewer/index.js';
 import { TestViewer, startServer, tinyPolicy } from './helpers.js';
 
 let server: ViewerServer;
@@ -87,6 +87,18 @@ describe('vla serve: websocket', () => {
     expect(end.status.step).toBeGreaterThan(10);
     expect(v.closed).toBe(false);
     v.close();
+  });
+
+  it('closes a connection that sends an oversized message, and keeps serving the others', async () => {
+    const big = await TestViewer.connect(server);
+    const closed = new Promise<number>((r) => big.ws.on('close', (code) => r(code)));
+    big.send({ op: 'run', command: 'x'.repeat(MAX_CLIENT_MESSAGE_BYTES), driver: 'expert', seed: 0 });
+    expect(await closed).toBe(1009); // "message too big"
+    const other = await TestViewer.connect(server);
+    const from = other.messages.length;
+    other.send({ op: 'stats' });
+    expect((await other.next('stats', () => true, from)).clients).toBeGreaterThanOrEqual(1);
+    other.close();
   });
 
   it('reports an object the command names that is not on the table, and changes nothing', async () => {

@@ -21,9 +21,9 @@ export class SceneView {
     container.prepend(this.renderer.domElement);
     this.camera = new THREE.PerspectiveCamera(40, 1, 0.01, 20);
     this.camera.up.set(0, 0, 1); // the simulator's world is z-up
-    this.camera.position.set(1.25, -1.4, 1.15);
+    this.camera.position.set(1.1, -1.2, 0.95);
     this.controls = new OrbitControls(this.camera, this.renderer.domElement);
-    this.controls.target.set(-0.08, 0, 0.18);
+    this.controls.target.set(-0.1, 0, 0.2);
     this.controls.enableDamping = true;
     this.controls.update();
     new ResizeObserver(() => this.resize()).observe(container);
