@@ -34,6 +34,8 @@ export interface RosSimOptions {
   jointStateHz?: number;
   /** Seed of the first episode; episode k uses seed + k. */
   seed?: number;
+  /** Control steps before an episode times out. Default 400 (20 s). */
+  maxSteps?: number;
   /** Command of the scene shown before the first command arrives. */
   initialCommand?: string;
   log?: (line: string) => void;
@@ -87,7 +89,7 @@ export class RosSimRobot {
     this.jointStateHz = options.jointStateHz ?? 50;
     this.seed = options.seed ?? 0;
     this.log = options.log ?? ((l) => process.stderr.write(`${l}\n`));
-    this.env = new Environment({ cameras: [{ name: this.camera, width: options.imageWidth ?? 64, height: options.imageHeight ?? 64 }], maxSteps: 400 });
+    this.env = new Environment({ cameras: [{ name: this.camera, width: options.imageWidth ?? 64, height: options.imageHeight ?? 64 }], maxSteps: options.maxSteps ?? 400 });
     this.obs = this.env.reset({ seed: this.seed, command: options.initialCommand ?? 'pick up the red ball' });
     this.targets = [...this.obs.joints];
     this.names = [...this.env.arm.armJointNames, ...this.env.arm.fingerJointNames];

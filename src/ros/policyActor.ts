@@ -2,12 +2,14 @@
  * What drives `vla ros`: something that turns an observation into a chunk of end-effector actions. A VLA policy
  * (policyActor) is the usual one; tests pass scripted actors.
  *
- * A policy trained in simulation reads the simulated arm's joints as proprioception (proprioDim = its joints + 2).
- * On an arm with another joint count, policyActor gives it the simulated arm's joints that put the tool at the
- * same pose relative to the base (IK on sim/robot/vla_arm.urdf): an approximation, logged once at start.
+ * The policy was trained in simulation, in the simulated arm's frame (its base at ARM_BASE, facing +x). policyActor
+ * puts the real arm in that frame: the tool pose it shows the policy is taken relative to robot.basePose and placed
+ * relative to ARM_BASE, and the actions' dx, dy are turned back by the base's yaw. Proprioception holds the arm's
+ * joints; on an arm with another joint count than the policy was trained on, it gets the simulated arm's joints
+ * that put the tool at the same relative pose (IK on sim/robot/vla_arm.urdf), an approximation noted at start.
  */
 import { ArmModel } from '../../sim/robot/index.js';
-import { ARM_BASE, type EeAction, type Observation } from '../../sim/types.js';
+import { ARM_BASE, type EeAction, type EePose, type Observation } from '../../sim/types.js';
 import type { VlaPolicy } from '../policy/index.js';
 import type { RosConfig } from './config.js';
 
@@ -30,28 +32,26 @@ export function policyActor(policy: VlaPolicy, arm: ArmModel, basePose: RosConfi
   if (c.cameras.length !== 1) {
     throw new Error(`${label}: the policy reads ${c.cameras.length} cameras (${c.cameras.join(', ')}); vla ros feeds one camera topic`);
   }
-  let mapJoints: ((obs: Observation) => number[]) | null = null;
+  const eeNumbers = (c as { eeProprio?: boolean }).eeProprio ? 4 : 0;
+  const policyJoints = c.proprioDim - 2 - eeNumbers;
+  const cos = Math.cos(basePose.yaw);
+  const sin = Math.sin(basePose.yaw);
+  /** A pose in the robot's frame -> the same pose relative to the simulated arm's base. */
+  const toSim = (p: EePose): EePose => {
+    const rx = p.x - basePose.x;
+    const ry = p.y - basePose.y;
+    return { x: ARM_BASE.x + cos * rx + sin * ry, y: ARM_BASE.y - sin * rx + cos * ry, z: ARM_BASE.z + p.z - basePose.z, yaw: p.yaw - basePose.yaw };
+  };
+  let mapJoints: ((simPose: EePose) => number[]) | null = null;
   let note: string | null = null;
-  if (arm.armDof + 2 !== c.proprioDim) {
+  if (arm.armDof !== policyJoints) {
     const sim = ArmModel.loadDefault();
-    if (sim.armDof + 2 !== c.proprioDim) {
-      throw new Error(
-        `${label}: the policy takes ${c.proprioDim - 2} joints (proprioDim ${c.proprioDim}); the arm (${arm.source}) has ${arm.armDof} and the simulated arm ${sim.armDof}`,
-      );
+    if (sim.armDof !== policyJoints) {
+      throw new Error(`${label}: the policy takes ${policyJoints} joints (proprioDim ${c.proprioDim}); the arm (${arm.source}) has ${arm.armDof} and the simulated arm ${sim.armDof}`);
     }
     const seed = sim.homeConfiguration();
-    const cos = Math.cos(-basePose.yaw);
-    const sin = Math.sin(-basePose.yaw);
-    mapJoints = (obs) => {
-      const rx = obs.eePose.x - basePose.x;
-      const ry = obs.eePose.y - basePose.y;
-      const target = {
-        x: ARM_BASE.x + cos * rx - sin * ry,
-        y: ARM_BASE.y + sin * rx + cos * ry,
-        z: ARM_BASE.z + obs.eePose.z - basePose.z,
-        yaw: obs.eePose.yaw - basePose.yaw,
-      };
-      const r = sim.solveIk(target, seed, undefined, { restarts: 0, maxIterations: 50 });
+    mapJoints = (simPose) => {
+      const r = sim.solveIk(simPose, seed, undefined, { restarts: 0, maxIterations: 50 });
       for (let i = 0; i < seed.length; i++) seed[i] = r.q[i]!;
       return Array.from(r.q);
     };
@@ -62,7 +62,12 @@ export function policyActor(policy: VlaPolicy, arm: ArmModel, basePose: RosConfi
     camera: c.cameras[0]!,
     imageSize: c.imageSize,
     note,
-    act: (obs) => policy.act(mapJoints ? { ...obs, joints: mapJoints(obs) } : obs),
+    act: (obs) => {
+      const eePose = toSim(obs.eePose);
+      const chunk = policy.act({ ...obs, eePose, joints: mapJoints ? mapJoints(eePose) : obs.joints });
+      // Deltas come in the simulated arm's frame: turn them by the base's yaw into the robot's frame.
+      return chunk.map((a) => ({ ...a, dx: cos * a.dx - sin * a.dy, dy: sin * a.dx + cos * a.dy }));
+    },
     reset: () => {},
   };
 }

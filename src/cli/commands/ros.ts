@@ -114,6 +114,7 @@ export function registerRosCommands(program: Command, bench: Command): void {
     .option('--compressed', 'publish sensor_msgs/CompressedImage (PNG) instead of sensor_msgs/Image', false)
     .addOption(new Option('--command-type <type>', 'joint command message type').choices(['trajectory', 'float64']).default('trajectory'))
     .option('--seed <n>', 'seed of the first episode', nonNegativeInt, 0)
+    .option('--max-steps <n>', 'control steps (20 Hz) before an episode times out', positiveInt, 400)
     .addOption(new Option('--ros-version <v>', 'time fields on the wire').choices(['1', '2']).default('2'))
     .option('--duration <s>', 'stop after this many seconds (default: run until Ctrl-C)', positiveNumber)
     .action(async (opts) => {
@@ -129,6 +130,7 @@ export function registerRosCommands(program: Command, bench: Command): void {
         imageHeight: opts.imageSize,
         compressed: opts.compressed,
         seed: opts.seed,
+        maxSteps: opts.maxSteps,
         rosVersion: opts.rosVersion === '1' ? 1 : 2,
         topics: { jointCommandType: opts.commandType === 'float64' ? MESSAGE_TYPES.float64MultiArray : MESSAGE_TYPES.jointTrajectory },
       });
