@@ -36,7 +36,12 @@ export class ViewerServer {
     this.host = options.host ?? '127.0.0.1';
     this.requestedPort = options.port ?? 8080;
     this.http = createServer((req, res) => this.serveFile(req, res));
-    this.wss = new WebSocketServer({ server: this.http, path: '/ws', maxPayload: MAX_CLIENT_MESSAGE_BYTES });
+    this.wss = new WebSocketServer({
+      server: this.http,
+      path: '/ws',
+      maxPayload: MAX_CLIENT_MESSAGE_BYTES,
+      verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }) => sameOrigin(origin, req.headers.host),
+    });
     this.wss.on('connection', (ws) => this.connect(ws));
     this.wss.on('error', () => {}); // the http server reports listen errors
     this.session.setEmitter((json, droppable) => {
@@ -171,3 +176,18 @@ export class ViewerServer {
     stream.pipe(res);
   }
 }
+
+/**
+ * Browsers send an Origin with every websocket handshake, and any web page may open a socket to 127.0.0.1: only the
+ * viewer's own page (same host and port) may drive the simulation. Clients that send no Origin (scripts, tests,
+ * `vla bench viewer`) are not browsers and may connect.
+ */
+export function sameOrigin(origin: string | undefined, host: string | undefined): boolean {
+  if (origin === undefined || origin === '') return true;
+  try {
+    return host !== undefined && new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+

@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Tokenizer, VlaPolicy } from '../../src/policy/index.js';
 import { VOCABULARY } from '../../sim/tasks/language.js';
-import { MAX_CLIENT_MESSAGE_BYTES, type ViewerServer } from '../../src/viewer/index.js';
+import WebSocket from 'ws';
+import { MAX_CLIENT_MESSAGE_BYTES, sameOrigin, type ViewerServer } from '../../src/viewer/index.js';
 import { TestViewer, startServer, tinyPolicy } from './helpers.js';
 
 let server: ViewerServer;
@@ -99,6 +100,25 @@ describe('vla serve: websocket', () => {
     other.send({ op: 'stats' });
     expect((await other.next('stats', () => true, from)).clients).toBeGreaterThanOrEqual(1);
     other.close();
+  });
+
+  it('refuses a websocket from another web page (Origin), accepts its own page and non-browser clients', async () => {
+    const wsUrl = server.url.replace(/^http/, 'ws') + 'ws';
+    const handshake = (origin?: string) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(wsUrl, origin ? { origin } : {});
+        ws.on('open', () => {
+          ws.close();
+          resolve('open');
+        });
+        ws.on('unexpected-response', (_req, res) => resolve(`refused ${res.statusCode}`));
+        ws.on('error', () => {});
+      });
+    expect(await handshake('http://evil.example')).toBe('refused 401');
+    expect(await handshake(`http://127.0.0.1:${server.port + 1}`)).toBe('refused 401');
+    expect(await handshake(server.url.slice(0, -1))).toBe('open');
+    expect(await handshake()).toBe('open');
+    expect(sameOrigin('not a url', '127.0.0.1:8080')).toBe(false);
   });
 
   it('reports an object the command names that is not on the table, and changes nothing', async () => {
