@@ -7,9 +7,12 @@
  *   3. the target pose is clamped into the workspace box;
  *   4. IK (damped least squares, the URDF's kinematics, seeded with the last command) gives joint targets,
  *      which must be finite;
- *   5. per joint: velocity limit, acceleration limit, cap on the change per tick (all against the last command);
+ *   5. velocity limit, acceleration limit and cap on the change per tick of every joint (against the last
+ *      command), met by scaling the whole joint step by one factor so the tool keeps its direction (a joint that
+ *      must brake against its motion is limited on its own);
  *   6. joint position limits from the URDF, shrunk by a margin (a joint already outside may only move back in);
- *   7. the commanded pose (forward kinematics) must be inside the workspace, or closer to it than before.
+ *   7. the commanded pose (forward kinematics) must be inside the workspace, or closer to it than before (a
+ *      shorter step is tried first); otherwise the command is rejected.
  *
  * Each clamp or rejection is an Intervention with its reason. Joint vectors are arm joints in URDF order, radians.
  */
@@ -191,49 +194,80 @@ export class SafetyFilter {
       }
     }
     const dt = this.dt;
-    const next = new Float64Array(n);
-    const vel = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const p = this.prev[i]!;
-      let v = (proposed[i]! - p) / dt;
-      const vm = this.vmax[i]!;
-      if (Math.abs(v) > vm) {
-        interventions.push({ kind: 'velocity', detail: `${names[i]}: ${Math.abs(v).toFixed(3)} rad/s > ${vm}` });
-        v = Math.sign(v) * vm;
+    const ms = this.options.maxStepPerTick;
+    // Scale the whole joint step by one factor s so that it keeps its direction (the tool keeps its path):
+    // the largest s in [0, 1] meeting every joint's velocity, per-tick and acceleration limits.
+    let sLo = 0;
+    let sHi = 1;
+    let binding: Intervention | null = null;
+    const bound = (s: number, kind: InterventionKind, detail: string) => {
+      if (s < sHi) {
+        sHi = s;
+        binding = { kind, detail };
       }
+    };
+    for (let i = 0; i < n; i++) {
+      const d = proposed[i]! - this.prev[i]!;
+      if (d === 0) continue;
+      const ad = Math.abs(d);
+      const v = ad / dt;
+      if (v > this.vmax[i]!) bound((this.vmax[i]! * dt) / ad, 'velocity', `${names[i]}: ${v.toFixed(3)} rad/s > ${this.vmax[i]}; step scaled`);
+      if (ad > ms) bound(ms / ad, 'step', `${names[i]}: change ${ad.toFixed(4)} rad per tick > ${ms}; step scaled`);
+      // pv - a dt <= s d / dt <= pv + a dt
       const pv = this.prevVel[i]!;
       const dv = this.amax[i]! * dt;
-      if (v > pv + dv || v < pv - dv) {
-        const nv = Math.min(pv + dv, Math.max(pv - dv, v));
-        interventions.push({ kind: 'acceleration', detail: `${names[i]}: ${(Math.abs(v - pv) / dt).toFixed(2)} rad/s^2 > ${this.amax[i]}` });
-        v = nv;
+      const a = ((pv - dv) * dt) / d;
+      const b = ((pv + dv) * dt) / d;
+      const lo = Math.min(a, b);
+      const hi = Math.max(a, b);
+      if (hi < sHi) bound(hi, 'acceleration', `${names[i]}: ${(Math.abs(d / dt - pv) / dt).toFixed(2)} rad/s^2 > ${this.amax[i]}; step scaled`);
+      if (lo > sLo) sLo = lo;
+    }
+    const next = new Float64Array(n);
+    if (sLo <= sHi + 1e-12) {
+      const scale = Math.max(0, sHi);
+      if (binding) interventions.push(binding);
+      for (let i = 0; i < n; i++) next[i] = this.prev[i]! + scale * (proposed[i]! - this.prev[i]!);
+    } else {
+      // No common factor: a joint moving fast the other way must brake first. Limit each joint on its own.
+      for (let i = 0; i < n; i++) {
+        const pv = this.prevVel[i]!;
+        const dv = this.amax[i]! * dt;
+        let v = (proposed[i]! - this.prev[i]!) / dt;
+        if (v > pv + dv || v < pv - dv) {
+          interventions.push({ kind: 'acceleration', detail: `${names[i]}: ${(Math.abs(v - pv) / dt).toFixed(2)} rad/s^2 > ${this.amax[i]}` });
+          v = Math.min(pv + dv, Math.max(pv - dv, v));
+        }
+        v = Math.min(this.vmax[i]!, Math.max(-this.vmax[i]!, v));
+        const step = Math.min(ms, Math.max(-ms, v * dt));
+        next[i] = this.prev[i]! + step;
       }
-      let step = v * dt;
-      const ms = this.options.maxStepPerTick;
-      if (Math.abs(step) > ms) {
-        interventions.push({ kind: 'step', detail: `${names[i]}: change ${Math.abs(step).toFixed(4)} rad per tick > ${ms}` });
-        step = Math.sign(step) * ms;
-      }
-      let q = p + step;
+    }
+    for (let i = 0; i < n; i++) {
+      const p = this.prev[i]!;
+      const q = next[i]!;
       // A joint already outside the margin may stay where it is or move back in, never further out.
       const lo = Math.min(this.lower[i]!, p);
       const hi = Math.max(this.upper[i]!, p);
       if (q < lo || q > hi) {
         const c = Math.min(hi, Math.max(lo, q));
         interventions.push({ kind: 'joint_limit', detail: `${names[i]}: ${q.toFixed(4)} rad clamped to ${c.toFixed(4)} (limits [${this.lower[i]!.toFixed(4)}, ${this.upper[i]!.toFixed(4)}])` });
-        q = c;
-      }
-      next[i] = q;
-      vel[i] = (q - p) / dt;
-    }
-    const after = this.outside(this.arm.tcpPose(next, sPose));
-    if (after > WORKSPACE_TOLERANCE) {
-      const before = this.outside(this.commandedPose(sPose));
-      if (after >= before - 1e-9) {
-        interventions.push({ kind: 'workspace', detail: `commanded pose would be ${(after * 1000).toFixed(1)} mm outside the workspace; command rejected` });
-        return { command: null, interventions };
+        next[i] = c;
       }
     }
+    // The tool must stay in the workspace (or get closer to it); a shorter step is tried before refusing.
+    const before = this.outside(this.commandedPose(sPose));
+    let after = this.outside(this.arm.tcpPose(next, sPose));
+    for (let k = 0; k < 4 && after > WORKSPACE_TOLERANCE && after >= before - 1e-9; k++) {
+      for (let i = 0; i < n; i++) next[i] = (this.prev[i]! + next[i]!) / 2;
+      after = this.outside(this.arm.tcpPose(next, sPose));
+    }
+    if (after > WORKSPACE_TOLERANCE && after >= before - 1e-9) {
+      interventions.push({ kind: 'workspace', detail: `commanded pose would be ${(after * 1000).toFixed(1)} mm outside the workspace; command rejected` });
+      return { command: null, interventions };
+    }
+    const vel = new Float64Array(n);
+    for (let i = 0; i < n; i++) vel[i] = (next[i]! - this.prev[i]!) / dt;
     this.prev.set(next);
     this.prevVel.set(vel);
     return { command: this.make(), interventions };

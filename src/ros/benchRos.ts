@@ -43,6 +43,10 @@ export interface LatencyFigures {
   computeP99Ms: number;
   /** Achieved command rate, Hz. */
   achievedHz: number;
+  /** Control ticks run, per second. */
+  tickHz: number;
+  /** Safety interventions during the measurement, by kind. */
+  interventions: Record<string, number>;
 }
 
 export interface StreamFigures {
@@ -84,6 +88,8 @@ interface Run {
   received: number;
   heap: number[];
   seconds: number;
+  ticks: number;
+  interventions: Record<string, number>;
 }
 
 async function runOnce(o: RosBenchOptions, rateHz: number, jointHz: number, seconds: number): Promise<Run> {
@@ -94,7 +100,7 @@ async function runOnce(o: RosBenchOptions, rateHz: number, jointHz: number, seco
   const transport = new RoslibTransport(server.url);
   const sentAt = new Map<number, number>();
   const events: CommandEvent[] = [];
-  const run: Run = { latencies: [], compute: [], lags: [], commands: 0, sentJointStates: 0, received: 0, heap: [], seconds };
+  const run: Run = { latencies: [], compute: [], lags: [], commands: 0, sentJointStates: 0, received: 0, heap: [], seconds, ticks: 0, interventions: {} };
   let measuring = false;
   let t0 = 0;
   const controller = new RosController({
@@ -145,6 +151,8 @@ async function runOnce(o: RosBenchOptions, rateHz: number, jointHz: number, seco
   controller.startEpisode('pick up the red ball');
   await sleep(1000); // warm-up
   const received0 = controller.jointStatesReceived;
+  const ticks0 = controller.ticks;
+  const counts0 = { ...controller.counts };
   const sent0 = run.sentJointStates;
   measuring = true;
   t0 = performance.now();
@@ -155,6 +163,8 @@ async function runOnce(o: RosBenchOptions, rateHz: number, jointHz: number, seco
   run.heap.push(process.memoryUsage().heapUsed / 2 ** 20);
   measuring = false;
   run.received = controller.jointStatesReceived - received0;
+  run.ticks = controller.ticks - ticks0;
+  for (const [k, n] of Object.entries(controller.counts)) if (n - counts0[k as keyof typeof counts0] > 0) run.interventions[k] = n - counts0[k as keyof typeof counts0];
   run.sentJointStates -= sent0;
   clearInterval(camTimer);
   clearInterval(jsTimer);
@@ -172,6 +182,8 @@ function latencyOf(rateHz: number, r: Run): LatencyFigures {
     computeMedianMs: quantile(r.compute, 0.5),
     computeP99Ms: quantile(r.compute, 0.99),
     achievedHz: r.commands / r.seconds,
+    tickHz: r.ticks / r.seconds,
+    interventions: r.interventions,
   };
 }
 
@@ -219,8 +231,9 @@ export function formatRosBench(r: RosBenchResult): string {
   for (const l of r.latency) {
     lines.push(
       `  ${String(l.rateHz).padStart(2)} Hz control: camera in -> joint command out median ${f(l.medianMs)} ms, p99 ${f(l.p99Ms)} ms ` +
-        `(compute median ${f(l.computeMedianMs)} ms, p99 ${f(l.computeP99Ms)} ms; ${l.commands} commands, ${f(l.achievedHz)} Hz achieved)`,
+        `(compute median ${f(l.computeMedianMs)} ms, p99 ${f(l.computeP99Ms)} ms; ${l.commands} commands, ${f(l.achievedHz)} Hz achieved, ${f(l.tickHz)} ticks/s)`,
     );
+    lines.push(`    interventions: ${Object.entries(l.interventions).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}`);
   }
   const s = r.stream;
   lines.push(
