@@ -112,7 +112,12 @@ describe.skipIf(!haveChromium)('the viewer in chromium', () => {
   }, 150_000);
 
   it('reports on the page an object the command names that is not on the table', async () => {
+    // Choosing a scene file shows it with a command of its own.
+    await page.fill('#command', 'pick up the yellow cube');
     await page.selectOption('#scene-file', 'default');
+    await page.waitForFunction(`document.querySelector('#command').value !== 'pick up the yellow cube'`, null, { timeout: 20_000 });
+    expect(await page.inputValue('#command')).toMatch(/^pick up the \w+ \w+$/);
+    expect(await page.getAttribute('#status', 'data-state')).toBe('ready');
     await page.fill('#command', 'pick up the purple ball');
     await page.click('#run');
     await page.waitForSelector('#error:not([hidden])', { timeout: 20_000 });

@@ -25,7 +25,7 @@ const el = {
 
 const view = new SceneView($('view3d'), $('webgl-message'));
 const panel = new AttentionPanel($('attention'), $('attention-note'));
-const state = { hello: null, episode: 0, status: null, frames: 0, errors: [], pinned: null, socket: null };
+const state = { hello: null, scene: null, requested: false, episode: 0, status: null, frames: 0, errors: [], pinned: null, socket: null };
 window.viewer = { state, view, panel };
 document.body.dataset.webgl = view.webgl ? 'yes' : 'no';
 
@@ -112,8 +112,11 @@ function onHello(m) {
 
 function onScene(m) {
   state.episode = m.episode;
+  state.scene = { seed: m.seed, scene: m.scene };
   view.setScene(m);
-  if (document.activeElement !== el.command || !el.command.value.trim()) el.command.value = m.command;
+  // Show the scene's command, unless someone else's episode arrives while this user is typing one.
+  if (state.requested || document.activeElement !== el.command || !el.command.value.trim()) el.command.value = m.command;
+  state.requested = false;
   el.seed.value = String(m.seed);
   el.sceneFile.value = m.scene ?? '';
   showWords(m.attention);
@@ -140,7 +143,15 @@ function onMessage(event) {
     showError('');
     onScene(m);
   } else if (m.type === 'frame') onFrame(m);
-  else if (m.type === 'error') showError(m.message);
+  else if (m.type === 'error') {
+    showError(m.message);
+    state.requested = false;
+    // A refused reset changed nothing: show the scene and seed that are still on the table.
+    if (m.op === 'reset' && state.scene) {
+      el.seed.value = String(state.scene.seed);
+      el.sceneFile.value = state.scene.scene ?? '';
+    }
+  }
 }
 
 function connect() {
@@ -164,6 +175,7 @@ function send(message) {
   const ws = state.socket;
   if (!ws || ws.readyState !== WebSocket.OPEN) return showError('not connected to the server');
   ws.send(JSON.stringify(message));
+  if (message.op === 'run' || message.op === 'reset') state.requested = true;
 }
 
 function seedValue() {
@@ -184,7 +196,8 @@ el.newScene.addEventListener('click', () => {
   el.seed.value = String(Math.floor(Math.random() * 1e6));
   send({ op: 'reset', seed: seedValue(), scene: el.sceneFile.value || null, command: el.command.value.trim() || null });
 });
-el.sceneFile.addEventListener('change', () => send({ op: 'reset', seed: seedValue(), scene: el.sceneFile.value || null, command: el.command.value.trim() || null }));
+// A new scene file comes with its own command (picking up its first object); type another after.
+el.sceneFile.addEventListener('change', () => send({ op: 'reset', seed: seedValue(), scene: el.sceneFile.value || null, command: null }));
 el.layer.addEventListener('change', () => panel.select({ layer: Number(el.layer.value) }));
 el.head.addEventListener('change', () => panel.select({ head: el.head.value }));
 el.camera.addEventListener('change', () => panel.select({ camera: Number(el.camera.value) }));
