@@ -110,10 +110,6 @@ export class ViewerSession {
     return [JSON.stringify(this.hello), scene, this.lastFrame].filter((s) => s !== '');
   }
 
-  get state(): Status {
-    return { ...this.status };
-  }
-
   /** Shows the start of an episode without running it. Throws a clear Error on a bad scene or command. */
   reset(m: ResetMessage): void {
     const scene = m.scene ? this.scene(m.scene) : undefined;
@@ -193,8 +189,16 @@ export class ViewerSession {
     if (this.closed) return;
     let delay = 0;
     if (this.stepsPerSecond > 0) {
-      const due = this.startedAt + (this.status.step - this.stepsAtStart + 1) * (1000 / this.stepsPerSecond);
-      delay = Math.max(0, due - performance.now());
+      const interval = 1000 / this.stepsPerSecond;
+      const now = performance.now();
+      let due = this.startedAt + (this.status.step - this.stepsAtStart + 1) * interval;
+      // After a stall (a long GC, a busy machine) carry on from now rather than rushing to catch up.
+      if (due < now - 250) {
+        this.startedAt = now;
+        this.stepsAtStart = this.status.step;
+        due = now + interval;
+      }
+      delay = Math.max(0, due - now);
     }
     this.timer = setTimeout(() => this.tick(), delay);
   }
