@@ -26,6 +26,7 @@ export class SceneView {
     this.controls.target.set(-0.1, 0, 0.2);
     this.controls.enableDamping = true;
     this.controls.update();
+    this.home = { position: this.camera.position.toArray(), target: this.controls.target.toArray() };
     new ResizeObserver(() => this.resize()).observe(container);
     this.resize();
     this.renderer.setAnimationLoop(() => this.draw());
@@ -49,8 +50,17 @@ export class SceneView {
     this.camera.updateProjectionMatrix();
   }
 
+  /** Moves the orbit camera to a pose: {position, target} in world metres. */
+  lookFrom(pose) {
+    if (!this.renderer || !pose) return;
+    this.camera.position.set(...pose.position);
+    this.controls.target.set(...pose.target);
+    this.controls.update();
+  }
+
   /** A new episode's scene: replaces what was drawn. */
   setScene(msg) {
+    this.policyCamera = msg.camera;
     if (!this.renderer) return;
     if (this.scene) this.dispose(this.scene);
     this.scene = new THREE.ObjectLoader().parse(msg.three);

@@ -101,6 +101,7 @@ function onHello(m) {
   setOptions(el.sceneFile, [['', 'random (from the seed)'], ...m.scenes.map((s) => [s, s])]);
   el.policyLabel.textContent = m.policy ? `policy: ${m.policy.label}` : 'no policy';
   panel.setPolicy(m.policy, m.note);
+  $('attention-controls').hidden = !m.policy;
   if (m.policy) {
     setOptions(el.layer, [...Array(m.policy.layers).keys()].map((l) => [String(l), String(l)]));
     el.layer.value = String(m.policy.layers - 1);
@@ -198,6 +199,8 @@ el.newScene.addEventListener('click', () => {
 });
 // A new scene file comes with its own command (picking up its first object); type another after.
 el.sceneFile.addEventListener('change', () => send({ op: 'reset', seed: seedValue(), scene: el.sceneFile.value || null, command: null }));
+$('view-home').addEventListener('click', () => view.lookFrom(view.home));
+$('view-policy').addEventListener('click', () => view.lookFrom(view.policyCamera));
 el.layer.addEventListener('change', () => panel.select({ layer: Number(el.layer.value) }));
 el.head.addEventListener('change', () => panel.select({ head: el.head.value }));
 el.camera.addEventListener('change', () => panel.select({ camera: Number(el.camera.value) }));
