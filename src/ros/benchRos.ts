@@ -54,10 +54,13 @@ export interface StreamFigures {
   seconds: number;
   sent: number;
   received: number;
-  /** Age of the newest joint state at each command, ms, in the first and the last quarter of the run. */
-  lagFirstMedianMs: number;
-  lagLastMedianMs: number;
+  /** Age of the newest joint state at each control tick, ms: median in each quarter of the run, and p99. */
+  lagQuarterMedianMs: number[];
   lagP99Ms: number;
+  /** Joint states sent but not yet taken, sampled each second: first, last and largest. */
+  backlogFirst: number;
+  backlogLast: number;
+  backlogMax: number;
   heapStartMb: number;
   heapEndMb: number;
   heapMaxMb: number;
@@ -87,6 +90,8 @@ interface Run {
   sentJointStates: number;
   received: number;
   heap: number[];
+  /** Joint states sent but not yet taken by the controller, sampled once a second. */
+  backlog: number[];
   seconds: number;
   ticks: number;
   interventions: Record<string, number>;
@@ -100,7 +105,7 @@ async function runOnce(o: RosBenchOptions, rateHz: number, jointHz: number, seco
   const transport = new RoslibTransport(server.url);
   const sentAt = new Map<number, number>();
   const events: CommandEvent[] = [];
-  const run: Run = { latencies: [], compute: [], lags: [], commands: 0, sentJointStates: 0, received: 0, heap: [], seconds, ticks: 0, interventions: {} };
+  const run: Run = { latencies: [], compute: [], lags: [], commands: 0, sentJointStates: 0, received: 0, heap: [], backlog: [], seconds, ticks: 0, interventions: {} };
   let measuring = false;
   let t0 = 0;
   const controller = new RosController({
@@ -111,7 +116,8 @@ async function runOnce(o: RosBenchOptions, rateHz: number, jointHz: number, seco
     log: () => {},
     onCommand: (e) => {
       events.push(e);
-      if (measuring) run.lags.push({ at: performance.now() - t0, ms: performance.now() - controller.jointStateStamp * 1000 });
+      // Nothing is received while a tick runs (one thread), so this is the newest joint state at the tick's start.
+      if (measuring) run.lags.push({ at: e.tickAt - t0, ms: e.tickAt - controller.jointStateStamp * 1000 });
     },
   });
   server.onPublish(config.topics.jointCommand.name, () => {
@@ -150,24 +156,22 @@ async function runOnce(o: RosBenchOptions, rateHz: number, jointHz: number, seco
   }, 10);
   controller.startEpisode('pick up the red ball');
   await sleep(1000); // warm-up
-  const received0 = controller.jointStatesReceived;
   const ticks0 = controller.ticks;
   const counts0 = { ...controller.counts };
-  const sent0 = run.sentJointStates;
   measuring = true;
   t0 = performance.now();
-  for (let s = 0; s < seconds; s++) {
+  for (let s = 0; s <= seconds; s++) {
     run.heap.push(process.memoryUsage().heapUsed / 2 ** 20);
-    await sleep(1000);
+    run.backlog.push(run.sentJointStates - controller.jointStatesReceived);
+    if (s < seconds) await sleep(1000);
   }
-  run.heap.push(process.memoryUsage().heapUsed / 2 ** 20);
   measuring = false;
-  run.received = controller.jointStatesReceived - received0;
   run.ticks = controller.ticks - ticks0;
   for (const [k, n] of Object.entries(controller.counts)) if (n - counts0[k as keyof typeof counts0] > 0) run.interventions[k] = n - counts0[k as keyof typeof counts0];
-  run.sentJointStates -= sent0;
-  clearInterval(camTimer);
   clearInterval(jsTimer);
+  await sleep(300); // let what is in flight arrive: every joint state sent should be taken
+  run.received = controller.jointStatesReceived;
+  clearInterval(camTimer);
   controller.stop();
   await server.stop();
   return run;
@@ -203,8 +207,7 @@ export async function benchRos(o: RosBenchOptions): Promise<RosBenchResult> {
   say(`${o.streamRate} Hz control under a ${o.streamHz} Hz joint-state stream, ${o.streamSeconds} s`);
   const r = await runOnce(o, o.streamRate, o.streamHz, o.streamSeconds);
   const quarter = (r.seconds * 1000) / 4;
-  const first = r.lags.filter((l) => l.at < quarter).map((l) => l.ms);
-  const last = r.lags.filter((l) => l.at >= 3 * quarter).map((l) => l.ms);
+  const quarters = [0, 1, 2, 3].map((k) => quantile(r.lags.filter((l) => l.at >= k * quarter && l.at < (k + 1) * quarter).map((l) => l.ms), 0.5));
   return {
     actor: label,
     camera: `${o.cameraWidth}x${o.cameraHeight} rgb8 at ${o.cameraHz} Hz`,
@@ -214,8 +217,10 @@ export async function benchRos(o: RosBenchOptions): Promise<RosBenchResult> {
       seconds: r.seconds,
       sent: r.sentJointStates,
       received: r.received,
-      lagFirstMedianMs: quantile(first, 0.5),
-      lagLastMedianMs: quantile(last, 0.5),
+      lagQuarterMedianMs: quarters,
+      backlogFirst: r.backlog[0] ?? NaN,
+      backlogLast: r.backlog[r.backlog.length - 1] ?? NaN,
+      backlogMax: Math.max(...r.backlog),
       lagP99Ms: quantile(r.lags.map((l) => l.ms), 0.99),
       heapStartMb: r.heap[0] ?? NaN,
       heapEndMb: r.heap[r.heap.length - 1] ?? NaN,
@@ -237,8 +242,9 @@ export function formatRosBench(r: RosBenchResult): string {
   }
   const s = r.stream;
   lines.push(
-    `  ${s.streamHz} Hz joint states for ${s.seconds} s at ${s.latency.rateHz} Hz control: ${s.received} of ${s.sent} taken; ` +
-      `newest joint state at each command ${f(s.lagFirstMedianMs)} ms old (median, first quarter) vs ${f(s.lagLastMedianMs)} ms (last quarter), p99 ${f(s.lagP99Ms)} ms`,
+    `  ${s.streamHz} Hz joint states for ${s.seconds} s at ${s.latency.rateHz} Hz control: ${s.received} of ${s.sent} taken (after warm-up and drain); ` +
+      `age of the newest joint state at each tick, median per quarter of the run ${s.lagQuarterMedianMs.map(f).join(' / ')} ms, p99 ${f(s.lagP99Ms)} ms; ` +
+      `backlog (sent, not yet taken) ${s.backlogFirst} at start, ${s.backlogLast} at end, max ${s.backlogMax}`,
   );
   lines.push(`    heap ${f(s.heapStartMb)} MB at start, ${f(s.heapEndMb)} MB at end, max ${f(s.heapMaxMb)} MB; latency median ${f(s.latency.medianMs)} ms, p99 ${f(s.latency.p99Ms)} ms, ${f(s.latency.achievedHz)} Hz achieved`);
   return lines.join('\n');
