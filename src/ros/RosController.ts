@@ -91,6 +91,8 @@ export class RosController {
   private readonly rosNames: string[];
   private readonly fingerRosNames: string[];
   private readonly joints: Float64Array;
+  /** Per arm joint, its index in the last JointState message (scratch). */
+  private readonly jsIndex: Int32Array;
   private fingerOpening = 1;
   private jointStamp = 0;
   private haveJoints = false;
@@ -127,6 +129,7 @@ export class RosController {
     this.rosNames = arm.armJointNames.map((n) => map[n] ?? n);
     this.fingerRosNames = arm.fingerJointNames.map((n) => map[n] ?? n);
     this.joints = new Float64Array(arm.armDof);
+    this.jsIndex = new Int32Array(arm.armDof);
     this.filter = new SafetyFilter(arm, { ...config.safety, rateHz: config.control.rateHz, commandFingers: config.robot.commandFingers });
     this.watchdog = new Watchdog(config.safety.jointStateTimeout, config.safety.imageTimeout);
     this.counts = Object.fromEntries(['non_finite', 'ee_step', 'workspace', 'ik', 'velocity', 'acceleration', 'step', 'joint_limit', 'stale_joint_states', 'stale_image', 'disconnected', 'estop', 'bad_message'].map((k) => [k, 0])) as Record<InterventionKind, number>;
@@ -149,16 +152,31 @@ export class RosController {
     tr.on('error', (e) => this.logLimited('transport-error', `[vla ros] rosbridge: ${e instanceof Error ? e.message : (e as { message?: string })?.message ?? String(e)}`));
     tr.advertise(t.jointCommand.name, t.jointCommand.type);
     tr.advertise(t.status, MESSAGE_TYPES.string);
-    tr.subscribe(t.jointStates, MESSAGE_TYPES.jointState, (m) => this.onJointState(m), { queueLength: 1 });
-    tr.subscribe(t.camera.name, t.camera.type, (m) => this.onImage(m), { queueLength: 1 });
-    tr.subscribe(t.command, MESSAGE_TYPES.string, (m) => this.onCommandText(m), { queueLength: 10 });
-    tr.subscribe(t.estop, MESSAGE_TYPES.bool, (m) => this.onEstop(m), { queueLength: 10 });
-    if (t.episodeResult) tr.subscribe(t.episodeResult, MESSAGE_TYPES.string, (m) => this.onEpisodeResult(m), { queueLength: 10 });
+    // An exception in a handler would escape into the websocket's event loop and end the process: refuse instead.
+    const guard = (what: string, fn: (m: unknown) => void) => (m: unknown) => {
+      try {
+        fn(m);
+      } catch (e) {
+        this.bad(what, `handling it failed: ${(e as Error).message}`);
+      }
+    };
+    tr.subscribe(t.jointStates, MESSAGE_TYPES.jointState, guard('joint state', (m) => this.onJointState(m)), { queueLength: 1 });
+    tr.subscribe(t.camera.name, t.camera.type, guard('image', (m) => this.onImage(m)), { queueLength: 1 });
+    tr.subscribe(t.command, MESSAGE_TYPES.string, guard('command', (m) => this.onCommandText(m)), { queueLength: 10 });
+    tr.subscribe(t.estop, MESSAGE_TYPES.bool, guard('e-stop', (m) => this.onEstop(m)), { queueLength: 10 });
+    if (t.episodeResult) tr.subscribe(t.episodeResult, MESSAGE_TYPES.string, guard('episode result', (m) => this.onEpisodeResult(m)), { queueLength: 10 });
     tr.start();
     const period = 1000 / this.config.control.rateHz;
     this.nextTick = performance.now() + period;
     const loop = () => {
-      this.tick();
+      try {
+        this.tick();
+      } catch (e) {
+        // Never let a bug end the loop with the arm mid-motion: stop commanding, end the episode, keep running.
+        this.log(`[vla ros] control tick failed: ${(e as Error).message}; holding, episode ended`);
+        this.halt();
+        this.endEpisode({ success: false, reason: `internal error: ${(e as Error).message}` });
+      }
       // Fixed rate without drift; a late tick is not made up for (skip to the next slot).
       const now = performance.now();
       this.nextTick += period;
@@ -198,25 +216,27 @@ export class RosController {
     const p = parseJointState(msg);
     if (!p.ok) return this.bad('joint state', p.reason);
     const s = p.value;
-    const index = new Map<string, number>();
-    for (let i = 0; i < s.names.length; i++) index.set(s.names[i]!, i);
+    const at = this.jsIndex;
     let found = 0;
-    for (const n of this.rosNames) if (index.has(n)) found++;
+    for (let i = 0; i < this.rosNames.length; i++) {
+      at[i] = s.names.indexOf(this.rosNames[i]!);
+      if (at[i]! >= 0) found++;
+    }
     if (found < this.rosNames.length) {
-      const missing = this.rosNames.filter((n) => !index.has(n));
+      const missing = this.rosNames.filter((n) => !s.names.includes(n));
       return this.bad('joint state', `JointState lacks joints ${missing.join(', ')} (has ${s.names.join(', ')})`);
     }
     for (let i = 0; i < this.rosNames.length; i++) {
-      const v = s.positions[index.get(this.rosNames[i]!)!]!;
+      const v = s.positions[at[i]!]!;
       if (!Number.isFinite(v)) return this.bad('joint state', `JointState position of ${this.rosNames[i]} is ${v}`);
     }
-    for (let i = 0; i < this.rosNames.length; i++) this.joints[i] = s.positions[index.get(this.rosNames[i]!)!]!;
+    for (let i = 0; i < this.rosNames.length; i++) this.joints[i] = s.positions[at[i]!]!;
     if (this.fingerRosNames.length > 0 && this.arm.maxFingerOpening > 0) {
       let sum = 0;
       let n = 0;
       for (const f of this.fingerRosNames) {
-        const i = index.get(f);
-        const v = i === undefined ? NaN : s.positions[i]!;
+        const i = s.names.indexOf(f);
+        const v = i < 0 ? NaN : s.positions[i]!;
         if (Number.isFinite(v)) {
           sum += v;
           n++;

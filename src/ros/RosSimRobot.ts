@@ -104,8 +104,16 @@ export class RosSimRobot {
     tr.subscribe(t.jointCommand, t.jointCommandType, (m) => this.onJointCommand(m), { queueLength: 1 });
     tr.subscribe(t.command, MESSAGE_TYPES.string, (m) => this.onCommand(m), { queueLength: 10 });
     tr.start();
-    this.timers.push(setInterval(() => this.publishJointState(), 1000 / this.jointStateHz));
-    this.timers.push(setInterval(() => this.controlStep(), 1000 / CONTROL_HZ));
+    const guard = (what: string, fn: () => void) => () => {
+      try {
+        fn();
+      } catch (e) {
+        this.running = false;
+        this.log(`[vla ros-sim] ${what} failed: ${(e as Error).message}; episode stopped`);
+      }
+    };
+    this.timers.push(setInterval(guard('publishing joint states', () => this.publishJointState()), 1000 / this.jointStateHz));
+    this.timers.push(setInterval(guard('the control step', () => this.controlStep()), 1000 / CONTROL_HZ));
   }
 
   stop(): void {

@@ -76,6 +76,8 @@ export class SafetyFilter {
   private readonly prev: Float64Array;
   private readonly prevVel: Float64Array;
   private readonly ikOut: Float64Array;
+  private readonly next: Float64Array;
+  private readonly vel: Float64Array;
   private finger: number | null = null;
   private anchoredFlag = false;
 
@@ -97,6 +99,8 @@ export class SafetyFilter {
     this.prev = new Float64Array(n);
     this.prevVel = new Float64Array(n);
     this.ikOut = new Float64Array(n);
+    this.next = new Float64Array(n);
+    this.vel = new Float64Array(n);
   }
 
   get anchored(): boolean {
@@ -223,7 +227,7 @@ export class SafetyFilter {
       if (hi < sHi) bound(hi, 'acceleration', `${names[i]}: ${(Math.abs(d / dt - pv) / dt).toFixed(2)} rad/s^2 > ${this.amax[i]}; step scaled`);
       if (lo > sLo) sLo = lo;
     }
-    const next = new Float64Array(n);
+    const next = this.next;
     if (sLo <= sHi + 1e-12) {
       const scale = Math.max(0, sHi);
       if (binding) interventions.push(binding);
@@ -266,7 +270,7 @@ export class SafetyFilter {
       interventions.push({ kind: 'workspace', detail: `commanded pose would be ${(after * 1000).toFixed(1)} mm outside the workspace; command rejected` });
       return { command: null, interventions };
     }
-    const vel = new Float64Array(n);
+    const vel = this.vel;
     for (let i = 0; i < n; i++) vel[i] = (next[i]! - this.prev[i]!) / dt;
     this.prev.set(next);
     this.prevVel.set(vel);

@@ -70,12 +70,42 @@ describe('vla ros over rosbridge', () => {
     expect(names).not.toContain('base_yaw');
   });
 
+  it('clamps what a wild policy asks for, and publishes nothing for NaN actions', async () => {
+    const r = await running(scriptedActor({ dx: 5, dy: -5, dz: 5, dyaw: 3, gripper: 0 }));
+    // The robot follows its commands (after a stop for stale data, commanding restarts from where it is).
+    r.stopFeed();
+    const stop = r.feed(() => (commands(r).at(-1)!.points as { positions: number[] }[])[0]!.positions.slice(0, 5));
+    await r.server.waitFor(() => commands(r).length >= 15, 5000, 'commands');
+    stop();
+    const qs = commands(r).map((m) => (m.points as { positions: number[] }[])[0]!.positions.slice(0, 5));
+    for (let k = 1; k < qs.length; k++) {
+      for (let i = 0; i < 5; i++) expect(Math.abs(qs[k]![i]! - qs[k - 1]![i]!)).toBeLessThanOrEqual(r.config.safety.maxStepPerTick + 1e-9);
+    }
+    const lim = r.controller.filter.limits;
+    for (const q of qs) q.forEach((v, i) => expect(v).toBeGreaterThanOrEqual(Math.min(lim.lower[i]!, qs[0]![i]!) - 1e-9));
+    const kinds = new Set(statuses(r).flatMap((s) => s.interventions.map((i) => i.kind)));
+    expect(kinds.has('ee_step')).toBe(true);
+    expect(r.logs.some((l) => l.includes('safety ee_step: dx 5.0000 capped at 0.02'))).toBe(true);
+    await current!.close();
+    const n = await rig(scriptedActor({ dx: NaN, dy: 0, dz: 0, dyaw: 0, gripper: 0 }));
+    current = n;
+    const stopNan = n.feed();
+    n.server.publish(n.config.topics.command, MESSAGE_TYPES.string, { data: 'pick up the red ball' });
+    await n.server.waitFor(() => n.controller.counts.non_finite >= 5, 5000, 'NaN actions to be refused');
+    stopNan();
+    // Nothing that moves: at most a hold at the measured position (if a stop happened meanwhile).
+    const home = n.arm.homeConfiguration();
+    for (const m of commands(n)) (m.points as { positions: number[] }[])[0]!.positions.slice(0, 5).forEach((v, i) => expect(v).toBeCloseTo(home[i]!, 9));
+    expect(n.controller.interventions.find((i) => i.kind === 'non_finite')!.detail).toBe('action.dx is NaN; command rejected');
+  });
+
   it('stops and holds when joint states go stale, and resumes when they return', async () => {
     const r = await running();
     r.stopFeed();
     const frames = setInterval(() => r.frame(), 20); // the camera keeps going
     try {
       await r.server.waitFor(() => r.controller.counts.stale_joint_states > 0, 3000, 'the watchdog');
+      await sleep(100); // the hold command is on its way
       const lastBefore = commands(r).at(-1)!;
       const n = commands(r).length;
       await sleep(400);
@@ -101,6 +131,7 @@ describe('vla ros over rosbridge', () => {
     const js = setInterval(() => r.joints(), 20);
     try {
       await r.server.waitFor(() => r.controller.counts.stale_image > 0, 3000, 'the watchdog');
+      await sleep(100); // the hold command is on its way
       const n = commands(r).length;
       await sleep(400);
       expect(commands(r).length).toBe(n);
@@ -229,6 +260,7 @@ describe('vla ros over rosbridge', () => {
     const r = await running();
     r.server.publish(r.config.topics.estop, MESSAGE_TYPES.bool, { data: true });
     await r.server.waitFor(() => r.controller.state === 'estop', 2000, 'the e-stop');
+    await sleep(100); // the hold command is on its way
     const n = commands(r).length;
     r.server.publish(r.config.topics.command, MESSAGE_TYPES.string, { data: 'pick up the red ball' });
     await sleep(300);
