@@ -33,10 +33,22 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function together(actor: Actor, config: RosConfig = simConfig(), simOptions: { maxSteps?: number; imageSize?: number } = {}) {
+async function together(
+  actor: Actor,
+  config: RosConfig = simConfig(),
+  simOptions: { maxSteps?: number; imageSize?: number; compressed?: boolean; float64?: boolean } = {},
+) {
   const server = await RosbridgeTestServer.start({ record: false });
   cleanups.push(() => server.stop());
-  const sim = new RosSimRobot({ transport: new RoslibTransport(server.url), maxSteps: simOptions.maxSteps ?? 400, imageWidth: simOptions.imageSize ?? 24, imageHeight: simOptions.imageSize ?? 24, log: () => {} });
+  const sim = new RosSimRobot({
+    transport: new RoslibTransport(server.url),
+    maxSteps: simOptions.maxSteps ?? 400,
+    imageWidth: simOptions.imageSize ?? 24,
+    imageHeight: simOptions.imageSize ?? 24,
+    compressed: simOptions.compressed ?? false,
+    topics: simOptions.float64 ? { jointCommandType: MESSAGE_TYPES.float64MultiArray } : {},
+    log: () => {},
+  });
   sim.start();
   cleanups.push(() => sim.stop());
   const arm = await loadRobotArm(config, null);
@@ -62,6 +74,20 @@ describe('vla ros-sim with vla ros', () => {
     // What the controller measured (joint states from the simulator) shows the tool lower by several centimetres.
     expect(z0 - last.eePose.z).toBeGreaterThan(0.04);
     expect(last.images.scene!.width).toBe(16); // 24x24 frames resized to the actor's 16x16
+  });
+
+  it('works with CompressedImage (PNG) frames and Float64MultiArray commands too', async () => {
+    const down = scriptedActor({ dx: 0, dy: 0, dz: -0.01, dyaw: 0, gripper: 1 });
+    const config = simConfig((c) => {
+      c.topics = { ...c.topics, camera: { name: '/camera/image_raw', type: 'sensor_msgs/CompressedImage' }, jointCommand: { name: '/arm_controller/joint_trajectory', type: 'std_msgs/Float64MultiArray' } };
+    });
+    const t = await together(down, config, { compressed: true, float64: true });
+    t.say('pick up the red ball');
+    await t.server.waitFor(() => t.sim.commandsApplied >= 10, 10_000, 'joint commands to reach the simulator');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(t.sim.commandsRefused).toBe(0);
+    expect(down.seen[0]!.eePose.z - down.seen.at(-1)!.eePose.z).toBeGreaterThan(0.02);
+    expect(down.seen.at(-1)!.gripperOpening).toBeLessThan(0.9); // gripper 1 closed the fingers
   });
 
   it('an episode that times out in the simulator ends the controller\'s episode with the reason', async () => {
