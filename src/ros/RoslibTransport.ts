@@ -66,6 +66,8 @@ export class RoslibTransport implements RosTransport {
   attempts = 0;
   /** Messages publish() refused because the connection was down. */
   dropped = 0;
+  /** The waits (s) before the last reconnect attempts, oldest first (at most 20). */
+  readonly delays: number[] = [];
 
   constructor(url: string, options: RoslibTransportOptions = {}) {
     this.url = checkRosbridgeUrl(url);
@@ -166,6 +168,8 @@ export class RoslibTransport implements RosTransport {
     if (this.stopped || this.timer) return;
     const wait = this.delay;
     this.delay = Math.min(this.maxDelay, this.delay * 2);
+    this.delays.push(wait);
+    if (this.delays.length > 20) this.delays.shift();
     this.timer = setTimeout(() => this.attempt(), wait * 1000);
   }
 }
