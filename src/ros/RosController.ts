@@ -30,7 +30,7 @@ import {
 } from './messages.js';
 import type { Actor } from './policyActor.js';
 import type { RosTransport } from './RosTransport.js';
-import { SafetyFilter, type Intervention, type InterventionKind, type SafeJointCommand } from './SafetyFilter.js';
+import { INTERVENTION_KINDS, SafetyFilter, type Intervention, type InterventionKind, type SafeJointCommand } from './SafetyFilter.js';
 import { Watchdog } from './Watchdog.js';
 
 export const CONTROLLER_STATES = ['waiting', 'idle', 'running', 'holding', 'estop', 'done'] as const;
@@ -132,7 +132,7 @@ export class RosController {
     this.jsIndex = new Int32Array(arm.armDof);
     this.filter = new SafetyFilter(arm, { ...config.safety, rateHz: config.control.rateHz, commandFingers: config.robot.commandFingers });
     this.watchdog = new Watchdog(config.safety.jointStateTimeout, config.safety.imageTimeout);
-    this.counts = Object.fromEntries(['non_finite', 'ee_step', 'workspace', 'ik', 'velocity', 'acceleration', 'step', 'joint_limit', 'stale_joint_states', 'stale_image', 'disconnected', 'estop', 'bad_message'].map((k) => [k, 0])) as Record<InterventionKind, number>;
+    this.counts = Object.fromEntries(INTERVENTION_KINDS.map((k) => [k, 0])) as Record<InterventionKind, number>;
   }
 
   /** Header stamp (s) of the newest joint state taken. */
@@ -327,7 +327,6 @@ export class RosController {
   tick(): void {
     const tickAt = performance.now();
     this.ticks++;
-    this.tickInterventions = [];
     const stale = this.watchdog.check();
     if (this.estop) this.stateValue = 'estop';
     else if (!this.transport.connected) this.hold('disconnected', 'not connected to rosbridge');
@@ -336,6 +335,7 @@ export class RosController {
     else if (this.command === null) this.stateValue = this.outcome ? 'done' : 'idle';
     else this.act(tickAt);
     this.publishStatus();
+    this.tickInterventions = []; // the next status carries what happens from now on (also between ticks)
   }
 
   private act(tickAt: number): void {

@@ -233,6 +233,9 @@ describe('vla ros over rosbridge', () => {
     await s.waitFor(() => commands(r).length > n + 3, 3000, 'commands to continue');
     expect(r.controller.state).toBe('running');
     expect(r.logs.some((l) => l.includes('bad_message'))).toBe(true);
+    await sleep(100);
+    const reported = statuses(r).flatMap((st) => st.interventions).filter((i) => i.kind === 'bad_message').map((i) => i.detail);
+    expect(reported.some((d) => d.includes('lacks joints base_yaw'))).toBe(true);
     for (const m of commands(r)) {
       for (const v of (m.points as { positions: number[] }[])[0]!.positions) expect(Number.isFinite(v)).toBe(true);
     }
@@ -267,6 +270,8 @@ describe('vla ros over rosbridge', () => {
     expect(commands(r).length).toBe(n);
     expect(r.controller.interventions.some((i) => i.detail.includes('ignored: the e-stop is engaged'))).toBe(true);
     expect(statuses(r).at(-1)!.state).toBe('estop');
+    // Interventions between ticks reach the status topic too.
+    expect(statuses(r).flatMap((st) => st.interventions).find((i) => i.kind === 'estop')!.detail).toContain('e-stop engaged');
     r.server.publish(r.config.topics.estop, MESSAGE_TYPES.bool, { data: false });
     await sleep(200);
     expect(commands(r).length).toBe(n); // releasing does not resume
