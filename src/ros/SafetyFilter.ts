@@ -175,11 +175,14 @@ export class SafetyFilter {
     if (ik.positionError > 0.01) {
       interventions.push({ kind: 'ik', detail: `target not reached by IK (position error ${(ik.positionError * 1000).toFixed(1)} mm); moving towards it` });
     }
+    const before = this.finger;
     if (this.options.commandFingers && this.arm.fingerCount > 0) {
       const l = this.arm.fingerLimits[0]!;
       this.finger = action.gripper >= 0.5 ? l.lower : l.upper;
     }
-    return this.filterJoints(this.ikOut, interventions);
+    const r = this.filterJoints(this.ikOut, interventions);
+    if (!r.command) this.finger = before; // a rejected action changes nothing, the gripper included
+    return r;
   }
 
   /** Joint targets -> safe command (steps 4-7): finiteness, rate limits, position limits, workspace. */

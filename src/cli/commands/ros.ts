@@ -1,6 +1,7 @@
 /** `vla ros`, `vla ros-sim`, `vla bench ros`: the policy on a ROS arm through rosbridge, and the simulator as one. */
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { ARM_BASE } from '../../../sim/types.js';
 import { loadPolicy } from '../../policy/index.js';
 import { selectBackend } from '../../tf/backend.js';
 import {
@@ -166,7 +167,7 @@ export function registerRosCommands(program: Command, bench: Command): void {
       await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const policy = loadActorPolicy(opts.policy);
       const r = await benchRos({
-        makeActor: (arm) => policyActor(policy, arm, { x: -0.42, y: 0, z: 0, yaw: 0 }, opts.policy),
+        makeActor: (arm) => policyActor(policy, arm, { ...ARM_BASE, yaw: 0 }, opts.policy),
         rates: opts.rates,
         seconds: opts.seconds,
         cameraHz: opts.cameraHz,
