@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
-import { ARM_BASE } from '../../sim/types.js';
+import { ARM_BASE, CONTROL_HZ } from '../../sim/types.js';
 import { ARM_WORKSPACE, DEFAULT_URDF_PATH } from '../../sim/robot/index.js';
 import { IMAGE_FIT_MODES } from './images.js';
 import { MESSAGE_TYPES } from './messages.js';
@@ -159,7 +159,8 @@ export function simRosConfigInput(): RosConfigInput {
   return {
     robot: { urdf: DEFAULT_URDF_PATH, tcp: 'tcp', basePose: { x: ARM_BASE.x, y: ARM_BASE.y, z: ARM_BASE.z, yaw: 0 } },
     topics: { episodeResult: '/vla_sim/episode' },
-    control: { rateHz: 10 },
+    // The policy's deltas are per control step of the simulator: at its rate the arm moves as in training.
+    control: { rateHz: CONTROL_HZ },
     safety: {
       workspace: { x: [...ARM_WORKSPACE.x], y: [...ARM_WORKSPACE.y], z: [ARM_WORKSPACE.z[0], ARM_WORKSPACE.z[1]] },
     },
