@@ -22,6 +22,12 @@ export function sceneJson(scene: Scene, arm: ArmModel): SceneJson {
     // writes a geometry as its constructor parameters; plain buffer geometry keeps the vertices as they are.
     if (mesh.isMesh) mesh.geometry = new THREE.BufferGeometry().copy(mesh.geometry);
   });
+  // toJSON writes each object's local `matrix`, which three.js computes from position/quaternion only in
+  // updateMatrixWorld: without this call every link primitive lost its offset in its link (the upper-arm slab
+  // centred on the shoulder joint instead of reaching up from it, the fingers inside the wrist: the arm looked
+  // broken apart) and the sun sat at the origin with its target, lighting nothing (a dark table). The link groups
+  // keep matrixAutoUpdate = false; each frame sets their matrices to the link world transforms.
+  graph.scene.updateMatrixWorld(true);
   const three = graph.scene.toJSON();
   graph.scene.traverse((o) => {
     const mesh = o as THREE.Mesh;

@@ -1,7 +1,8 @@
 /**
  * The viewer in a real browser: Debian's chromium (installed by .ci/run) driven by playwright-core. Loads the
  * page, runs a command with the scripted expert, waits for the end, checks that success is shown and that the
- * attention panel is drawn, and keeps a screenshot in test-artifacts/viewer.png. Skipped when /usr/bin/chromium
+ * attention panel is drawn, that the page's arm meshes stand where the simulator's links are (the episode replayed
+ * here), and keeps a screenshot in test-artifacts/viewer.png. Skipped when /usr/bin/chromium
  * is absent.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +10,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { Matrix4, Vector3 } from 'three';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Environment } from '../../sim/env/Environment.js';
+import { armPrimitives } from '../../sim/env/armPrimitives.js';
+import { expertDriver } from '../../sim/env/episodes.js';
 import { Tokenizer, VlaPolicy } from '../../src/policy/index.js';
 import { VOCABULARY } from '../../sim/tasks/language.js';
 import type { ViewerServer } from '../../src/viewer/index.js';
@@ -102,8 +107,33 @@ describe.skipIf(!haveChromium)('the viewer in chromium', () => {
     expect(draws).toBeGreaterThan(10); // redrawn every control step
 
     const webgl = await page.getAttribute('body', 'data-webgl');
-    if (webgl === 'yes') expect(await page.isHidden('#webgl-message')).toBe(true);
-    else expect(await page.textContent('#webgl-message')).toMatch(/needs WebGL/);
+    if (webgl === 'yes') {
+      expect(await page.isHidden('#webgl-message')).toBe(true);
+      // The arm the page draws is where the simulator's arm is: every link primitive's world position in the
+      // page's three.js scene against the same episode replayed here (same seed, same expert, same step).
+      const drawn = await page.evaluate<{ step: number; links: number[][][]; objects: number[][] }>(`(() => {
+        const v = window.viewer.view;
+        v.scene.updateMatrixWorld(true);
+        const at = (o) => Array.from(o.matrixWorld.elements.slice(12, 15));
+        return { step: window.viewer.state.status.step, links: v.links.map((g) => g.children.map(at)), objects: v.objects.map(at) };
+      })()`);
+      const env = new Environment({ cameras: [] });
+      let obs = env.reset({ seed: 3, command: 'pick up the yellow cube' });
+      const expert = expertDriver(3);
+      expert.reset(env);
+      while (obs.step < drawn.step) obs = env.step(expert.act(obs, env)).observation;
+      const poses = env.arm.linkNames.map(() => new Matrix4());
+      env.arm.linkTransforms(obs.joints, obs.gripperOpening * env.arm.maxFingerOpening, poses);
+      const seen = drawn.links.map(() => 0);
+      for (const p of armPrimitives(env.arm).primitives) {
+        const expected = new Vector3(...p.position).applyMatrix4(poses[p.link]!);
+        const got = new Vector3(...drawn.links[p.link]![seen[p.link]!++]!);
+        expect(got.distanceTo(expected), `link ${env.arm.linkNames[p.link]} primitive at step ${drawn.step}`).toBeLessThan(1e-4);
+      }
+      env.snapshot().objects.forEach((o, i) => {
+        expect(new Vector3(...drawn.objects[i]!).distanceTo(new Vector3(o.position.x, o.position.y, o.position.z)), o.id).toBeLessThan(1e-4);
+      });
+    } else expect(await page.textContent('#webgl-message')).toMatch(/needs WebGL/);
 
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'viewer.png') });

@@ -29,7 +29,7 @@ describe('vla serve: HTTP', () => {
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
     const html = await page.text();
     expect(html).toContain('"three": "/vendor/three/three.module.js"');
-    for (const p of ['/viewer.js', '/SceneView.js', '/AttentionPanel.js', '/style.css', '/vendor/three/three.module.js', '/vendor/three/addons/controls/OrbitControls.js']) {
+    for (const p of ['/viewer.js', '/SceneView.js', '/scenePoses.js', '/AttentionPanel.js', '/style.css', '/vendor/three/three.module.js', '/vendor/three/addons/controls/OrbitControls.js']) {
       const r = await get(p);
       expect(r.status, p).toBe(200);
     }

@@ -2,6 +2,7 @@
 // orbit controls to look around, and poses updated from every frame. Without WebGL it says so and stays empty.
 import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
+import { applyFrame, loadScene } from './scenePoses.js';
 
 export class SceneView {
   constructor(container, messageEl) {
@@ -10,6 +11,7 @@ export class SceneView {
     this.scene = null;
     this.objects = [];
     this.links = [];
+    this.loaded = null;
     this.renderer = null;
     try {
       this.renderer = new THREE.WebGLRenderer({ antialias: true });
@@ -63,26 +65,15 @@ export class SceneView {
     this.policyCamera = msg.camera;
     if (!this.renderer) return;
     if (this.scene) this.dispose(this.scene);
-    this.scene = new THREE.ObjectLoader().parse(msg.three);
-    this.objects = msg.objectNames.map((n) => this.scene.getObjectByName(n) ?? null);
-    this.links = msg.linkNames.map((n) => this.scene.getObjectByName(n) ?? null);
-    for (const g of this.links) if (g) g.matrixAutoUpdate = false;
+    this.loaded = loadScene(msg);
+    this.scene = this.loaded.scene;
+    this.objects = this.loaded.objects;
+    this.links = this.loaded.links;
   }
 
   /** Poses of one control step. */
   applyFrame(msg) {
-    if (!this.scene) return;
-    const o = msg.objects;
-    this.objects.forEach((m, i) => {
-      if (!m) return;
-      m.position.set(o[7 * i], o[7 * i + 1], o[7 * i + 2]);
-      m.quaternion.set(o[7 * i + 3], o[7 * i + 4], o[7 * i + 5], o[7 * i + 6]);
-    });
-    this.links.forEach((g, i) => {
-      if (!g) return;
-      g.matrix.fromArray(msg.links, 16 * i);
-      g.matrixWorldNeedsUpdate = true;
-    });
+    if (this.loaded) applyFrame(this.loaded, msg);
   }
 
   draw() {
