@@ -1,7 +1,8 @@
 /** `vla bench ...`: benchmarks that print figures (medians over several runs). */
+import { basename } from 'node:path';
 import { Command, Option } from 'commander';
 import { benchAttention, formatAttentionBench } from '../../bench/attentionBench.js';
-import { benchPolicy } from '../../policy/bench.js';
+import { benchPolicy, benchTorchStep, checkTorch, isReferenceBlas, torchPython, type TorchStepResult } from '../../policy/bench.js';
 import { readPolicyConfig } from '../../policy/configFile.js';
 import { selectBackend } from '../../tf/backend.js';
 import { positiveInt } from '../options.js';
@@ -67,23 +68,80 @@ export function registerBenchCommands(program: Command): Command {
     .command('policy')
     .description(
       'The default VLA policy on the active backend: parameter count, inference latency at batch 1 (median of ' +
-        'many calls of act()) and one training step (forward + backward + Adam) at batch 32',
+        'many calls of act()) and one training step (forward + backward + Adam) at batch 32; with --torch also the ' +
+        'same architecture and training step in PyTorch on the CPU (src/bench/torch_policy_step.py), as a ratio',
     )
     .option('--json', 'print the result as one JSON object on the last line (inferenceMs, trainStepMs)', false)
     .option('--calls <n>', 'timed act() calls', positiveInt, 200)
     .option('--train-batch <n>', 'batch size of the timed training step', positiveInt, 32)
+    .option('--train-steps <n>', 'timed TF.js training steps after one warm-up step (default 5; 10 with --torch)', positiveInt)
     .option('--config <file>', 'a policy config JSON (fields of PolicyConfig) instead of the default')
+    .option(
+      '--torch',
+      'after the TF.js measurement, time the same training step in PyTorch on the CPU (env PYTHON, default /usr/bin/python3; ' +
+        'needs apt-get install python3-torch); the TF.js step is then timed as train.ts runs it (grounding loss, clip, Adam)',
+      false,
+    )
+    .option('--torch-threads <list>', 'torch.set_num_threads for the PyTorch runs, comma-separated (e.g. 1,2)', intList, [1])
+    .option('--torch-steps <n>', 'timed PyTorch steps (after --torch-warmup untimed ones)', positiveInt, 20)
+    .option('--torch-warmup <n>', 'untimed PyTorch warm-up steps', positiveInt, 3)
     .action(async (opts, cmd: Command) => {
+      if (opts.torch && opts.config) {
+        throw new Error('--torch compares the default policy only (src/bench/torch_policy_step.py mirrors DEFAULT_POLICY_CONFIG); drop --config');
+      }
+      if (opts.torch && opts.torchThreads.length === 0) throw new Error('--torch-threads needs at least one thread count, e.g. 1 or 1,2');
+      // Before the TF.js measurement, so that a missing torch fails at once with the install hint.
+      const torchVersion = opts.torch ? checkTorch() : null;
       await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const config = opts.config ? readPolicyConfig(opts.config) : {};
-      const r = await benchPolicy({ config, actCalls: opts.calls, trainBatch: opts.trainBatch });
+      const trainSteps: number = opts.trainSteps ?? (opts.torch ? 10 : 5);
+      const r = await benchPolicy({ config, actCalls: opts.calls, trainBatch: opts.trainBatch, trainSteps, trainStep: opts.torch ? 'train' : 'minimize' });
+      const stepWhat = r.trainStep === 'train' ? 'forward + backward + clip + Adam, as train.ts' : 'forward + backward + Adam';
       console.log(`VLA policy on ${r.backend}: ${r.parameterCount} parameters`);
       console.log(`  inference, batch 1:  median ${r.actMedianMs.toFixed(2)} ms, p90 ${r.actP90Ms.toFixed(2)} ms over ${opts.calls} calls (${r.kernelCount} kernels per call)`);
-      console.log(`  training step, batch ${r.trainBatch} (forward + backward + Adam): median ${r.trainStepMs.toFixed(0)} ms`);
+      console.log(`  training step, batch ${r.trainBatch} (${stepWhat}): median ${r.trainStepMs.toFixed(0)} ms over ${r.trainSteps} steps`);
       console.log('  kernels of one inference by time:');
       for (const k of r.kernels.slice(0, 8)) console.log(`    ${k.name.padEnd(20)} x${String(k.count).padStart(3)}  ${k.ms.toFixed(3)} ms`);
+
+      const torchRuns: Array<TorchStepResult & { ratio: number }> = [];
+      if (opts.torch) {
+        console.log(`PyTorch ${torchVersion} on the CPU (${torchPython()}), same architecture and step, batch ${r.trainBatch}:`);
+        for (const threads of opts.torchThreads as number[]) {
+          process.stderr.write(`[bench] PyTorch, ${threads} thread(s): ${opts.torchWarmup} warm-up + ${opts.torchSteps} timed steps\n`);
+          const t = benchTorchStep({ batch: r.trainBatch, steps: opts.torchSteps, warmup: opts.torchWarmup, threads, vocab: r.vocabSize });
+          if (t.parameters !== r.parameterCount) {
+            throw new Error(`--torch: the PyTorch model has ${t.parameters} parameters, the TF.js one ${r.parameterCount}: src/bench/torch_policy_step.py no longer mirrors the policy`);
+          }
+          const ratio = t.trainStepMs / r.trainStepMs;
+          torchRuns.push({ ...t, ratio });
+          const faster = ratio >= 1 ? `TF.js ${r.backend} is ${ratio.toFixed(2)}x faster` : `PyTorch is ${(1 / ratio).toFixed(2)}x faster`;
+          console.log(
+            `  ${t.threads} thread(s), BLAS ${t.blasLibrary ? basename(t.blasLibrary) : t.blas}${isReferenceBlas(t) ? ' (reference)' : ''}: ${t.parameters} parameters; training step median ${t.trainStepMs.toFixed(0)} ms over ${t.stepTimesMs.length} steps; ` +
+              `PyTorch / TF.js = ${t.trainStepMs.toFixed(0)} / ${r.trainStepMs.toFixed(0)} = ${ratio.toFixed(2)} (${faster})`,
+          );
+        }
+        if (torchRuns.some(isReferenceBlas)) {
+          console.log(
+            '  note: this torch multiplies matrices with the reference (netlib) BLAS, where most of its step goes; an optimised ' +
+              'libblas.so.3 (apt-get install libopenblas0-pthread) makes its figures several times smaller',
+          );
+        }
+      }
       if (opts.json) {
-        console.log(JSON.stringify({ backend: r.backend, parameters: r.parameterCount, inferenceMs: r.actMedianMs, inferenceP90Ms: r.actP90Ms, trainStepMs: r.trainStepMs, trainBatch: r.trainBatch }));
+        console.log(
+          JSON.stringify({
+            backend: r.backend,
+            parameters: r.parameterCount,
+            inferenceMs: r.actMedianMs,
+            inferenceP90Ms: r.actP90Ms,
+            trainStepMs: r.trainStepMs,
+            trainBatch: r.trainBatch,
+            trainStep: r.trainStep,
+            ...(opts.torch
+              ? { torch: torchRuns.map((t) => ({ threads: t.threads, trainStepMs: t.trainStepMs, parameters: t.parameters, blas: t.blas, blasLibrary: t.blasLibrary, version: t.torch, ratio: t.ratio })) }
+              : {}),
+          }),
+        );
       }
     });
 
