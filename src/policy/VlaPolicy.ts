@@ -7,6 +7,7 @@
  *           (Perceiver / Flamingo style): each word gets a map over the patch grid  -> fused [B, L, E]
  *   keypoints (attentionKeypoints): per word and head, the map's expected patch position (spatial soft-argmax,
  *           Levine et al. 2016) [B, L, 2H] -> linear -> added to the fused word       [B, L, E]
+ *   locate (locateHead): linear on each fused word -> where its object is (x, y)        [B, L, 2]
  *   proprio [B, 7] --normalise, linear--------------------------------------> token    [B, 1, E]
  *   memory = LN([fused words; proprio token])                                          [B, L+1, E]
  *           (proprioPlace 'queries': memory = LN(fused words), the proprio token is added to every action query)
@@ -40,6 +41,8 @@ export interface PolicyOutput {
   actions: tf.Tensor;
   /** Per fusion layer: [B, H, L, C*P], word (query) over patch (key) weights. */
   crossWeights: tf.Tensor[];
+  /** With config.locateHead: [B, L, 2], where each word says its object is (x right, y down, in [-1, 1]). */
+  locate?: tf.Tensor;
   /** With keepAttention: per layer, vision [C*B, H, P, P], language [B, H, L, L], action [B, H, K, L+1]. */
   attention?: { vision: tf.Tensor[]; language: tf.Tensor[]; action: tf.Tensor[] };
 }
@@ -56,6 +59,8 @@ export interface LossTerms {
    * that have a target; 0 when the batch has none.
    */
   grounding: tf.Scalar;
+  /** Mean L1 between the locate head's answer and the named object's centroid over those words; 0 without. */
+  locate: tf.Scalar;
 }
 
 export interface LossOptions {
@@ -63,6 +68,8 @@ export interface LossOptions {
   training?: boolean;
   /** Weight of the grounding term in total (default 0: off). */
   groundingWeight?: number;
+  /** Weight of the locate term in total (default 0: off). */
+  locateWeight?: number;
 }
 
 export interface PolicyOptions {
@@ -83,6 +90,7 @@ export class VlaPolicy {
   private readonly fusion: TransformerBlock[];
   private readonly lnFusion: LayerNorm;
   private readonly keypointProj: Dense | null;
+  private readonly locateProj: Dense | null;
   /** Patch centres in [-1, 1] (x right, y down), camera after camera: [C*P, 2] flat. */
   private readonly patchCoords: Float32Array;
   private readonly proprioProj: Dense;
@@ -106,6 +114,7 @@ export class VlaPolicy {
     this.fusion = makeBlocks(s, 'fusion', c.fusionLayers, blockOptions(c));
     this.lnFusion = new LayerNorm(s, 'fusion/ln_final', c.width);
     this.keypointProj = c.attentionKeypoints ? new Dense(s, 'fusion/keypoints', 2 * c.heads, c.width) : null;
+    this.locateProj = c.locateHead ? new Dense(s, 'fusion/locate', c.width, 2) : null;
     const { gh, gw } = patchGrid(c);
     this.patchCoords = new Float32Array(c.cameras.length * gh * gw * 2);
     for (let cam = 0; cam < c.cameras.length; cam++) {
@@ -205,6 +214,7 @@ export class VlaPolicy {
         words = tf.add(words, this.keypointProj.apply(perWord)); // [B, L, E]
       }
       words = this.lnFusion.apply(words); // [B, L, E]
+      const locate = this.locateProj ? this.locateProj.apply(words) : undefined; // [B, L, 2]
 
       // --- proprioception token
       const { mean, std } = this.statsValue.proprio;
@@ -231,7 +241,7 @@ export class VlaPolicy {
       }
       const actions = this.head.apply(this.lnAction.apply(q)); // [B, K, 5]
 
-      const out: PolicyOutput = { actions, crossWeights };
+      const out: PolicyOutput = { actions, crossWeights, ...(locate ? { locate } : {}) };
       if (options.keepAttention) out.attention = { vision: vis.weights, language: lang.weights, action: actionWeights };
       return out;
     });
@@ -275,8 +285,15 @@ export class VlaPolicy {
         const ce = tf.neg(tf.sum(tf.mul(batch.groundTarget, tf.log(tf.add(a, 1e-6))), 2)); // [B, L]
         grounding = tf.div(tf.sum(tf.mul(ce, batch.groundWeight)), tf.maximum(tf.sum(batch.groundWeight), 1)) as tf.Scalar;
       }
-      const total = tf.add(tf.add(delta, gripper), tf.mul(grounding, gw)) as tf.Scalar;
-      return { total, delta, gripper, grounding };
+      // Locate: L1 between where the word says its object is and the object's centroid, over words with a target.
+      const lw = options.locateWeight ?? 0;
+      let locate = tf.scalar(0);
+      if (out.locate && batch.groundCentroid && batch.groundWeight) {
+        const err = tf.sum(tf.abs(tf.sub(out.locate, batch.groundCentroid)), 2); // [B, L]
+        locate = tf.div(tf.sum(tf.mul(err, batch.groundWeight)), tf.mul(tf.maximum(tf.sum(batch.groundWeight), 1), 2)) as tf.Scalar;
+      }
+      const total = tf.add(tf.add(tf.add(delta, gripper), tf.mul(grounding, gw)), tf.mul(locate, lw)) as tf.Scalar;
+      return { total, delta, gripper, grounding, locate };
     });
   }
 

@@ -33,6 +33,8 @@ export interface PolicyBatch extends PolicyInputs {
    */
   groundTarget?: tf.Tensor;
   groundWeight?: tf.Tensor;
+  /** Optional [B, L, 2]: the named object's pixel centroid, x right and y down in [-1, 1] (the locate loss). */
+  groundCentroid?: tf.Tensor;
 }
 
 /** Checks an observation against the config; throws an Error saying what does not fit. */
@@ -108,6 +110,7 @@ export function disposeInputs(x: PolicyInputs | PolicyBatch): void {
     x.actionValid.dispose();
     x.groundTarget?.dispose();
     x.groundWeight?.dispose();
+    x.groundCentroid?.dispose();
   }
 }
 

@@ -9,8 +9,8 @@
  *
  * Grounding targets (when asked for): for each word of the command that names the target or the destination (its
  * colour or noun), where on the patch grid that object is in the frame: the share of the object's pixels in each
- * patch (from the segmentation, shifted with the image). The policy's grounding loss pulls the word's attention
- * towards it. Words naming nothing, or an object hidden in that frame, get weight 0.
+ * patch (from the segmentation, shifted with the image), and the object's pixel centroid. The policy's grounding
+ * loss pulls the word's attention towards the object and teaches it to say where the object is. Words naming nothing, or an object hidden in that frame, get weight 0.
  */
 import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
@@ -165,6 +165,8 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
   const groundTarget = G ? new Float32Array(B * L * T) : null;
   const groundWeight = G ? new Float32Array(B * L) : null;
   const counts = new Float32Array(256 * T); // per segmentation id, pixels per patch (scratch)
+  const sums = new Float32Array(256 * 3); // per segmentation id: pixels, sum of x, sum of y (scratch)
+  const groundCentroid = G ? new Float32Array(B * L * 2) : null;
   const shiftMax = o.augment ? (o.shift ?? 4) : 0;
   samples.forEach((s, b) => {
     const e = data.episodes[s.episode]!;
@@ -176,7 +178,10 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
     const bias = o.augment ? rng.float(-20, 20) : 0; // brightness
     const dst = b * frameBytes;
     const seg = data.segmentation.subarray(f * S * S, (f + 1) * S * S);
-    if (G) counts.fill(0);
+    if (G) {
+      counts.fill(0);
+      sums.fill(0);
+    }
     for (let y = 0; y < S; y++) {
       const yy = Math.min(S - 1, Math.max(0, y + sy));
       for (let x = 0; x < S; x++) {
@@ -186,7 +191,12 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
         for (let c = 0; c < 3; c++) images[di + c] = Math.min(255, Math.max(0, (src[si + c]! - 128) * gain + 128 + bias));
         if (G) {
           const id = seg[yy * S + xx]!;
-          if (id) counts[id * T + Math.floor((y * G) / S) * G + Math.floor((x * G) / S)]! += 1;
+          if (id) {
+            counts[id * T + Math.floor((y * G) / S) * G + Math.floor((x * G) / S)]! += 1;
+            sums[id * 3]! += 1;
+            sums[id * 3 + 1]! += x;
+            sums[id * 3 + 2]! += y;
+          }
         }
       }
     }
@@ -201,6 +211,9 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
         if (n === 0) continue; // hidden in this frame
         groundWeight[b * L + i] = 1;
         for (let p = 0; p < T; p++) groundTarget[(b * L + i) * T + p] = counts[id * T + p]! / n;
+        // The object's pixel centroid in the patch-centre coordinates of VlaPolicy: [-1, 1], x right, y down.
+        groundCentroid![(b * L + i) * 2] = ((sums[id * 3 + 1]! / n + 0.5) / S) * 2 - 1;
+        groundCentroid![(b * L + i) * 2 + 1] = ((sums[id * 3 + 2]! / n + 0.5) / S) * 2 - 1;
       }
     }
     for (let d = 0; d < PD; d++) proprio[b * PD + d] = data.proprio[f * P + d]!;
@@ -219,7 +232,11 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
     actions: tf.tensor3d(actions, [B, K, A]),
     actionValid: tf.tensor2d(valid, [B, K]),
     ...(groundTarget && groundWeight
-      ? { groundTarget: tf.tensor3d(groundTarget, [B, L, T]), groundWeight: tf.tensor2d(groundWeight, [B, L]) }
+      ? {
+          groundTarget: tf.tensor3d(groundTarget, [B, L, T]),
+          groundWeight: tf.tensor2d(groundWeight, [B, L]),
+          groundCentroid: tf.tensor3d(groundCentroid!, [B, L, 2]),
+        }
       : {}),
   };
 }

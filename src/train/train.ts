@@ -38,6 +38,7 @@ export const TrainOptionsSchema = z
     augment: z.boolean(),
     shiftPixels: z.number().int().min(0),
     groundingWeight: z.number().min(0),
+    locateWeight: z.number().min(0),
     seed: z.number().int().nonnegative(),
   })
   .strict();
@@ -58,6 +59,8 @@ export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
   // s pixels blurs that by s / 64 of the view (4 px: about 6 cm, more than a grasp tolerates). Colour jitter stays.
   shiftPixels: 0,
   groundingWeight: 0.5,
+  // The locate loss (policy.locateHead): L1 on where a naming word says its object is, in [-1, 1] image units.
+  locateWeight: 2,
   seed: 0,
 });
 
@@ -167,26 +170,26 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     }
   }
   const batchOf = (refs: readonly SampleRef[], augment: boolean, r: Rng) =>
-    makeBatch(data, refs, { chunk: c.chunk, maxWords: c.maxWords, camera, augment, shift: o.shiftPixels, proprioDim: c.proprioDim, ...(o.groundingWeight > 0 ? { groundingGrid: policy.grid[0] } : {}) }, r);
+    makeBatch(data, refs, { chunk: c.chunk, maxWords: c.maxWords, camera, augment, shift: o.shiftPixels, proprioDim: c.proprioDim, ...(o.groundingWeight > 0 || o.locateWeight > 0 ? { groundingGrid: policy.grid[0] } : {}) }, r);
 
   /** Validation loss terms (total, delta, gripper, grounding), means over the validation samples. */
-  let valTerms: Record<'delta' | 'gripper' | 'grounding', number> | null = null;
+  let valTerms: Record<'delta' | 'gripper' | 'grounding' | 'locate', number> | null = null;
   const valLoss = (): number | null => {
     if (valSamples.length === 0) return null;
-    const sum = [0, 0, 0, 0];
+    const sum = [0, 0, 0, 0, 0];
     let n = 0;
     for (let i = 0; i < valSamples.length; i += 64) {
       const part = valSamples.slice(i, i + 64);
       const batch = batchOf(part, false, valRng);
       const l = tf.tidy(() => {
-        const t = policy.lossTerms(batch, { training: false, groundingWeight: o.groundingWeight });
-        return [t.total, t.delta, t.gripper, t.grounding].map((x) => x.dataSync()[0]!);
+        const t = policy.lossTerms(batch, { training: false, groundingWeight: o.groundingWeight, locateWeight: o.locateWeight });
+        return [t.total, t.delta, t.gripper, t.grounding, t.locate].map((x) => x.dataSync()[0]!);
       });
       disposeInputs(batch);
       l.forEach((v, k) => (sum[k] = sum[k]! + v * part.length));
       n += part.length;
     }
-    valTerms = { delta: sum[1]! / n, gripper: sum[2]! / n, grounding: sum[3]! / n };
+    valTerms = { delta: sum[1]! / n, gripper: sum[2]! / n, grounding: sum[3]! / n, locate: sum[4]! / n };
     return sum[0]! / n;
   };
 
@@ -206,7 +209,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     const refs = Array.from({ length: o.batchSize }, () => trainSet[rng.int(0, trainSet.length - 1)]!);
     const batch = batchOf(refs, o.augment, rng);
     const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => policy.loss(batch, { training: true, groundingWeight: o.groundingWeight }), policy.trainableVariables);
+      const { value, grads } = tf.variableGrads(() => policy.loss(batch, { training: true, groundingWeight: o.groundingWeight, locateWeight: o.locateWeight }), policy.trainableVariables);
       const names = Object.keys(grads);
       // Clip by global norm (Pascanu et al. 2013): scale every gradient by min(1, clipNorm / ||g||).
       const norm = tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!)))));
