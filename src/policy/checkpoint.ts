@@ -136,6 +136,19 @@ function checkManifest(dir: string, json: unknown): WeightsManifestEntry[] {
   });
 }
 
+/**
+ * Config fields added after checkpoints were first written, with the value a checkpoint written before them was
+ * trained with. proprioDim is not listed: it is always written.
+ */
+export const CONFIG_FIELDS_ADDED_LATER: Readonly<Partial<PolicyConfig>> = Object.freeze({
+  imageCentering: false,
+  actionMemory: 'words',
+  eeProprio: false,
+  attentionKeypoints: false,
+  locateHead: false,
+  proprioPlace: 'memory',
+});
+
 /** Reads a checkpoint written by savePolicy; throws a CheckpointError naming the file and the problem. */
 export function loadPolicy(dir: string): VlaPolicy {
   const format = readJson(dir, 'format.json') as Partial<FormatInfo> | null;
@@ -148,7 +161,12 @@ export function loadPolicy(dir: string): VlaPolicy {
 
   let config;
   try {
-    config = resolvePolicyConfig(readJson(dir, 'config.json') as Partial<PolicyConfig>);
+    const stored = readJson(dir, 'config.json') as Partial<PolicyConfig>;
+    // A field the checkpoint does not name was added after it was written: take the value that reproduces the
+    // model as it was trained (the feature off), not today's default.
+    const given = stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? stored : {};
+    const legacy = Object.fromEntries(Object.entries(CONFIG_FIELDS_ADDED_LATER).filter(([k]) => !(k in given)));
+    config = resolvePolicyConfig(Array.isArray(stored) || stored === null ? stored : { ...legacy, ...given });
   } catch (e) {
     if (e instanceof CheckpointError) throw e;
     throw new CheckpointError(`checkpoint ${dir}: config.json: ${(e as Error).message}`);

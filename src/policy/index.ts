@@ -53,6 +53,7 @@ export {
 export { averageHeads, cameraSlice, type AttentionMaps } from './maps.js';
 export {
   CHECKPOINT_FILES,
+  CONFIG_FIELDS_ADDED_LATER,
   CHECKPOINT_FORMAT,
   CHECKPOINT_VERSION,
   CheckpointError,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as tf from '../../src/tf/tf.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/tf/backend.js';
-import { CheckpointError, VlaPolicy, computeStats, loadPolicy, savePolicy } from '../../src/policy/index.js';
+import { CONFIG_FIELDS_ADDED_LATER, CheckpointError, VlaPolicy, computeStats, loadPolicy, savePolicy } from '../../src/policy/index.js';
 import { TINY, observation } from './helpers.js';
 
 let root: string;
@@ -80,6 +80,21 @@ describe('loadPolicy', () => {
       expect(loaded.attentionMaps(obs)).toEqual(policy.attentionMaps(obs));
     }
     loaded.dispose();
+  });
+
+  it('reads a checkpoint written before later config fields existed, with those features off', () => {
+    const old = new VlaPolicy({ ...TINY, seed: 12, eeProprio: false, proprioDim: 7, attentionKeypoints: false, locateHead: false });
+    const dir = join(root, 'older');
+    savePolicy(old, dir);
+    const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    for (const k of Object.keys(CONFIG_FIELDS_ADDED_LATER)) delete cfg[k];
+    writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
+    const loaded = loadPolicy(dir);
+    expect(loaded.config).toEqual(old.config);
+    const obs = { ...observation(16, 'pick up the red ball', 3), joints: [0.1, 0.2, 0.3, 0.4, 0.5] };
+    expect(loaded.act(obs)).toEqual(old.act(obs));
+    loaded.dispose();
+    old.dispose();
   });
 
   it('names the missing file', () => {
