@@ -94,12 +94,16 @@ export interface PolicyConfig {
    * A locate head: a linear layer reads each fused word token and says where, in the image, the thing the word
    * names is (x, y in [-1, 1]); trained by the locate loss from the segmentation's centroids. It makes the word
    * tokens carry the object's position finer than a patch (8 px = about 12 cm of table), which grasping needs.
-   * The prediction is also returned by forward (PolicyOutput.locate). Default true.
+   * The prediction is also returned by forward (PolicyOutput.locate). Default false: with it, 4500 steps gave 22%
+   * success against 38% without (models/default/MODEL_CARD.md).
    */
   locateHead: boolean;
   /** What the action queries attend to (see ACTION_MEMORIES). */
   actionMemory: ActionMemory;
-  /** Where the proprioception token goes (see PROPRIO_PLACES). Default 'memory'. */
+  /**
+   * Where the proprioception token goes (see PROPRIO_PLACES). Default 'queries' (the shipped model; with 'memory'
+   * the action queries could satisfy the loss from proprioception alone and the words were ignored).
+   */
   proprioPlace: ProprioPlace;
   /** Dropout on the embeddings and on every residual branch while training; 0 disables it. */
   dropout: number;
@@ -130,9 +134,9 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   proprioDim: 11,
   eeProprio: true,
   attentionKeypoints: true,
-  locateHead: true,
+  locateHead: false,
   actionMemory: 'words',
-  proprioPlace: 'memory',
+  proprioPlace: 'queries',
   dropout: 0,
   seed: 0,
 } as const satisfies PolicyConfig);

@@ -45,7 +45,7 @@ export const TrainOptionsSchema = z
 export type TrainOptions = z.infer<typeof TrainOptionsSchema>;
 
 export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
-  steps: 3000,
+  steps: 5000,
   batchSize: 32,
   learningRate: 1e-3,
   warmupSteps: 100,

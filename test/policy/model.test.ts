@@ -29,7 +29,7 @@ describe('default config', () => {
     expect(out.crossWeights[0]!.shape).toEqual([2, 4, 12, 64]);
     expect(out.attention!.vision.map((w) => w.shape)).toEqual([[2, 4, 64, 64], [2, 4, 64, 64]]);
     expect(out.attention!.language[0]!.shape).toEqual([2, 4, 12, 12]);
-    expect(out.attention!.action[0]!.shape).toEqual([2, 4, 8, 13]);
+    expect(out.attention!.action[0]!.shape).toEqual([2, 4, 8, 12]); // proprioPlace 'queries': the memory is the 12 words
     expect(Array.from(out.actions.dataSync()).every(Number.isFinite)).toBe(true);
     tf.dispose([out.actions, ...out.crossWeights, ...Object.values(out.attention!).flat()]);
     disposeInputs(inputs);
@@ -104,7 +104,7 @@ describe('padding', () => {
             for (let j = real[b]!; j < L; j++) expect(d[((b * H! + h) * Tq! + i) * Tk! + j]).toBe(0);
     };
     for (const w of out.attention!.language) check(w, L);
-    for (const w of out.attention!.action) check(w, L + 1); // the last key is the proprio token: never padding
+    for (const w of out.attention!.action) check(w, L); // proprioPlace 'queries': the memory is the words alone
 
     // Other ids at the padding positions (the mask still says padding): the same actions, bit for bit.
     const ids = inputs.tokens.arraySync() as number[][];

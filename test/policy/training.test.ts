@@ -107,7 +107,7 @@ describe('grounding loss', () => {
   }
 
   it('is the cross-entropy of the targets against the head-averaged map, and training on it moves the word\'s attention onto its object', () => {
-    const policy = new VlaPolicy({ ...TINY, seed: 3 });
+    const policy = new VlaPolicy({ ...TINY, seed: 3, locateHead: true });
     const n = 8;
     const L = policy.config.maxWords;
     const { batch, stats } = squaresBatch(n, policy.tokenizer, policy.config.chunk, L);
