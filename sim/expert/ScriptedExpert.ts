@@ -39,6 +39,8 @@ interface Waypoint {
 const POS_TOL = 0.004;
 const YAW_TOL = 0.04;
 const HOLD_HEIGHT = 0.15;
+/** Horizontal distance (m) from the descent's line past which the expert goes back up and approaches again. */
+const OFF_COURSE = 0.015;
 
 /** Angle wrapped into (-pi, pi]. */
 const wrap = (a: number) => Math.atan2(Math.sin(a), Math.cos(a));
@@ -101,6 +103,13 @@ export class ScriptedExpert {
     const h = objectHeight(target);
     const graspZ = Math.max(obj.position.z, 0.018);
     const above = (z: number): Waypoint => ({ x: obj.position.x + this.offset.x, y: obj.position.y + this.offset.y, z, yaw: this.graspYaw });
+
+    // Knocked off course on the way down (by another driver: DAgger mixes a policy's actions in), start over from
+    // above rather than cut diagonally through the objects. The expert's own descents stay within a few mm.
+    if (this.phase === 'descend' || (this.phase === 'close' && !obs.holding)) {
+      const goal = info.task === 'push' ? this.pushStart! : above(0);
+      if (Math.hypot(ee.x - goal.x, ee.y - goal.y) > OFF_COURSE) this.phase = 'approach';
+    }
 
     switch (this.phase) {
       case 'approach': {

@@ -46,24 +46,36 @@ export interface Episodes {
 const A = 5;
 const P = PROPRIO_KEYS.length;
 
-/** Reads the successful episodes of a dataset folder. */
-export function loadEpisodes(dir: string, tokenizer: Tokenizer, maxWords: number, onProgress?: (done: number, total: number) => void): Episodes {
-  const meta = readMeta(dir);
-  const names = listEpisodes(dir);
-  if (names.length === 0) throw new Error(`${dir}: no episodes (run vla collect first)`);
-  const S = meta.imageSize;
+/**
+ * Reads the episodes to learn from in one or more dataset folders (all of one image size): the successful episodes
+ * of expert collections, and every episode of DAgger collections (their actions are the expert's labels, worth
+ * learning from even where the policy that drove failed).
+ */
+export function loadEpisodes(dirs: string | readonly string[], tokenizer: Tokenizer, maxWords: number, onProgress?: (done: number, total: number) => void): Episodes {
+  const list = typeof dirs === 'string' ? [dirs] : dirs;
+  if (list.length === 0) throw new Error('no dataset folder given');
+  const metas = list.map((dir) => ({ dir, meta: readMeta(dir), names: listEpisodes(dir) }));
+  for (const m of metas) if (m.names.length === 0) throw new Error(`${m.dir}: no episodes (run vla collect first)`);
+  const S = metas[0]!.meta.imageSize;
+  for (const m of metas) {
+    if (m.meta.imageSize !== S) throw new Error(`${m.dir}: frames are ${m.meta.imageSize}x${m.meta.imageSize} but ${metas[0]!.dir} has ${S}x${S}; datasets trained on together need one image size`);
+  }
   const frameBytes = S * S * 3;
   const parts: Array<{ frames: Uint8Array; seg: Uint8Array; proprio: number[]; actions: number[]; command: string; task: string; steps: number; record: EpisodeRecord }> = [];
   let total = 0;
-  names.forEach((name, i) => {
-    const { record, frames, segmentation } = readEpisode(dir, name, S);
-    if (record.success) {
-      parts.push({ frames, seg: segmentation, proprio: record.proprio, actions: record.actions, command: record.command, task: record.task, steps: record.steps, record });
-      total += record.steps;
+  const count = metas.reduce((n, m) => n + m.names.length, 0);
+  let read = 0;
+  for (const { dir, names } of metas) {
+    for (const name of names) {
+      const { record, frames, segmentation } = readEpisode(dir, name, S);
+      if (record.success || record.driver === 'dagger') {
+        parts.push({ frames, seg: segmentation, proprio: record.proprio, actions: record.actions, command: record.command, task: record.task, steps: record.steps, record });
+        total += record.steps;
+      }
+      onProgress?.(++read, count);
     }
-    onProgress?.(i + 1, names.length);
-  });
-  if (parts.length === 0) throw new Error(`${dir}: no successful episodes to learn from`);
+  }
+  if (parts.length === 0) throw new Error(`${list.join(', ')}: no successful episodes to learn from`);
   const out: Episodes = {
     imageSize: S,
     frames: new Uint8Array(total * frameBytes),

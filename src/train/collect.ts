@@ -4,6 +4,12 @@
  * Sharding: the plan is every (task, episode index) pair; shard i/N takes the indices e with e % N == i, so N
  * machines with the same --seed write disjoint parts that together make the whole plan. --workers W splits a
  * shard further over W child processes (one per core), each running shard i + N*w of N*W.
+ *
+ * DAgger (--dagger POLICY [--beta B]; Ross, Gordon and Bagnell 2011): a trained policy drives, and at every step the
+ * expert also says what it would do; the expert's action is recorded, the policy's is executed, except on a seeded
+ * share B of the steps where the expert's is executed too. The data then covers the states the policy itself gets
+ * into (off course, beside the wrong object, after a missed grasp) with the expert's way back, which plain
+ * demonstrations never show. Train on the union of the demonstrations and such collections.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -14,6 +20,9 @@ import { expertDriver } from '../../sim/env/episodes.js';
 import type { TaskName } from '../../sim/tasks/index.js';
 import { EE_ACTION_KEYS } from '../../sim/types.js';
 import { proprioVector } from '../policy/normalization.js';
+import { loadPolicy } from '../policy/index.js';
+import { Rng, hashSeed } from '../../sim/util/Rng.js';
+import type { EeAction } from '../../sim/types.js';
 import {
   DATASET_FORMAT,
   DATASET_VERSION,
@@ -32,6 +41,8 @@ export interface CollectOptions {
   imageSize: number;
   shard: { index: number; count: number };
   workers: number;
+  /** DAgger: the policy folder that drives, and the share of steps the expert drives instead (0..1). */
+  dagger?: { policy: string; beta: number } | undefined;
   /** Called after each episode (written or skipped). */
   onProgress?: (p: CollectProgress) => void;
 }
@@ -75,6 +86,7 @@ function initDataset(o: Omit<CollectOptions, 'workers'>): void {
     proprioKeys: [...PROPRIO_KEYS],
     split: 'seen',
     created: new Date().toISOString(),
+    ...(o.dagger ? { driver: 'dagger' as const, policy: o.dagger.policy, beta: o.dagger.beta } : {}),
   });
 }
 
@@ -86,6 +98,10 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
   const frameBytes = o.imageSize * o.imageSize * 3;
   const maskBytes = o.imageSize * o.imageSize;
   const p: CollectProgress = { done: 0, total: plan.length, written: 0, skipped: 0, successes: 0 };
+  const policy = o.dagger ? loadPolicy(o.dagger.policy) : null;
+  if (policy && policy.config.imageSize !== o.imageSize) {
+    throw new Error(`--dagger ${o.dagger!.policy}: the policy reads ${policy.config.imageSize}x${policy.config.imageSize} frames; collect with --image-size ${policy.config.imageSize}`);
+  }
   for (const { task, index } of plan) {
     if (hasEpisode(o.out, task, index)) {
       p.skipped++;
@@ -97,6 +113,8 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
     let obs = env.reset({ seed, task, split: 'seen' });
     const driver = expertDriver(seed);
     driver.reset(env);
+    const mix = new Rng(hashSeed(`dagger:${seed}`));
+    let policySteps = 0;
     const frames: Uint8Array[] = [];
     const masks: Uint8Array[] = [];
     const actions: number[] = [];
@@ -110,7 +128,12 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
       masks.push(img.segmentation!.slice());
       proprio.push(...proprioVector(obs, true));
       actions.push(a.dx, a.dy, a.dz, a.dyaw, a.gripper);
-      const r = env.step(a);
+      let executed: EeAction = a;
+      if (policy && mix.nextFloat() >= o.dagger!.beta) {
+        executed = policy.act(obs)[0]!;
+        policySteps++;
+      }
+      const r = env.step(executed);
       obs = r.observation;
       if (r.done) {
         success = r.info.success;
@@ -140,6 +163,7 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
         objects: env.info.scene.objects.map((ob) => ({ kind: ob.kind, colour: ob.colour })),
         targetIndex: env.info.target,
         destinationIndex: env.info.destination,
+        ...(policy ? { driver: 'dagger' as const, policySteps } : {}),
       },
       all,
       seg,
@@ -175,6 +199,7 @@ export async function collect(o: CollectOptions): Promise<CollectProgress> {
       const shard = `${o.shard.index + o.shard.count * w}/${o.shard.count * o.workers}`;
       const args = [binPath, 'collect', '--task', o.tasks.join(','), '--episodes', String(o.episodes), '--seed', String(o.seed)];
       args.push('--image-size', String(o.imageSize), '--out', o.out, '--shard', shard, '--workers', '1', '--progress-json');
+      if (o.dagger) args.push('--dagger', o.dagger.policy, '--beta', String(o.dagger.beta));
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       createInterface({ input: child.stdout! }).on('line', (line) => {
         try {

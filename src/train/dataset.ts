@@ -1,5 +1,5 @@
 /**
- * The demonstration dataset on disk (format "vla-dataset", version 1).
+ * The demonstration dataset on disk (format "vla-dataset", version 2).
  *
  *   data/NAME/meta.json                 what was collected and how (see DatasetMeta); written first
  *   data/NAME/episodes/TASK-000042.json one episode's metadata and low-dimensional arrays (see EpisodeRecord)
@@ -7,6 +7,10 @@
  *                                       is the observation the action at step t was chosen from
  *   data/NAME/episodes/TASK-000042.seg.gz the same frames' segmentation: gzip of T x H x W bytes, 0 = no object
  *                                       (table, arm, background), i + 1 = scene object i (record.objects[i])
+ *
+ * A DAgger collection (meta.driver 'dagger', Ross et al. 2011, "A Reduction of Imitation Learning and Structured
+ * Prediction to No-Regret Online Learning") has the same layout; its actions are the expert's labels for states a
+ * trained policy led the arm into.
  *
  * Version 2 added the segmentation, the scene's objects with the target and destination indices (so training can
  * tell which patches the command's words refer to), and the end effector's pose to the proprioception.
@@ -44,6 +48,14 @@ export const DatasetMetaSchema = z
     proprioKeys: z.array(z.string()),
     split: z.string(),
     created: z.string(),
+    /**
+     * Who chose the executed actions: 'expert' (plain demonstrations; the default when absent) or 'dagger' (a policy
+     * and the expert mixed, every action labelled by the expert; see collect.ts).
+     */
+    driver: z.enum(['expert', 'dagger']).optional(),
+    /** For 'dagger': the policy folder that drove, and the share of steps the expert drove instead. */
+    policy: z.string().optional(),
+    beta: z.number().min(0).max(1).optional(),
   })
   .strict();
 export type DatasetMeta = z.infer<typeof DatasetMetaSchema>;
@@ -68,6 +80,13 @@ export interface EpisodeRecord {
   /** Index into objects of the object the command names, and of the place destination (-1: none). */
   targetIndex: number;
   destinationIndex: number;
+  /**
+   * 'dagger' when a policy chose some executed actions: the recorded actions are then the expert's labels for the
+   * states the mix visited, useful whether or not the episode succeeded. Absent: the expert drove.
+   */
+  driver?: 'expert' | 'dagger';
+  /** For 'dagger': how many of the steps the policy drove. */
+  policySteps?: number;
 }
 
 const EpisodeSchema = z.object({
@@ -85,6 +104,8 @@ const EpisodeSchema = z.object({
   objects: z.array(z.object({ kind: z.string(), colour: z.string() })),
   targetIndex: z.number().int().nonnegative(),
   destinationIndex: z.number().int().min(-1),
+  driver: z.enum(['expert', 'dagger']).optional(),
+  policySteps: z.number().int().nonnegative().optional(),
 });
 
 /** The seed of episode `index` of `task` in a collection with base seed `seed`. */
@@ -99,13 +120,14 @@ export function writeMeta(dir: string, meta: DatasetMeta): void {
   const path = join(dir, 'meta.json');
   if (existsSync(path)) {
     const old = readMeta(dir);
-    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split'] as const).every(
+    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split', 'driver', 'policy', 'beta'] as const).every(
       (k) => JSON.stringify(old[k]) === JSON.stringify(meta[k]),
     );
     if (!same) {
       throw new Error(
         `${path}: this folder holds a collection with other settings (tasks ${old.tasks.join(',')}, ` +
-          `${old.episodesPerTask} episodes per task, seed ${old.seed}, image ${old.imageSize}); ` +
+          `${old.episodesPerTask} episodes per task, seed ${old.seed}, image ${old.imageSize}` +
+          `${old.driver === 'dagger' ? `, dagger with ${old.policy} at beta ${old.beta}` : ''}); ` +
           `use another --out or the same settings to resume`,
       );
     }

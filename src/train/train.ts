@@ -96,7 +96,13 @@ export interface TrainProgress {
 }
 
 export interface TrainRun {
-  data: string;
+  /** Dataset folders (vla collect --out), trained on together. */
+  data: string | readonly string[];
+  /**
+   * Start from this trained policy's weights, config and normalisation instead of a fresh policy (fine-tuning, e.g.
+   * on DAgger data); the step count and learning-rate schedule start over. Ignored when resuming run.out.
+   */
+  init?: string | undefined;
   out: string;
   policy: Partial<PolicyConfig>;
   train: Partial<TrainOptions>;
@@ -138,19 +144,24 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     policy = loadPolicy(run.out);
     startStep = state.step;
     log(`resuming ${run.out} from step ${startStep}`);
+  } else if (run.init) {
+    policy = loadPolicy(run.init);
+    if (Object.keys(run.policy).length > 0) throw new Error(`--init ${run.init}: the policy config comes from that policy; leave the "policy" part of the config file out`);
+    log(`starting from the weights of ${run.init}`);
   } else {
     policy = new VlaPolicy(run.policy);
   }
   const c = policy.config;
   const camera = c.cameras[0]!;
-  log(`loading ${run.data}`);
+  const dataName = typeof run.data === 'string' ? run.data : run.data.join(', ');
+  log(`loading ${dataName}`);
   const data = loadEpisodes(run.data, policy.tokenizer, c.maxWords);
   if (data.imageSize !== c.imageSize) {
-    throw new Error(`${run.data}: frames are ${data.imageSize}x${data.imageSize} but the policy reads ${c.imageSize}x${c.imageSize} (set policy.imageSize or collect with --image-size ${c.imageSize})`);
+    throw new Error(`${dataName}: frames are ${data.imageSize}x${data.imageSize} but the policy reads ${c.imageSize}x${c.imageSize} (set policy.imageSize or collect with --image-size ${c.imageSize})`);
   }
   if (data.unknownWords.size > 0) log(`words the tokenizer does not know (become [UNK]): ${[...data.unknownWords].join(', ')}`);
   const { train: trainSet, val } = splitSamples(data, o.valFraction, o.seed);
-  if (!resuming) {
+  if (!resuming && !run.init) {
     const s = statsSamples(data, trainSet, c.proprioDim);
     policy.setStats(computeStats(s.actions, s.proprio));
   }

@@ -1,9 +1,16 @@
 /** `vla collect`: demonstrations from the scripted expert, written as a dataset (src/train/dataset.ts). */
 import cliProgress from 'cli-progress';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { TASK_NAMES, type TaskName } from '../../../sim/tasks/index.js';
 import { collect, parseShard } from '../../train/collect.js';
 import { nonNegativeInt, positiveInt, taskList } from '../options.js';
+import { selectBackend } from '../../tf/backend.js';
+
+function unitInterval(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1) throw new InvalidArgumentError(`expected a number from 0 to 1, got "${value}"`);
+  return x;
+}
 
 export function registerCollectCommand(program: Command): void {
   program
@@ -19,9 +26,12 @@ export function registerCollectCommand(program: Command): void {
     .option('--image-size <px>', 'camera frame size', positiveInt, 64)
     .option('--workers <n>', 'processes to use (one per core)', positiveInt, 2)
     .option('--shard <i/N>', 'collect only part i of N of the plan (for many machines)', parseShard, { index: 0, count: 1 })
+    .option('--dagger <policy>', 'DAgger: this trained policy drives and the expert labels every step (see src/train/collect.ts)')
+    .option('--beta <share>', 'with --dagger: the share of steps the expert drives instead of the policy', unitInterval, 0.3)
     .option('--progress-json', 'print progress as JSON lines (used between processes)', false)
-    .action(async (opts) => {
+    .action(async (opts, cmd: Command) => {
       const started = performance.now();
+      if (opts.dagger) await selectBackend({ flag: cmd.optsWithGlobals().backend, ...(opts.progressJson ? { log: null } : {}) });
       const bar = opts.progressJson
         ? null
         : new cliProgress.SingleBar(
@@ -37,6 +47,7 @@ export function registerCollectCommand(program: Command): void {
         imageSize: opts.imageSize,
         shard: opts.shard,
         workers: opts.workers,
+        dagger: opts.dagger ? { policy: opts.dagger, beta: opts.beta } : undefined,
         onProgress: (q) => {
           if (opts.progressJson) {
             process.stdout.write(`${JSON.stringify(q)}\n`);
@@ -53,7 +64,7 @@ export function registerCollectCommand(program: Command): void {
       if (!opts.progressJson) {
         const s = (performance.now() - started) / 1000;
         console.log(
-          `${opts.out}: ${p.written} episodes written, ${p.skipped} already there, expert success ${p.written ? ((100 * p.successes) / p.written).toFixed(1) : '-'}% (${s.toFixed(1)} s, ${(p.written / s).toFixed(1)} episodes/s)`,
+          `${opts.out}: ${p.written} episodes written, ${p.skipped} already there, ${opts.dagger ? "success" : "expert success"} ${p.written ? ((100 * p.successes) / p.written).toFixed(1) : '-'}% (${s.toFixed(1)} s, ${(p.written / s).toFixed(1)} episodes/s)`,
         );
       }
     });

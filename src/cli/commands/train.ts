@@ -12,9 +12,10 @@ export function registerTrainCommand(program: Command): void {
       'Train the VLA policy by behaviour cloning on a dataset from vla collect. The output folder is a loadable ' +
         'policy at every checkpoint, with metrics.jsonl and loss.png beside it; run the same command again to resume.',
     )
-    .requiredOption('--data <dir>', 'dataset folder (vla collect --out)')
+    .requiredOption('--data <dirs>', 'dataset folder (vla collect --out); several, comma-separated, are trained on together')
     .requiredOption('--out <dir>', 'where the policy goes, e.g. models/mine')
     .option('--config <file>', 'JSON: {"policy": {PolicyConfig fields}, "train": {steps, batchSize, learningRate, ...}}')
+    .option('--init <policy>', 'fine-tune: start from this trained policy (its config, weights and normalisation); the schedule starts over')
     .option('--steps <n>', 'training steps (overrides the config file)', positiveInt)
     .option('--batch-size <n>', 'samples per step (overrides the config file)', positiveInt)
     .action(async (opts, cmd: Command) => {
@@ -27,7 +28,8 @@ export function registerTrainCommand(program: Command): void {
         : null;
       let started = false;
       const r = await train({
-        data: opts.data,
+        data: String(opts.data).split(',').map((d: string) => d.trim()).filter(Boolean),
+        init: opts.init,
         out: opts.out,
         policy: file.policy,
         train: trainOptions,

@@ -1,0 +1,147 @@
+/**
+ * DAgger: a policy drives while the expert labels every step; such collections train together with plain
+ * demonstrations, and training can start from a trained policy (fine-tuning). Also the expert's way back when another
+ * driver knocked it off its descent.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../src/tf/backend.js';
+import { loadPolicy } from '../../src/policy/index.js';
+import { collectInProcess } from '../../src/train/collect.js';
+import { listEpisodes, readEpisode, readMeta } from '../../src/train/dataset.js';
+import { loadEpisodes } from '../../src/train/TrainData.js';
+import { train } from '../../src/train/train.js';
+import { Environment } from '../../sim/env/Environment.js';
+import { ScriptedExpert } from '../../sim/expert/ScriptedExpert.js';
+
+const tiny = { imageSize: 32, patchSize: 8, width: 16, heads: 2, visionLayers: 1, languageLayers: 1, fusionLayers: 1, actionLayers: 1, stemChannels: 4, chunk: 4 };
+const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
+const plan = { tasks: ['pick' as const, 'push' as const], episodes: 2, seed: 11, imageSize: 32, shard: { index: 0, count: 1 } };
+let demos = '';
+let policyDir = '';
+
+beforeAll(async () => {
+  await selectBackend({ flag: 'wasm', log: null });
+  demos = tmp('vla-dagger-demos-');
+  collectInProcess({ ...plan, out: demos });
+  policyDir = tmp('vla-dagger-policy-');
+  // A barely trained policy: it fails, which is what DAgger data is for.
+  await train({ data: demos, out: policyDir, policy: tiny, train: { steps: 4, batchSize: 4, warmupSteps: 1, checkpointEvery: 4, evalEvery: 4, logEvery: 2 } });
+}, 120_000);
+
+describe('DAgger collection', () => {
+  it('records the expert labels of the states the policy drove into, the same for the same seed', () => {
+    const a = tmp('vla-dagger-a-');
+    const b = tmp('vla-dagger-b-');
+    collectInProcess({ ...plan, out: a, dagger: { policy: policyDir, beta: 0 } });
+    collectInProcess({ ...plan, out: b, dagger: { policy: policyDir, beta: 0 } });
+    expect(readMeta(a)).toMatchObject({ driver: 'dagger', policy: policyDir, beta: 0 });
+    const names = listEpisodes(a);
+    expect(names).toHaveLength(4);
+    let policyFailed = 0;
+    for (const n of names) {
+      const ea = readEpisode(a, n, 32);
+      const eb = readEpisode(b, n, 32);
+      expect(eb.record).toEqual(ea.record);
+      expect(Buffer.from(eb.frames).equals(Buffer.from(ea.frames))).toBe(true);
+      // beta 0: the policy chose every executed action.
+      expect(ea.record).toMatchObject({ driver: 'dagger', policySteps: ea.record.steps });
+      if (!ea.record.success) policyFailed++;
+      // The labels are the expert's: bounded steps, gripper 0 or 1.
+      for (let t = 0; t < ea.record.steps; t++) expect([0, 1]).toContain(ea.record.actions[t * 5 + 4]);
+    }
+    expect(policyFailed).toBeGreaterThan(0);
+    // The states differ from the expert's own demonstrations of the same seeds.
+    const demo = readEpisode(demos, names[0]!, 32);
+    const mixed = readEpisode(a, names[0]!, 32);
+    expect(Buffer.from(mixed.frames).equals(Buffer.from(demo.frames))).toBe(false);
+  }, 120_000);
+
+  it('with beta 1 the expert drives every step and the episodes are the plain demonstrations', () => {
+    const dir = tmp('vla-dagger-beta1-');
+    collectInProcess({ ...plan, out: dir, dagger: { policy: policyDir, beta: 1 } });
+    for (const n of listEpisodes(dir)) {
+      const d = readEpisode(dir, n, 32);
+      const e = readEpisode(demos, n, 32);
+      expect(d.record.policySteps).toBe(0);
+      const { driver: _d, policySteps: _p, ...rest } = d.record;
+      expect(rest).toEqual(e.record);
+      expect(Buffer.from(d.frames).equals(Buffer.from(e.frames))).toBe(true);
+    }
+  }, 60_000);
+
+  it('refuses to add DAgger episodes to a folder of plain demonstrations', () => {
+    expect(() => collectInProcess({ ...plan, out: demos, dagger: { policy: policyDir, beta: 0.5 } })).toThrow(/other settings/);
+  });
+});
+
+describe('training on several collections', () => {
+  it('loads the successful demonstrations and every DAgger episode, and refuses mixed image sizes', async () => {
+    const dag = tmp('vla-dagger-load-');
+    collectInProcess({ ...plan, out: dag, dagger: { policy: policyDir, beta: 0 } });
+    const policy = loadPolicy(policyDir);
+    const steps = (dir: string, all: boolean) =>
+      listEpisodes(dir).map((n) => readEpisode(dir, n, 32).record).filter((r) => all || r.success).reduce((s, r) => s + r.steps, 0);
+    const both = loadEpisodes([demos, dag], policy.tokenizer, policy.config.maxWords);
+    expect(both.episodes).toHaveLength(8);
+    expect(both.actions.length / 5).toBe(steps(demos, false) + steps(dag, true));
+    const big = tmp('vla-dagger-64-');
+    collectInProcess({ ...plan, tasks: ['pick'], episodes: 1, imageSize: 40, out: big });
+    expect(() => loadEpisodes([demos, big], policy.tokenizer, policy.config.maxWords)).toThrow(/40x40 .* 32x32; datasets trained on together need one image size/);
+    policy.dispose();
+  }, 120_000);
+
+  it('fine-tunes from a trained policy: its config and normalisation, a new schedule', async () => {
+    const dag = tmp('vla-dagger-ft-');
+    collectInProcess({ ...plan, tasks: ['pick'], out: dag, dagger: { policy: policyDir, beta: 0.5 } });
+    const out = tmp('vla-dagger-out-');
+    const o = { steps: 2, batchSize: 4, warmupSteps: 1, checkpointEvery: 2, evalEvery: 2, logEvery: 1 };
+    const r = await train({ data: [demos, dag], init: policyDir, out, policy: {}, train: o });
+    expect(r.steps).toBe(2);
+    const before = loadPolicy(policyDir);
+    const after = loadPolicy(out);
+    expect(after.config).toEqual(before.config);
+    expect(after.stats).toEqual(before.stats);
+    // Trained further: the weights moved, but started from the given ones (small change after 2 steps).
+    const wb = before.getWeights();
+    const wa = after.getWeights();
+    let moved = 0;
+    let change = 0;
+    let size = 0;
+    for (const [k, { data: v }] of wb) {
+      const u = wa.get(k)!.data;
+      let d = 0;
+      for (let i = 0; i < v.length; i++) {
+        d += Math.abs(u[i]! - v[i]!);
+        size += Math.abs(v[i]!);
+      }
+      if (d > 0) moved++;
+      change += d;
+    }
+    expect(moved).toBeGreaterThan(0);
+    // Two small Adam steps from the given weights: a change of a few percent, not a fresh start.
+    expect(change / size).toBeLessThan(0.05);
+    await expect(train({ data: demos, init: policyDir, out: tmp('vla-dagger-bad-'), policy: { width: 32 }, train: o })).rejects.toThrow(/config comes from that policy/);
+    before.dispose();
+    after.dispose();
+  }, 120_000);
+});
+
+describe('the expert knocked off course', () => {
+  it('goes back up and approaches again instead of cutting diagonally through the scene', () => {
+    const env = new Environment({ cameras: [] });
+    let obs = env.reset({ seed: 3, task: 'pick', split: 'seen' });
+    const expert = new ScriptedExpert(3);
+    expert.reset(env.info, env.snapshot());
+    for (let t = 0; t < 200 && expert.currentPhase !== 'descend'; t++) obs = env.step(expert.act(obs, env.snapshot())).observation;
+    expect(expert.currentPhase).toBe('descend');
+    // Pretend another driver moved the gripper 5 cm sideways.
+    const shifted = { ...obs, eePose: { ...obs.eePose, x: obs.eePose.x + 0.05 } };
+    const a = expert.act(shifted, env.snapshot());
+    expect(expert.currentPhase).toBe('approach');
+    expect(a.dx).toBeLessThan(0); // back towards the object, at the hover height
+    expect(a.gripper).toBe(0);
+  });
+});
