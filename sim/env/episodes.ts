@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { GifRecorder, encodePng } from '../render/imageIO.js';
-import { ScriptedExpert } from '../expert/ScriptedExpert.js';
+import { ScriptedExpert, type ExpertOptions } from '../expert/ScriptedExpert.js';
 import { hashSeed } from '../util/Rng.js';
 import { SPLITS, type Split, type TaskName } from '../tasks/index.js';
 import type { EeAction, Observation, Scene } from '../types.js';
@@ -18,8 +18,8 @@ export interface Driver {
   act(obs: Observation, env: Environment): EeAction;
 }
 
-export function expertDriver(seed: number): Driver {
-  const expert = new ScriptedExpert(hashSeed(`expert:${seed}`));
+export function expertDriver(seed: number, options: ExpertOptions = {}): Driver {
+  const expert = new ScriptedExpert(hashSeed(`expert:${seed}`), options);
   return {
     reset: (env) => expert.reset(env.info, env.snapshot()),
     act: (obs, env) => expert.act(obs, env.snapshot()),

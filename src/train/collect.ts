@@ -7,9 +7,9 @@
  *
  * DAgger (--dagger POLICY [--beta B]; Ross, Gordon and Bagnell 2011): a trained policy drives, and at every step the
  * expert also says what it would do; the expert's action is recorded, the policy's is executed, except on a seeded
- * share B of the steps where the expert's is executed too. The data then covers the states the policy itself gets
+ * share B of the steps where the expert's is executed too (in stretches of 10 steps on average). The data then covers the states the policy itself gets
  * into (off course, beside the wrong object, after a missed grasp) with the expert's way back, which plain
- * demonstrations never show. Train on the union of the demonstrations and such collections.
+ * demonstrations never show. The expert labels leniently there (see ScriptedExpert's options). Train on the union of the demonstrations and such collections.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -111,10 +111,11 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
     }
     const seed = seedOf(o.seed, task, index);
     let obs = env.reset({ seed, task, split: 'seen' });
-    const driver = expertDriver(seed);
+    const driver = expertDriver(seed, { lenient: Boolean(policy) });
     driver.reset(env);
     const mix = new Rng(hashSeed(`dagger:${seed}`));
     let policySteps = 0;
+    let policyDrives = false;
     const frames: Uint8Array[] = [];
     const masks: Uint8Array[] = [];
     const actions: number[] = [];
@@ -129,9 +130,13 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
       proprio.push(...proprioVector(obs, true));
       actions.push(a.dx, a.dy, a.dz, a.dyaw, a.gripper);
       let executed: EeAction = a;
-      if (policy && mix.nextFloat() >= o.dagger!.beta) {
-        executed = policy.act(obs)[0]!;
-        policySteps++;
+      if (policy) {
+        // Who drives is drawn again every 10 steps on average, not every step: alternating grips would drop objects.
+        if (frames.length === 1 || mix.nextFloat() < 0.1) policyDrives = mix.nextFloat() >= o.dagger!.beta;
+        if (policyDrives) {
+          executed = policy.act(obs)[0]!;
+          policySteps++;
+        }
       }
       const r = env.step(executed);
       obs = r.observation;

@@ -59,16 +59,12 @@ describe('DAgger collection', () => {
     expect(Buffer.from(mixed.frames).equals(Buffer.from(demo.frames))).toBe(false);
   }, 120_000);
 
-  it('with beta 1 the expert drives every step and the episodes are the plain demonstrations', () => {
+  it('with beta 1 the (lenient) expert drives every step and succeeds', () => {
     const dir = tmp('vla-dagger-beta1-');
     collectInProcess({ ...plan, out: dir, dagger: { policy: policyDir, beta: 1 } });
     for (const n of listEpisodes(dir)) {
       const d = readEpisode(dir, n, 32);
-      const e = readEpisode(demos, n, 32);
-      expect(d.record.policySteps).toBe(0);
-      const { driver: _d, policySteps: _p, ...rest } = d.record;
-      expect(rest).toEqual(e.record);
-      expect(Buffer.from(d.frames).equals(Buffer.from(e.frames))).toBe(true);
+      expect(d.record).toMatchObject({ policySteps: 0, success: true, driver: 'dagger' });
     }
   }, 60_000);
 
@@ -127,6 +123,30 @@ describe('training on several collections', () => {
     before.dispose();
     after.dispose();
   }, 120_000);
+});
+
+describe('the expert labelling for another driver', () => {
+  it('leniently, starts down once over the object at any height, where the strict expert first goes to its hover point', () => {
+    const run = (lenient: boolean) => {
+      const env = new Environment({ cameras: [] });
+      const obs = env.reset({ seed: 4, task: 'pick', split: 'seen' });
+      const o = env.snapshot().objects[env.info.target]!.position;
+      // Straight above the object, 5 cm higher than any hover point, at the expert's grasp yaw (found by asking a
+      // twin: same seed, same draws).
+      const probe = { ...obs, eePose: { ...obs.eePose, x: o.x, y: o.y, z: o.z + 0.2 } };
+      const twin = new ScriptedExpert(4, { lenient: false });
+      twin.reset(env.info, env.snapshot());
+      let yaw = probe.eePose.yaw;
+      for (let i = 0; i < 100; i++) yaw += twin.act({ ...probe, eePose: { ...probe.eePose, yaw } }, env.snapshot()).dyaw;
+      const expert = new ScriptedExpert(4, { lenient });
+      expert.reset(env.info, env.snapshot());
+      const a = expert.act({ ...probe, eePose: { ...probe.eePose, yaw } }, env.snapshot());
+      return { phase: expert.currentPhase, dz: a.dz };
+    };
+    expect(run(true).phase).toBe('descend');
+    expect(run(false).phase).toBe('approach');
+    expect(run(true).dz).toBeLessThan(0);
+  });
 });
 
 describe('the expert knocked off course', () => {
