@@ -1,5 +1,6 @@
 /** Parsers of command-line option values shared by the commands; each error names what was expected. */
 import { InvalidArgumentError } from 'commander';
+import { parseExecution, type Execution } from '../train/policyDriver.js';
 import { TASK_NAMES, type TaskName } from '../../sim/tasks/index.js';
 
 export function positiveInt(value: string): number {
@@ -23,4 +24,13 @@ export function taskList(value: string): TaskName[] {
     }
   }
   return names as TaskName[];
+}
+
+/** --execution: how a policy's action chunks become executed actions (src/train/policyDriver.ts). */
+export function execution(value: string): Execution {
+  try {
+    return parseExecution(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message.replace(/^--execution: /, ''));
+  }
 }

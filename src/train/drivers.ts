@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { expertDriver, type Driver } from '../../sim/env/episodes.js';
 import type { CameraSpec } from '../../sim/env/Environment.js';
 import { loadPolicy, type VlaPolicy } from '../policy/index.js';
-import { policyDriver } from './policyDriver.js';
+import { DEFAULT_EXECUTION, policyDriver, type Execution } from './policyDriver.js';
 
 export interface DriverSource {
   kind: 'expert' | 'policy';
@@ -17,7 +17,8 @@ export interface DriverSource {
   make: (seed: number) => Driver;
 }
 
-export function resolveDriver(name: string): DriverSource {
+/** `execution`: how a policy's action chunks become executed actions (see policyDriver.ts). */
+export function resolveDriver(name: string, execution: Execution = DEFAULT_EXECUTION): DriverSource {
   if (name === 'expert') {
     return { kind: 'expert', label: 'scripted expert', policy: null, cameras: [{ name: 'scene', width: 64, height: 64 }], make: expertDriver };
   }
@@ -30,5 +31,5 @@ export function resolveDriver(name: string): DriverSource {
     if (c !== 'scene' && c !== 'top' && c !== 'side') throw new Error(`${name}: the policy reads camera "${c}", which the simulator does not have`);
     return { name: c, width: S, height: S } as CameraSpec;
   });
-  return { kind: 'policy', label: name, policy, cameras, make: () => policyDriver(policy) };
+  return { kind: 'policy', label: name, policy, cameras, make: () => policyDriver(policy, execution) };
 }

@@ -11,8 +11,9 @@ import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
 import { averageHeads, cameraSlice } from '../../policy/index.js';
 import { selectBackend } from '../../tf/backend.js';
 import { resolveDriver } from '../../train/drivers.js';
+import { DEFAULT_EXECUTION } from '../../train/policyDriver.js';
 import { renderAttentionOverlayPng } from '../../viz/attentionOverlay.js';
-import { nonNegativeInt, positiveInt } from '../options.js';
+import { nonNegativeInt, positiveInt, execution } from '../options.js';
 
 export const DEFAULT_POLICY_DIR = 'models/default';
 
@@ -31,10 +32,11 @@ export function registerRunCommand(program: Command): void {
     .option('--size <px>', 'GIF frame size', positiveInt, 256)
     .option('--head <h>', 'attention head to show in the maps: a number from 0, or "avg" for the mean over heads', 'avg')
     .option('--layer <l>', 'fusion layer to show, from 0; default the last', (v) => nonNegativeInt(v))
+    .option('--execution <mode>', 'how a policy\'s action chunks are executed: ensemble[:DECAY] (ACT temporal ensembling) or receding:N', execution, DEFAULT_EXECUTION)
     .option('--json', 'print the outcome as one JSON object on the last line (field success)', false)
     .action(async (command: string, opts, cmd: Command) => {
       if (opts.policy !== 'expert') await selectBackend({ flag: cmd.optsWithGlobals().backend });
-      const driver = resolveDriver(opts.policy);
+      const driver = resolveDriver(opts.policy, opts.execution);
       const scene = opts.scene ? loadScene(resolveScenePath(opts.scene)) : undefined;
       const env = new Environment({ cameras: driver.cameras });
       // Reset once to check the command against the scene and to take the first frame for the maps.

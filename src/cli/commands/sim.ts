@@ -6,8 +6,9 @@ import { runEpisode, evaluate, formatEvaluation } from '../../../sim/env/episode
 import { benchSim, formatSimBench } from '../../../sim/env/benchSim.js';
 import { TASK_NAMES, type TaskName } from '../../../sim/tasks/index.js';
 import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
-import { nonNegativeInt, positiveInt, taskList } from '../options.js';
+import { nonNegativeInt, positiveInt, taskList, execution } from '../options.js';
 import { resolveDriver } from '../../train/drivers.js';
+import { DEFAULT_EXECUTION } from '../../train/policyDriver.js';
 import { attentionOnTarget, languageSensitivity } from '../../train/measures.js';
 import { Environment } from '../../../sim/env/Environment.js';
 import { selectBackend } from '../../tf/backend.js';
@@ -58,6 +59,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
     .option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`, taskList, ['pick'] as TaskName[])
     .option('--episodes <n>', 'episodes per task', positiveInt, 100)
     .option('--seed <n>', 'first seed; episode i uses seed + i', nonNegativeInt, 0)
+    .option('--execution <mode>', 'how a policy\'s action chunks are executed: ensemble[:DECAY] (ACT temporal ensembling) or receding:N', execution, DEFAULT_EXECUTION)
     .option('--json', 'print the result as one JSON object on the last line (field successRate in 0..1)', false)
     .option('--videos <k>', 'write GIFs of the first k episodes of each task', nonNegativeInt, 0)
     .option('--out <dir>', 'where --videos go', 'out/eval')
@@ -65,7 +67,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
     .option('--attention <episodes>', 'also measure attention on target over this many first frames (policies only; 0 = skip)', nonNegativeInt, 0)
     .action(async (opts, cmd: Command) => {
       if (opts.policy !== 'expert') await selectBackend({ flag: cmd.optsWithGlobals().backend });
-      const driver = resolveDriver(opts.policy);
+      const driver = resolveDriver(opts.policy, opts.execution);
       const result = await evaluate({
         driverFactory: driver.make,
         cameras: driver.cameras,
