@@ -83,3 +83,4 @@ export {
   type Init,
 } from './blocks.js';
 export { LanguageEncoder, VisionEncoder, blockOptions, patchify } from './encoders.js';
+export { ChunkExecutor, DEFAULT_EXECUTION, formatExecution, parseExecution, type Execution } from './ChunkExecutor.js';

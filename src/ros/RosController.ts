@@ -29,6 +29,7 @@ import {
   type Parsed,
 } from './messages.js';
 import type { Actor } from './policyActor.js';
+import { ChunkExecutor, parseExecution } from '../policy/ChunkExecutor.js';
 import type { RosTransport } from './RosTransport.js';
 import { INTERVENTION_KINDS, SafetyFilter, type Intervention, type InterventionKind, type SafeJointCommand } from './SafetyFilter.js';
 import { Watchdog } from './Watchdog.js';
@@ -104,7 +105,7 @@ export class RosController {
   private command: string | null = null;
   private step = 0;
   private outcome: EpisodeOutcome | null = null;
-  private queue: EeAction[] = [];
+  private readonly executor: ChunkExecutor;
   private estop = false;
   private stopping = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -119,6 +120,7 @@ export class RosController {
     this.transport = options.transport;
     this.arm = arm;
     this.actor = options.actor;
+    this.executor = new ChunkExecutor(parseExecution(config.control.execution));
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.onCommand = options.onCommand ?? null;
     const map = config.robot.jointNames;
@@ -204,7 +206,7 @@ export class RosController {
     this.command = command;
     this.step = 0;
     this.outcome = null;
-    this.queue = [];
+    this.executor.reset();
     this.actor.reset();
     this.filter.release(); // re-anchor on the measured state at the next tick
     this.log(`[vla ros] episode ${this.episode}: "${command}"`);
@@ -350,18 +352,15 @@ export class RosController {
       command: this.command!,
       step: this.step,
     };
-    if (this.queue.length === 0) {
-      try {
-        this.queue = this.actor.act(obs).slice(0, this.config.control.actionsPerInference);
-      } catch (e) {
-        this.log(`[vla ros] ${this.actor.label} failed: ${(e as Error).message}; episode ended`);
-        this.halt();
-        this.endEpisode({ success: false, reason: `policy error: ${(e as Error).message}` });
-        return;
-      }
+    let action: EeAction;
+    try {
+      action = this.executor.next(() => this.actor.act(obs));
+    } catch (e) {
+      this.log(`[vla ros] ${this.actor.label} failed: ${(e as Error).message}; episode ended`);
+      this.halt();
+      this.endEpisode({ success: false, reason: `policy error: ${(e as Error).message}` });
+      return;
     }
-    const action = this.queue.shift();
-    if (!action) return;
     const r = this.filter.apply(action);
     for (const i of r.interventions) this.intervene(i.kind, i.detail);
     if (r.command) {
@@ -390,7 +389,7 @@ export class RosController {
     if (!this.filter.anchored) return;
     if (this.transport.connected) this.send(this.filter.hold());
     this.filter.release();
-    this.queue = [];
+    this.executor.reset();
   }
 
   private endEpisode(outcome: EpisodeOutcome): void {
@@ -398,7 +397,7 @@ export class RosController {
     this.outcome = outcome;
     this.log(`[vla ros] episode ${this.episode} ended: ${outcome.success ? 'success' : `failure (${outcome.reason})`} after ${this.step} steps`);
     this.command = null;
-    this.queue = [];
+    this.executor.reset();
     this.filter.release();
     this.stateValue = 'done';
   }

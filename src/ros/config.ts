@@ -13,6 +13,7 @@ import { ARM_BASE, CONTROL_HZ } from '../../sim/types.js';
 import { ARM_WORKSPACE, DEFAULT_URDF_PATH } from '../../sim/robot/index.js';
 import { IMAGE_FIT_MODES } from './images.js';
 import { MESSAGE_TYPES } from './messages.js';
+import { parseExecution } from '../policy/ChunkExecutor.js';
 
 const topicName = z.string().regex(/^\/?[A-Za-z][A-Za-z0-9_/~]*$/, 'expected a ROS name like "/joint_states"');
 const positive = z.number().positive();
@@ -75,12 +76,28 @@ export const rosConfigSchema = z.strictObject({
   control: z
     .strictObject({
       rateHz: z.number().min(1).max(200).default(10),
-      /** Actions of each predicted chunk executed before the policy runs again. */
-      actionsPerInference: z.number().int().min(1).default(1),
+      /**
+       * How the policy's action chunks are executed (src/policy/ChunkExecutor.ts): "ensemble" (ACT's temporal
+       * ensembling, the policy runs every tick), "ensemble:DECAY", or "receding:N" (N actions per run).
+       */
+      execution: z
+        .string()
+        .default('ensemble')
+        .refine(
+          (v) => {
+            try {
+              parseExecution(v);
+              return true;
+            } catch {
+              return false;
+            }
+          },
+          { message: 'expected "ensemble", "ensemble:DECAY" (a number >= 0) or "receding:N" (N >= 1)' },
+        ),
       /** Control ticks before an episode ends as a timeout. */
       maxSteps: z.number().int().min(1).default(600),
     })
-    .default({ rateHz: 10, actionsPerInference: 1, maxSteps: 600 }),
+    .default({ rateHz: 10, execution: 'ensemble', maxSteps: 600 }),
   image: z
     .strictObject({
       fit: z.enum(IMAGE_FIT_MODES).default('crop'),

@@ -30,6 +30,10 @@ describe('ros config files', () => {
     const c = parseRosConfig({ robot: { urdf: 'x.urdf' }, safety: { workspace: { x: [0, 1], y: [0, 1], z: [0, 1] } } });
     expect(c.safety).toMatchObject({ jointLimitMargin: 0.02, maxVelocity: 1, maxAcceleration: 4, maxStepPerTick: 0.1, jointStateTimeout: 0.1, imageTimeout: 0.1 });
     expect(c.control.rateHz).toBe(10);
+    expect(c.control.execution).toBe('ensemble');
+    expect(() => parseRosConfig({ robot: { urdf: 'x.urdf' }, safety: { workspace: { x: [0, 1], y: [0, 1], z: [0, 1] } }, control: { execution: 'receding:0' } })).toThrow(
+      /control\.execution: expected "ensemble", "ensemble:DECAY" .* or "receding:N"/,
+    );
     expect(c.topics.jointStates).toBe('/joint_states');
   });
 
