@@ -20,7 +20,7 @@ import { expertDriver } from '../../sim/env/episodes.js';
 import type { TaskName } from '../../sim/tasks/index.js';
 import { EE_ACTION_KEYS } from '../../sim/types.js';
 import { proprioVector } from '../policy/normalization.js';
-import { loadPolicy } from '../policy/index.js';
+import { ChunkExecutor, DEFAULT_EXECUTION, loadPolicy } from '../policy/index.js';
 import { Rng, hashSeed } from '../../sim/util/Rng.js';
 import type { EeAction } from '../../sim/types.js';
 import {
@@ -99,6 +99,7 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
   const maskBytes = o.imageSize * o.imageSize;
   const p: CollectProgress = { done: 0, total: plan.length, written: 0, skipped: 0, successes: 0 };
   const policy = o.dagger ? loadPolicy(o.dagger.policy) : null;
+  const executor = policy ? new ChunkExecutor(DEFAULT_EXECUTION) : null;
   if (policy && policy.config.imageSize !== o.imageSize) {
     throw new Error(`--dagger ${o.dagger!.policy}: the policy reads ${policy.config.imageSize}x${policy.config.imageSize} frames; collect with --image-size ${policy.config.imageSize}`);
   }
@@ -116,6 +117,7 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
     const mix = new Rng(hashSeed(`dagger:${seed}`));
     let policySteps = 0;
     let policyDrives = false;
+    executor?.reset();
     const frames: Uint8Array[] = [];
     const masks: Uint8Array[] = [];
     const actions: number[] = [];
@@ -133,8 +135,10 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
       if (policy) {
         // Who drives is drawn again every 10 steps on average, not every step: alternating grips would drop objects.
         if (frames.length === 1 || mix.nextFloat() < 0.1) policyDrives = mix.nextFloat() >= o.dagger!.beta;
+        // The policy runs every step, so that its chunks are executed as at test time (temporal ensembling).
+        const own = executor!.next(() => policy.act(obs));
         if (policyDrives) {
-          executed = policy.act(obs)[0]!;
+          executed = own;
           policySteps++;
         }
       }
