@@ -92,7 +92,7 @@ export const rosConfigSchema = z.strictObject({
               return false;
             }
           },
-          { message: 'expected "ensemble", "ensemble:DECAY" (a number >= 0) or "receding:N" (N >= 1)' },
+          { message: 'expected "ensemble", "ensemble:DECAY" (a number; < 0 favours the newest chunks) or "receding:N" (N >= 1)' },
         ),
       /** Control ticks before an episode ends as a timeout. */
       maxSteps: z.number().int().min(1).default(600),

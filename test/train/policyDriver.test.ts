@@ -65,10 +65,10 @@ describe('policyDriver', () => {
   });
 
   it('parses the --execution values and explains a wrong one', () => {
-    expect(parseExecution('ensemble')).toEqual({ mode: 'ensemble', decay: 0.1 });
+    expect(parseExecution('ensemble')).toEqual({ mode: 'ensemble', decay: 0 });
     expect(parseExecution('ensemble:0.5')).toEqual({ mode: 'ensemble', decay: 0.5 });
     expect(parseExecution('receding:4')).toEqual({ mode: 'receding', steps: 4 });
     expect(parseExecution('2')).toEqual({ mode: 'receding', steps: 2 });
-    for (const bad of ['', 'ensemble:-1', 'receding:0', 'receding:1.5', 'fast']) expect(() => parseExecution(bad)).toThrow(/--execution: expected/);
+    for (const bad of ['', 'ensemble:x', 'receding:0', 'receding:1.5', 'fast']) expect(() => parseExecution(bad)).toThrow(/--execution: expected/);
   });
 });
