@@ -103,6 +103,9 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
   if (policy && policy.config.imageSize !== o.imageSize) {
     throw new Error(`--dagger ${o.dagger!.policy}: the policy reads ${policy.config.imageSize}x${policy.config.imageSize} frames; collect with --image-size ${policy.config.imageSize}`);
   }
+  if (policy && policy.config.cameras.some((c) => c !== 'scene')) {
+    throw new Error(`--dagger ${o.dagger!.policy}: the policy reads the cameras ${policy.config.cameras.join(', ')}; collections record the scene camera only`);
+  }
   for (const { task, index } of plan) {
     if (hasEpisode(o.out, task, index)) {
       p.skipped++;
@@ -182,6 +185,7 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
     if (success) p.successes++;
     o.onProgress?.(p);
   }
+  policy?.dispose();
   return p;
 }
 
