@@ -47,6 +47,14 @@ export interface PolicyConfig {
   imageCentering: boolean;
   /** Output channels of both stem convolutions (ignored without the stem). */
   stemChannels: number;
+  /**
+   * Space-to-depth factor f applied to the image first: every f x f block of pixels becomes one pixel of f*f*3
+   * channels (lossless; "pixel unshuffle", Shi et al. 2016), so the stem runs at (imageSize/f)^2 positions. A
+   * 128x128 image with f = 2 costs the stem about what a 64x64 image costs with f = 1, yet keeps every pixel:
+   * objects are twice as many pixels wide. Must divide imageSize and patchSize (patchSize stays in image pixels).
+   * Default 1 (none).
+   */
+  spaceToDepth: number;
   /** Side of a square patch in pixels; imageSize / patchSize patches per row and per column. */
   patchSize: number;
   /** Token width E of every transformer in the model. */
@@ -118,6 +126,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   convStem: true,
   imageCentering: false,
   stemChannels: 16,
+  spaceToDepth: 1,
   patchSize: 8,
   width: 64,
   heads: 4,
@@ -203,6 +212,14 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
   if (typeof c.convStem !== 'boolean') problems.push(`convStem (${show(c.convStem)}) must be true or false`);
   if (typeof c.imageCentering !== 'boolean') problems.push(`imageCentering (${show(c.imageCentering)}) must be true or false`);
   positiveInt('stemChannels', 'the channels of the conv stem');
+  positiveInt('spaceToDepth', 'the side of the pixel blocks folded into channels (1 = none)');
+  if (isInt(c.spaceToDepth) && c.spaceToDepth > 1) {
+    for (const k of ['imageSize', 'patchSize'] as const) {
+      if (isInt(c[k]) && c[k] > 0 && c[k] % c.spaceToDepth !== 0) {
+        problems.push(`spaceToDepth (${c.spaceToDepth}) must divide ${k} (${c[k]}): blocks of ${c.spaceToDepth}x${c.spaceToDepth} pixels are folded into channels`);
+      }
+    }
+  }
   positiveInt('width', 'the token width of every transformer');
   positiveInt('heads', 'the number of attention heads');
   if (isInt(c.width) && isInt(c.heads) && c.heads > 0 && c.width > 0 && c.width % c.heads !== 0) {

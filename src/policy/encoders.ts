@@ -4,8 +4,10 @@
  * Vision (ViT, Dosovitskiy et al. 2021, with a small convolutional stem as in Xiao et al. 2021, "Early
  * convolutions help transformers see better"):
  *
- *     image [N, S, S, 3] uint8 -> /255 -> conv3x3 -> relu -> conv3x3     (optional stem, NHWC, stride 1)
- *       -> cut into (S/p)^2 patches of p x p pixels, row-major from the top-left  [N, P, p*p*C]
+ *     image [N, S, S, 3] uint8 -> /255
+ *       -> space-to-depth by f (optional): f x f pixel blocks -> channels           [N, S/f, S/f, 3*f*f]
+ *       -> conv3x3 -> relu -> conv3x3     (optional stem, NHWC, stride 1)          [N, S/f, S/f, C]
+ *       -> cut into (S/p)^2 patches of p/f x p/f positions, row-major from the top-left  [N, P, (p/f)^2*C]
  *       -> linear to E, + learned position embedding [P, E]                        [N, P, E]
  *       -> visionLayers pre-LN self-attention blocks -> LayerNorm                  [N, P, E]
  *
@@ -63,17 +65,20 @@ export class VisionEncoder {
   constructor(store: ParamStore, readonly config: ResolvedPolicyConfig) {
     const c = config;
     const C = c.stemChannels;
+    const f = c.spaceToDepth;
+    const cin = 3 * f * f; // channels after space-to-depth
     this.stem = c.convStem
       ? {
-          w1: store.add('vision/stem/conv1/kernel', [3, 3, 3, C], { kind: 'xavier', fanIn: 9 * 3, fanOut: 9 * C }),
+          w1: store.add('vision/stem/conv1/kernel', [3, 3, cin, C], { kind: 'xavier', fanIn: 9 * cin, fanOut: 9 * C }),
           b1: store.add('vision/stem/conv1/bias', [C], { kind: 'zeros' }),
           w2: store.add('vision/stem/conv2/kernel', [3, 3, C, C], { kind: 'xavier', fanIn: 9 * C, fanOut: 9 * C }),
           b2: store.add('vision/stem/conv2/bias', [C], { kind: 'zeros' }),
         }
       : null;
-    const channels = c.convStem ? C : 3;
+    const channels = c.convStem ? C : cin;
+    const side = c.patchSize / f; // a patch's side in positions of the folded image
     this.patches = (c.imageSize / c.patchSize) ** 2;
-    this.patchEmbed = new Dense(store, 'vision/patch_embed', c.patchSize * c.patchSize * channels, c.width);
+    this.patchEmbed = new Dense(store, 'vision/patch_embed', side * side * channels, c.width);
     this.posEmbed = store.add('vision/pos_embed', [this.patches, c.width], { kind: 'normal', std: 0.02 });
     this.blocks = makeBlocks(store, 'vision', c.visionLayers, blockOptions(c));
     this.lnFinal = new LayerNorm(store, 'vision/ln_final', c.width);
@@ -84,19 +89,20 @@ export class VisionEncoder {
    * @returns patch tokens [N, P, E] and the self-attention weights of every layer [N, H, P, P]
    */
   apply(images: tf.Tensor, ctx: ForwardContext): { tokens: tf.Tensor; weights: tf.Tensor[] } {
-    const { imageSize: S, patchSize: p } = this.config;
+    const { imageSize: S, patchSize: p, spaceToDepth: f } = this.config;
     if (images.rank !== 4 || images.shape[1] !== S || images.shape[2] !== S || images.shape[3] !== 3) {
       throw new Error(`VisionEncoder: images must be [N, ${S}, ${S}, 3], got [${images.shape.join(', ')}]`);
     }
     return tf.tidy(() => {
       let x = tf.mul(tf.cast(images, 'float32'), 1 / 255) as tf.Tensor4D; // [N, S, S, 3] in [0, 1]
       if (this.centering) x = tf.sub(x, tf.mean(x, [1, 2], true)) as tf.Tensor4D; // [N, S, S, 3] - [N, 1, 1, 3]
+      if (f > 1) x = tf.reshape(patchify(x, f), [x.shape[0], S / f, S / f, 3 * f * f]) as tf.Tensor4D; // [N, S/f, S/f, 3ff]
       if (this.stem) {
         const s = this.stem;
-        x = tf.relu(tf.add(conv2dSame(x, s.w1 as tf.Tensor4D, false), s.b1)) as tf.Tensor4D; // [N, S, S, C]
-        x = tf.add(conv2dSame(x, s.w2 as tf.Tensor4D, true), s.b2) as tf.Tensor4D; // [N, S, S, C]
+        x = tf.relu(tf.add(conv2dSame(x, s.w1 as tf.Tensor4D, false), s.b1)) as tf.Tensor4D; // [N, S/f, S/f, C]
+        x = tf.add(conv2dSame(x, s.w2 as tf.Tensor4D, true), s.b2) as tf.Tensor4D; // [N, S/f, S/f, C]
       }
-      let tokens = this.patchEmbed.apply(patchify(x, p)); // [N, P, p*p*C] -> [N, P, E]
+      let tokens = this.patchEmbed.apply(patchify(x, p / f)); // [N, P, (p/f)^2*C] -> [N, P, E]
       tokens = dropout(tf.add(tokens, this.posEmbed), ctx); // [N, P, E] + [P, E]
       const weights: tf.Tensor[] = [];
       for (const block of this.blocks) {
