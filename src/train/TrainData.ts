@@ -18,7 +18,10 @@ import type { PolicyBatch } from '../policy/index.js';
 import type { Tokenizer } from '../policy/index.js';
 import { SHAPE_NOUNS } from '../../sim/tasks/language.js';
 import type { Shape } from '../../sim/types.js';
-import { listEpisodes, readEpisode, readMeta, PROPRIO_KEYS, type EpisodeRecord } from './dataset.js';
+import { listEpisodes, readEpisodeFrames, readEpisodeRecord, readMeta, PROPRIO_KEYS, type EpisodeRecord } from './dataset.js';
+
+/** The most bytes one Uint8Array holds in Node.js 20 (buffer.constants.MAX_LENGTH): all frames live in one. */
+export const MAX_FRAME_BYTES = 2 ** 32;
 
 export interface Episodes {
   imageSize: number;
@@ -51,7 +54,13 @@ const P = PROPRIO_KEYS.length;
  * of expert collections, and every episode of DAgger collections (their actions are the expert's labels, worth
  * learning from even where the policy that drove failed).
  */
-export function loadEpisodes(dirs: string | readonly string[], tokenizer: Tokenizer, maxWords: number, onProgress?: (done: number, total: number) => void): Episodes {
+export function loadEpisodes(
+  dirs: string | readonly string[],
+  tokenizer: Tokenizer,
+  maxWords: number,
+  options: { onProgress?: (done: number, total: number) => void; maxFrameBytes?: number } = {},
+): Episodes {
+  const { onProgress, maxFrameBytes = MAX_FRAME_BYTES } = options;
   const list = typeof dirs === 'string' ? [dirs] : dirs;
   if (list.length === 0) throw new Error('no dataset folder given');
   const metas = list.map((dir) => ({ dir, meta: readMeta(dir), names: listEpisodes(dir) }));
@@ -61,21 +70,27 @@ export function loadEpisodes(dirs: string | readonly string[], tokenizer: Tokeni
     if (m.meta.imageSize !== S) throw new Error(`${m.dir}: frames are ${m.meta.imageSize}x${m.meta.imageSize} but ${metas[0]!.dir} has ${S}x${S}; datasets trained on together need one image size`);
   }
   const frameBytes = S * S * 3;
-  const parts: Array<{ frames: Uint8Array; seg: Uint8Array; proprio: number[]; actions: number[]; command: string; task: string; steps: number; record: EpisodeRecord }> = [];
+  // Pass 1, the records only: which episodes to learn from and how many frames they hold, so that the frames can
+  // go straight into one array (never two copies of the data in memory at once).
+  const used: Array<{ dir: string; name: string; record: EpisodeRecord }> = [];
   let total = 0;
-  const count = metas.reduce((n, m) => n + m.names.length, 0);
-  let read = 0;
   for (const { dir, names } of metas) {
     for (const name of names) {
-      const { record, frames, segmentation } = readEpisode(dir, name, S);
+      const record = readEpisodeRecord(dir, name);
       if (record.success || record.driver === 'dagger') {
-        parts.push({ frames, seg: segmentation, proprio: record.proprio, actions: record.actions, command: record.command, task: record.task, steps: record.steps, record });
+        used.push({ dir, name, record });
         total += record.steps;
       }
-      onProgress?.(++read, count);
     }
   }
-  if (parts.length === 0) throw new Error(`${list.join(', ')}: no successful episodes to learn from`);
+  if (used.length === 0) throw new Error(`${list.join(', ')}: no successful episodes to learn from`);
+  if (total * frameBytes > maxFrameBytes) {
+    const fit = Math.floor(maxFrameBytes / frameBytes);
+    throw new Error(
+      `${list.join(', ')}: ${total} frames of ${S}x${S}x3 are ${(total * frameBytes / 2 ** 30).toFixed(2)} GiB, more than the ` +
+        `${+(maxFrameBytes / 2 ** 30).toFixed(6)} GiB one array can hold; train on fewer episodes (at most about ${fit} frames) or a smaller --image-size`,
+    );
+  }
   const out: Episodes = {
     imageSize: S,
     frames: new Uint8Array(total * frameBytes),
@@ -86,16 +101,19 @@ export function loadEpisodes(dirs: string | readonly string[], tokenizer: Tokeni
     unknownWords: new Set(),
   };
   let f = 0;
-  for (const p of parts) {
-    out.frames.set(p.frames, f * frameBytes);
-    out.segmentation.set(p.seg, f * S * S);
-    out.proprio.set(p.proprio, f * P);
-    out.actions.set(p.actions, f * A);
-    const enc = tokenizer.encode(p.command, maxWords);
+  let read = 0;
+  for (const { dir, name, record } of used) {
+    const { frames, segmentation } = readEpisodeFrames(dir, name, record, S);
+    out.frames.set(frames, f * frameBytes);
+    out.segmentation.set(segmentation, f * S * S);
+    out.proprio.set(record.proprio, f * P);
+    out.actions.set(record.actions, f * A);
+    const enc = tokenizer.encode(record.command, maxWords);
     enc.unknown.forEach((w) => out.unknownWords.add(w));
-    const referents = wordReferents(enc.words, p.record, maxWords);
-    out.episodes.push({ start: f, length: p.steps, ids: Int32Array.from(enc.ids), mask: Int32Array.from(enc.mask), command: p.command, task: p.task, referents });
-    f += p.steps;
+    const referents = wordReferents(enc.words, record, maxWords);
+    out.episodes.push({ start: f, length: record.steps, ids: Int32Array.from(enc.ids), mask: Int32Array.from(enc.mask), command: record.command, task: record.task, referents });
+    f += record.steps;
+    onProgress?.(++read, used.length);
   }
   return out;
 }

@@ -169,6 +169,12 @@ export function writeEpisode(dir: string, record: EpisodeRecord, frames: Uint8Ar
 }
 
 export function readEpisode(dir: string, name: string, imageSize: number): { record: EpisodeRecord; frames: Uint8Array; segmentation: Uint8Array } {
+  const record = readEpisodeRecord(dir, name);
+  return { record, ...readEpisodeFrames(dir, name, record, imageSize) };
+}
+
+/** An episode's JSON record alone (no frames), checked against the schema and against itself. */
+export function readEpisodeRecord(dir: string, name: string): EpisodeRecord {
   const base = join(dir, 'episodes', name);
   let json: unknown;
   try {
@@ -182,32 +188,35 @@ export function readEpisode(dir: string, name: string, imageSize: number): { rec
     throw new Error(`${base}.json: ${i.path.join('.')}: ${i.message}`);
   }
   const record = parsed.data;
-  let frames: Uint8Array;
-  try {
-    frames = new Uint8Array(gunzipSync(readFileSync(`${base}.rgb.gz`)));
-  } catch (e) {
-    throw new Error(`${base}.rgb.gz: unreadable (${(e as Error).message})`);
-  }
-  const expected = record.steps * imageSize * imageSize * 3;
-  if (frames.length !== expected) {
-    throw new Error(`${base}.rgb.gz: ${frames.length} bytes, expected ${expected} (${record.steps} frames of ${imageSize}x${imageSize}x3)`);
-  }
-  let segmentation: Uint8Array;
-  try {
-    segmentation = new Uint8Array(gunzipSync(readFileSync(`${base}.seg.gz`)));
-  } catch (e) {
-    throw new Error(`${base}.seg.gz: unreadable (${(e as Error).message})`);
-  }
-  if (segmentation.length !== expected / 3) {
-    throw new Error(`${base}.seg.gz: ${segmentation.length} bytes, expected ${expected / 3} (${record.steps} masks of ${imageSize}x${imageSize})`);
-  }
   if (record.targetIndex >= record.objects.length || record.destinationIndex >= record.objects.length) {
     throw new Error(`${base}.json: targetIndex/destinationIndex outside the ${record.objects.length} objects`);
   }
   if (record.actions.length !== record.steps * 5 || record.proprio.length !== record.steps * PROPRIO_KEYS.length) {
     throw new Error(`${base}.json: actions/proprio lengths do not match ${record.steps} steps`);
   }
-  return { record, frames, segmentation };
+  return record;
+}
+
+/** An episode's frames and segmentation masks (decompressed, no copy), checked against its record's length. */
+export function readEpisodeFrames(dir: string, name: string, record: EpisodeRecord, imageSize: number): { frames: Uint8Array; segmentation: Uint8Array } {
+  const base = join(dir, 'episodes', name);
+  const unzip = (file: string): Uint8Array => {
+    try {
+      return gunzipSync(readFileSync(file));
+    } catch (e) {
+      throw new Error(`${file}: unreadable (${(e as Error).message})`);
+    }
+  };
+  const frames = unzip(`${base}.rgb.gz`);
+  const expected = record.steps * imageSize * imageSize * 3;
+  if (frames.length !== expected) {
+    throw new Error(`${base}.rgb.gz: ${frames.length} bytes, expected ${expected} (${record.steps} frames of ${imageSize}x${imageSize}x3)`);
+  }
+  const segmentation = unzip(`${base}.seg.gz`);
+  if (segmentation.length !== expected / 3) {
+    throw new Error(`${base}.seg.gz: ${segmentation.length} bytes, expected ${expected / 3} (${record.steps} masks of ${imageSize}x${imageSize})`);
+  }
+  return { frames, segmentation };
 }
 
 /** Names of the complete episodes in a dataset, sorted. */

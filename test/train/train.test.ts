@@ -100,6 +100,20 @@ describe('batches', () => {
   });
 });
 
+describe('loading', () => {
+  it('puts every used episode\'s frames in one array, and refuses more frames than that array can hold, saying how many fit', () => {
+    const eps = loadEpisodes(data, new Tokenizer(), 12);
+    const frames = eps.episodes.reduce((n, e) => n + e.length, 0);
+    expect(eps.frames.length).toBe(frames * 32 * 32 * 3);
+    expect(eps.segmentation.length).toBe(frames * 32 * 32);
+    const limit = (frames - 1) * 32 * 32 * 3;
+    expect(() => loadEpisodes(data, new Tokenizer(), 12, { maxFrameBytes: limit })).toThrow(
+      new RegExp(`${frames} frames of 32x32x3 .*\\(at most about ${frames - 1} frames\\) or a smaller --image-size`),
+    );
+    expect(loadEpisodes(data, new Tokenizer(), 12, { maxFrameBytes: frames * 32 * 32 * 3 }).frames.length).toBe(frames * 32 * 32 * 3);
+  });
+});
+
 describe('grounding targets', () => {
   it('map the words naming the target and the destination to the segmentation ids of those objects', () => {
     const record = {
