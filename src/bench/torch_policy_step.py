@@ -4,7 +4,7 @@
 What it mirrors (keep in step with these files):
   src/policy/config.ts     DEFAULT_POLICY_CONFIG: 64x64 image, conv stem 3->16->16, 8x8 patches, width 64, 4 heads,
                            2 vision / 1 language / 1 fusion / 1 action layers, FFN 2x, gelu, 12 words, chunk 8,
-                           action 5, proprio 11, attention keypoints on, memory 'words', proprio in the memory,
+                           action 5, proprio 11, attention keypoints on, memory 'words', proprio in the queries,
                            dropout 0
   src/policy/blocks.ts     LayerNorm (eps 1e-5), Dense (y = x W + b), gelu = x * sigmoid(1.702 x), pre-LN
                            TransformerBlock (self-attention: keys = values = LN1(x); cross-attention: keys = values =
@@ -28,6 +28,7 @@ actions, grounding targets on two words), as in src/policy/bench.ts.
 
 Run:
   /usr/bin/python3 src/bench/torch_policy_step.py [--batch 32] [--steps 20] [--warmup 3] [--threads 1] [--vocab 55]
+      [--image-size 64 --patch-size 8 --space-to-depth 1]   (the three PolicyConfig fields a --config may change)
   npx vla bench policy --torch [--torch-threads 2]     (runs this script after the TF.js measurement)
 
 Needs PyTorch for the system Python; on Debian: apt-get install python3-torch (torch 1.13). The last line printed
@@ -167,19 +168,22 @@ def patchify(x, p):
 
 class VlaPolicy(nn.Module):
     def __init__(self, vocab, S=64, stem=16, patch=8, E=64, H=4, vision_layers=2, language_layers=1, fusion_layers=1,
-                 action_layers=1, ffn_mult=2, max_words=12, chunk=8, action_dim=5, proprio_dim=11):
+                 action_layers=1, ffn_mult=2, max_words=12, chunk=8, action_dim=5, proprio_dim=11, fold=1):
         super().__init__()
         self.S, self.patch, self.E, self.H, self.L, self.K, self.D = S, patch, E, H, max_words, chunk, action_dim
+        self.fold = fold  # spaceToDepth: f x f pixel blocks -> 3 f^2 channels before the stem
         g = S // patch
         P = g * g
+        cin = 3 * fold * fold
         # vision/stem: torch's conv weight is [Cout, Cin, k, k] (TF.js [k, k, Cin, Cout]); same count, same init law
-        self.conv1 = nn.Conv2d(3, stem, 3, padding=1)
+        self.conv1 = nn.Conv2d(cin, stem, 3, padding=1)
         self.conv2 = nn.Conv2d(stem, stem, 3, padding=1)
-        xavier_(self.conv1.weight, 9 * 3, 9 * stem)
+        xavier_(self.conv1.weight, 9 * cin, 9 * stem)
         xavier_(self.conv2.weight, 9 * stem, 9 * stem)
         nn.init.zeros_(self.conv1.bias)
         nn.init.zeros_(self.conv2.bias)
-        self.patch_embed = Dense(patch * patch * stem, E)
+        side = patch // fold  # a patch's side in positions of the folded image
+        self.patch_embed = Dense(side * side * stem, E)
         self.vision_pos = nn.Parameter(normal_(torch.empty(P, E), 0.02))
         self.vision_blocks = nn.ModuleList(TransformerBlock(E, H, ffn_mult) for _ in range(vision_layers))
         self.vision_ln = nn.LayerNorm(E, eps=1e-5)
@@ -214,10 +218,14 @@ class VlaPolicy(nn.Module):
         """images [B, S, S, 3] float 0..255 (NHWC, as TF.js), tokens [B, L] long, token_mask [B, L], proprio [B, 11]."""
         B = tokens.shape[0]
         # --- vision (the conv runs NCHW, torch's layout; patchify sees NHWC like encoders.ts)
-        x = images.permute(0, 3, 1, 2) * (1 / 255)  # [B, 3, S, S]
-        x = self.conv2(F.relu(self.conv1(x)))  # [B, C, S, S]
-        x = x.permute(0, 2, 3, 1)  # [B, S, S, C]
-        patches = self.patch_embed(patchify(x, self.patch)) + self.vision_pos  # [B, P, E]
+        x = images * (1 / 255)  # [B, S, S, 3]
+        f, Sf = self.fold, self.S // self.fold
+        if f > 1:
+            x = patchify(x, f).reshape(B, Sf, Sf, 3 * f * f)  # [B, S/f, S/f, 3ff], as encoders.ts
+        x = x.permute(0, 3, 1, 2)  # [B, 3ff, S/f, S/f]
+        x = self.conv2(F.relu(self.conv1(x)))  # [B, C, S/f, S/f]
+        x = x.permute(0, 2, 3, 1)  # [B, S/f, S/f, C]
+        patches = self.patch_embed(patchify(x, self.patch // f)) + self.vision_pos  # [B, P, E]
         for blk in self.vision_blocks:
             patches, _ = blk(patches)
         patches = self.vision_ln(patches)
@@ -240,11 +248,11 @@ class VlaPolicy(nn.Module):
         # --- proprio token, memory, action decoder
         prop = (proprio - self.proprio_mean) / self.proprio_std
         prop_tok = self.proprio_proj(prop).reshape(B, 1, self.E)  # [B, 1, E]
-        memory = self.memory_ln(torch.cat([words, prop_tok], 1))  # [B, L+1, E]
-        memory_padding = torch.cat([padding, torch.zeros(B, 1)], 1)  # [B, L+1]
-        q = torch.zeros(B, self.K, self.E) + self.action_queries  # [B, K, E]
+        # proprioPlace 'queries' (the default): memory = LN(fused words); the proprio token joins every action query
+        memory = self.memory_ln(words)  # [B, L, E]
+        q = torch.zeros(B, self.K, self.E) + self.action_queries + prop_tok  # [B, K, E]
         for blk in self.action_blocks:
-            q, _ = blk(q, memory, memory_padding)
+            q, _ = blk(q, memory, padding)
         return self.head(self.action_ln(q)), cross  # [B, K, 5]
 
     def loss(self, batch, grounding_weight):
@@ -319,6 +327,9 @@ def main():
     ap.add_argument('--warmup', type=int, default=3, help='untimed steps first (Adam state, allocator)')
     ap.add_argument('--threads', type=int, default=1, help='torch.set_num_threads (default 1, like the TF.js wasm backend)')
     ap.add_argument('--vocab', type=int, default=55, help='tokenizer size (the TF.js default vocabulary has 55 tokens)')
+    ap.add_argument('--image-size', type=int, default=64, help='PolicyConfig.imageSize')
+    ap.add_argument('--patch-size', type=int, default=8, help='PolicyConfig.patchSize (image pixels)')
+    ap.add_argument('--space-to-depth', type=int, default=1, help='PolicyConfig.spaceToDepth')
     ap.add_argument('--lr', type=float, default=1e-3)
     ap.add_argument('--clip-norm', type=float, default=1.0, help='global-norm clip as train.ts (0 = off)')
     ap.add_argument('--grounding-weight', type=float, default=0.5, help='weight of the grounding term (train.ts: 0.5)')
@@ -328,10 +339,13 @@ def main():
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
-    model = VlaPolicy(a.vocab)
+    S, p, f = a.image_size, a.patch_size, a.space_to_depth
+    if S % p or S % f or p % f:
+        ap.error(f'--patch-size ({p}) must divide --image-size ({S}) and --space-to-depth ({f}) must divide both')
+    model = VlaPolicy(a.vocab, S=S, patch=p, fold=f)
     params = list(model.parameters())
-    n_params = sum(p.numel() for p in params)
-    batch = synthetic_batch(a.batch, a.vocab)
+    n_params = sum(q.numel() for q in params)
+    batch = synthetic_batch(a.batch, a.vocab, S=S, P=(S // p) ** 2)
     # tf.train.adam(lr): beta1 0.9, beta2 0.999, epsilon = the backend epsilon 1e-7
     opt = torch.optim.Adam(params, lr=a.lr, betas=(0.9, 0.999), eps=1e-7)
 

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as tf from '../tf/tf.js';
 import { selectBackend } from '../tf/backend.js';
 import type { Observation } from '../../sim/types.js';
-import { patchGrid, type PolicyConfig } from './config.js';
+import { DEFAULT_POLICY_CONFIG, patchGrid, type PolicyConfig } from './config.js';
 import type { PolicyBatch } from './processing.js';
 import { disposeInputs } from './processing.js';
 import { VlaPolicy } from './VlaPolicy.js';
@@ -195,6 +195,9 @@ export function isReferenceBlas(t: Pick<TorchStepResult, 'blas' | 'blasLibrary'>
   return t.blasLibrary ? /\/blas\/libblas\.so/.test(t.blasLibrary) : t.blas === 'generic';
 }
 
+/** The PolicyConfig fields the PyTorch mirror can change (everything else is DEFAULT_POLICY_CONFIG). */
+export const TORCH_CONFIG_FIELDS = ['imageSize', 'patchSize', 'spaceToDepth'] as const;
+
 /** The Python the comparison runs: env PYTHON, else /usr/bin/python3 (Debian's, where python3-torch lives). */
 export function torchPython(): string {
   return process.env.PYTHON || '/usr/bin/python3';
@@ -216,9 +219,20 @@ export function checkTorch(python = torchPython()): string {
  * Runs the PyTorch training step of the default policy (batch, timed steps after warm-up, threads) and returns its
  * final JSON line. Throws one clear line when Python or torch is missing or the script fails.
  */
-export function benchTorchStep(o: { batch: number; steps: number; warmup: number; threads: number; vocab: number; python?: string }): TorchStepResult {
+export function benchTorchStep(o: {
+  batch: number;
+  steps: number;
+  warmup: number;
+  threads: number;
+  vocab: number;
+  python?: string;
+  /** The policy config; only TORCH_CONFIG_FIELDS reach the script (the rest is the default policy's). */
+  config?: Pick<PolicyConfig, (typeof TORCH_CONFIG_FIELDS)[number]>;
+}): TorchStepResult {
   const python = o.python ?? torchPython();
+  const c = o.config ?? DEFAULT_POLICY_CONFIG;
   const args = [TORCH_SCRIPT, '--json-only', '--batch', String(o.batch), '--steps', String(o.steps), '--warmup', String(o.warmup), '--threads', String(o.threads), '--vocab', String(o.vocab)];
+  args.push('--image-size', String(c.imageSize), '--patch-size', String(c.patchSize), '--space-to-depth', String(c.spaceToDepth));
   const r = spawnSync(python, args, { encoding: 'utf8', timeout: 30 * 60_000, maxBuffer: 16 << 20 });
   if (r.error) throw new Error(`--torch: could not run ${python}: ${r.error.message}: ${TORCH_INSTALL_HINT}`);
   if (r.status === 3) throw new Error(`--torch needs PyTorch, but ${python} cannot import torch: ${TORCH_INSTALL_HINT}`);

@@ -1,6 +1,6 @@
 /** The `vla` command as a user runs it: a child process through bin/vla.js. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -76,5 +76,15 @@ describe('vla CLI', () => {
     const r = vla(['bench', 'attention', '--runs', 'many']);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/--runs.*positive integer/);
+  });
+
+  it('bench policy --torch refuses a config that changes what the PyTorch mirror cannot, naming the fields', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vla-bench-'));
+    const file = join(dir, 'policy.json');
+    writeFileSync(file, JSON.stringify({ imageSize: 128, patchSize: 16, spaceToDepth: 2, width: 32, heads: 4 }));
+    const r = vla(['bench', 'policy', '--torch', '--config', file]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`--torch: ${file} changes width;`);
+    expect(r.stderr).toContain('can change only imageSize, patchSize, spaceToDepth');
   });
 });

@@ -2,7 +2,8 @@
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
 import { benchAttention, formatAttentionBench } from '../../bench/attentionBench.js';
-import { benchPolicy, benchTorchStep, checkTorch, isReferenceBlas, torchPython, type TorchStepResult } from '../../policy/bench.js';
+import { TORCH_CONFIG_FIELDS, benchPolicy, benchTorchStep, checkTorch, isReferenceBlas, torchPython, type TorchStepResult } from '../../policy/bench.js';
+import { DEFAULT_POLICY_CONFIG, resolvePolicyConfig } from '../../policy/config.js';
 import { readPolicyConfig } from '../../policy/configFile.js';
 import { selectBackend } from '../../tf/backend.js';
 import { positiveInt } from '../options.js';
@@ -86,14 +87,19 @@ export function registerBenchCommands(program: Command): Command {
     .option('--torch-steps <n>', 'timed PyTorch steps (after --torch-warmup untimed ones)', positiveInt, 20)
     .option('--torch-warmup <n>', 'untimed PyTorch warm-up steps', positiveInt, 3)
     .action(async (opts, cmd: Command) => {
-      if (opts.torch && opts.config) {
-        throw new Error('--torch compares the default policy only (src/bench/torch_policy_step.py mirrors DEFAULT_POLICY_CONFIG); drop --config');
+      const config = opts.config ? readPolicyConfig(opts.config) : {};
+      if (opts.torch) {
+        // src/bench/torch_policy_step.py mirrors DEFAULT_POLICY_CONFIG with these three fields free.
+        const free = new Set<string>(TORCH_CONFIG_FIELDS);
+        const other = Object.keys(config).filter((k) => !free.has(k) && JSON.stringify((config as Record<string, unknown>)[k]) !== JSON.stringify((DEFAULT_POLICY_CONFIG as unknown as Record<string, unknown>)[k]));
+        if (other.length > 0) {
+          throw new Error(`--torch: ${opts.config} changes ${other.join(', ')}; the PyTorch mirror (src/bench/torch_policy_step.py) follows the default policy and can change only ${TORCH_CONFIG_FIELDS.join(', ')}`);
+        }
       }
       if (opts.torch && opts.torchThreads.length === 0) throw new Error('--torch-threads needs at least one thread count, e.g. 1 or 1,2');
       // Before the TF.js measurement, so that a missing torch fails at once with the install hint.
       const torchVersion = opts.torch ? checkTorch() : null;
       await selectBackend({ flag: cmd.optsWithGlobals().backend });
-      const config = opts.config ? readPolicyConfig(opts.config) : {};
       const trainSteps: number = opts.trainSteps ?? (opts.torch ? 10 : 5);
       const r = await benchPolicy({ config, actCalls: opts.calls, trainBatch: opts.trainBatch, trainSteps, trainStep: opts.torch ? 'train' : 'minimize' });
       const stepWhat = r.trainStep === 'train' ? 'forward + backward + clip + Adam, as train.ts' : 'forward + backward + Adam';
@@ -108,7 +114,7 @@ export function registerBenchCommands(program: Command): Command {
         console.log(`PyTorch ${torchVersion} on the CPU (${torchPython()}), same architecture and step, batch ${r.trainBatch}:`);
         for (const threads of opts.torchThreads as number[]) {
           process.stderr.write(`[bench] PyTorch, ${threads} thread(s): ${opts.torchWarmup} warm-up + ${opts.torchSteps} timed steps\n`);
-          const t = benchTorchStep({ batch: r.trainBatch, steps: opts.torchSteps, warmup: opts.torchWarmup, threads, vocab: r.vocabSize });
+          const t = benchTorchStep({ batch: r.trainBatch, steps: opts.torchSteps, warmup: opts.torchWarmup, threads, vocab: r.vocabSize, config: resolvePolicyConfig(config) });
           if (t.parameters !== r.parameterCount) {
             throw new Error(`--torch: the PyTorch model has ${t.parameters} parameters, the TF.js one ${r.parameterCount}: src/bench/torch_policy_step.py no longer mirrors the policy`);
           }
