@@ -12,6 +12,7 @@
  * patch (from the segmentation, shifted with the image), and the object's pixel centroid. The policy's grounding
  * loss pulls the word's attention towards the object and teaches it to say where the object is. Words naming nothing, or an object hidden in that frame, get weight 0.
  */
+import { constants } from 'node:buffer';
 import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
 import type { PolicyBatch } from '../policy/index.js';
@@ -20,8 +21,8 @@ import { SHAPE_NOUNS } from '../../sim/tasks/language.js';
 import type { Shape } from '../../sim/types.js';
 import { listEpisodes, readEpisodeFrames, readEpisodeRecord, readMeta, PROPRIO_KEYS, type EpisodeRecord } from './dataset.js';
 
-/** The most bytes one Uint8Array holds in Node.js 20 (buffer.constants.MAX_LENGTH): all frames live in one. */
-export const MAX_FRAME_BYTES = 2 ** 32;
+/** The most bytes one Uint8Array holds in this Node.js (4 GiB in Node 20): all frames live in one. */
+export const MAX_FRAME_BYTES = constants.MAX_LENGTH;
 
 export interface Episodes {
   imageSize: number;

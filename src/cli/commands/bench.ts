@@ -88,10 +88,12 @@ export function registerBenchCommands(program: Command): Command {
     .option('--torch-warmup <n>', 'untimed PyTorch warm-up steps', positiveInt, 3)
     .action(async (opts, cmd: Command) => {
       const config = opts.config ? readPolicyConfig(opts.config) : {};
+      const resolved = resolvePolicyConfig(config);
       if (opts.torch) {
         // src/bench/torch_policy_step.py mirrors DEFAULT_POLICY_CONFIG with these three fields free.
         const free = new Set<string>(TORCH_CONFIG_FIELDS);
-        const other = Object.keys(config).filter((k) => !free.has(k) && JSON.stringify((config as Record<string, unknown>)[k]) !== JSON.stringify((DEFAULT_POLICY_CONFIG as unknown as Record<string, unknown>)[k]));
+        const differs = (k: keyof typeof DEFAULT_POLICY_CONFIG) => JSON.stringify(resolved[k]) !== JSON.stringify(DEFAULT_POLICY_CONFIG[k]);
+        const other = (Object.keys(DEFAULT_POLICY_CONFIG) as Array<keyof typeof DEFAULT_POLICY_CONFIG>).filter((k) => !free.has(k) && differs(k));
         if (other.length > 0) {
           throw new Error(`--torch: ${opts.config} changes ${other.join(', ')}; the PyTorch mirror (src/bench/torch_policy_step.py) follows the default policy and can change only ${TORCH_CONFIG_FIELDS.join(', ')}`);
         }
@@ -114,7 +116,7 @@ export function registerBenchCommands(program: Command): Command {
         console.log(`PyTorch ${torchVersion} on the CPU (${torchPython()}), same architecture and step, batch ${r.trainBatch}:`);
         for (const threads of opts.torchThreads as number[]) {
           process.stderr.write(`[bench] PyTorch, ${threads} thread(s): ${opts.torchWarmup} warm-up + ${opts.torchSteps} timed steps\n`);
-          const t = benchTorchStep({ batch: r.trainBatch, steps: opts.torchSteps, warmup: opts.torchWarmup, threads, vocab: r.vocabSize, config: resolvePolicyConfig(config) });
+          const t = benchTorchStep({ batch: r.trainBatch, steps: opts.torchSteps, warmup: opts.torchWarmup, threads, vocab: r.vocabSize, config: resolved });
           if (t.parameters !== r.parameterCount) {
             throw new Error(`--torch: the PyTorch model has ${t.parameters} parameters, the TF.js one ${r.parameterCount}: src/bench/torch_policy_step.py no longer mirrors the policy`);
           }
