@@ -39,6 +39,14 @@ interface Waypoint {
 const POS_TOL = 0.004;
 const YAW_TOL = 0.04;
 const HOLD_HEIGHT = 0.15;
+/**
+ * Placing, the carry starts once the gripper is this high (m) on the way up to HOLD_HEIGHT, and rises the rest of
+ * the way while it moves. Were it to start only at HOLD_HEIGHT, the moment place turns from "up" to "across" would
+ * be a standstill at the very height where every pick demonstration stands still to end; a cloned policy then stood
+ * there too (place 0/60 at 96x96, models/default/MODEL_CARD.md). Starting while still rising, place leaves the lift
+ * at full speed and a standstill only ever means "picked".
+ */
+const CARRY_FROM = 0.1;
 /** Horizontal distance (m) from the descent's line past which the expert goes back up and approaches again. */
 const OFF_COURSE = 0.015;
 
@@ -171,7 +179,9 @@ export class ScriptedExpert {
           this.phase = 'approach';
           return this.toward(ee, wp, 0);
         }
-        if (this.reached(ee, wp)) this.phase = info.task === 'place' ? 'carry' : 'done';
+        if (info.task === 'place' ? ee.z >= CARRY_FROM || this.reached(ee, wp) : this.reached(ee, wp)) {
+          this.phase = info.task === 'place' ? 'carry' : 'done';
+        }
         return this.toward(ee, wp, 1);
       }
       case 'carry':

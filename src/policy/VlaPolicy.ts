@@ -11,6 +11,8 @@
  *   proprio [B, 7] --normalise, linear--------------------------------------> token    [B, 1, E]
  *   memory = LN([fused words; proprio token])                                          [B, L+1, E]
  *           (proprioPlace 'queries': memory = LN(fused words), the proprio token is added to every action query)
+ *   command token (commandQuery): mean of the real word tokens of the language encoder [B, E] -> linear
+ *           -> added to every action query (instruction conditioning, RT-1 / FiLM)       [B, 1, E]
  *   action decoder (ACT, Zhao et al. 2023): K learned queries, actionLayers cross-attention blocks over the memory
  *           (padding words masked out) -> LN -> linear head                             [B, K, 5]
  *   outputs: dims 0..3 normalised deltas (dx, dy, dz, dyaw), dim 4 a gripper logit.
@@ -94,6 +96,7 @@ export class VlaPolicy {
   /** Patch centres in [-1, 1] (x right, y down), camera after camera: [C*P, 2] flat. */
   private readonly patchCoords: Float32Array;
   private readonly proprioProj: Dense;
+  private readonly commandProj: Dense | null;
   private readonly actionQueries: tf.Variable;
   private readonly lnMemory: LayerNorm;
   private readonly actionBlocks: TransformerBlock[];
@@ -125,6 +128,7 @@ export class VlaPolicy {
       }
     }
     this.proprioProj = new Dense(s, 'proprio/proj', c.proprioDim, c.width);
+    this.commandProj = c.commandQuery ? new Dense(s, 'action/command', c.width, c.width) : null;
     this.actionQueries = s.add('action/queries', [c.chunk, c.width], { kind: 'normal', std: 0.02 });
     this.lnMemory = new LayerNorm(s, 'action/ln_memory', c.width);
     this.actionBlocks = makeBlocks(s, 'action', c.actionLayers, blockOptions(c));
@@ -233,6 +237,12 @@ export class VlaPolicy {
       // --- action decoder: K learned queries (ACT), plus the proprio token with proprioPlace 'queries'
       let q = tf.add(tf.zeros([B, c.chunk, c.width]), this.actionQueries); // [B, K, E] (broadcast, cheap gradient)
       if (!propInMemory) q = tf.add(q, propTok); // [B, K, E] + [B, 1, E]
+      if (this.commandProj) {
+        // Mean over the real words (padding weighs 0) of the language encoder's tokens, before fusion.
+        const real = tf.expandDims(tf.sub(1, padding), 2); // [B, L, 1]
+        const pooled = tf.div(tf.sum(tf.mul(lang.tokens, real), 1), tf.maximum(tf.sum(real, 1), 1)); // [B, E] / [B, 1]
+        q = tf.add(q, tf.reshape(this.commandProj.apply(pooled), [B, 1, c.width])); // [B, K, E] + [B, 1, E]
+      }
       const actionWeights: tf.Tensor[] = [];
       for (const block of this.actionBlocks) {
         const r = block.apply(q, memory, memoryPadding, ctx);

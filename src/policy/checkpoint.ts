@@ -147,6 +147,7 @@ export const CONFIG_FIELDS_ADDED_LATER: Readonly<Partial<PolicyConfig>> = Object
   attentionKeypoints: false,
   locateHead: false,
   proprioPlace: 'memory',
+  commandQuery: false,
 });
 
 /** Reads a checkpoint written by savePolicy; throws a CheckpointError naming the file and the problem. */

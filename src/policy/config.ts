@@ -113,6 +113,14 @@ export interface PolicyConfig {
    * the action queries could satisfy the loss from proprioception alone and the words were ignored).
    */
   proprioPlace: ProprioPlace;
+  /**
+   * A command token: the mean of the command's word tokens (the language encoder's output, padding left out)
+   * through a linear layer, added to every action query as the proprio token is. The action queries then know the
+   * command as a whole (which task: pick, place or push) before they read anything, instead of only through the
+   * words they attend to; instruction conditioning of the action layers as in RT-1 (Brohan et al. 2022, FiLM of
+   * Perez et al. 2018). Default false (the shipped model has none).
+   */
+  commandQuery: boolean;
   /** Dropout on the embeddings and on every residual branch while training; 0 disables it. */
   dropout: number;
   /** Seed of the initial weights (and of the dropout masks). */
@@ -146,6 +154,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   locateHead: false,
   actionMemory: 'words',
   proprioPlace: 'queries',
+  commandQuery: false,
   dropout: 0,
   seed: 0,
 } as const satisfies PolicyConfig);
@@ -255,6 +264,7 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
     problems.push(`proprioDim (${c.proprioDim}) is too small: it counts the joints, gripper opening and holding${c.eeProprio ? ', and the 4 numbers of the end-effector pose (eeProprio)' : ''}`);
   }
   if (typeof c.locateHead !== 'boolean') problems.push(`locateHead (${show(c.locateHead)}) must be true or false`);
+  if (typeof c.commandQuery !== 'boolean') problems.push(`commandQuery (${show(c.commandQuery)}) must be true or false`);
   if (typeof c.attentionKeypoints !== 'boolean') problems.push(`attentionKeypoints (${show(c.attentionKeypoints)}) must be true or false`);
   if (typeof c.dropout !== 'number' || !Number.isFinite(c.dropout) || c.dropout < 0 || c.dropout >= 1) {
     problems.push(`dropout (${show(c.dropout)}) must be a number in [0, 1): the probability of zeroing an activation`);
