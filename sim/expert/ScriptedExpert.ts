@@ -179,9 +179,8 @@ export class ScriptedExpert {
           this.phase = 'approach';
           return this.toward(ee, wp, 0);
         }
-        if (info.task === 'place' ? ee.z >= CARRY_FROM || this.reached(ee, wp) : this.reached(ee, wp)) {
-          this.phase = info.task === 'place' ? 'carry' : 'done';
-        }
+        const carryNow = info.task === 'place' && ee.z >= CARRY_FROM;
+        if (carryNow || this.reached(ee, wp)) this.phase = info.task === 'place' ? 'carry' : 'done';
         return this.toward(ee, wp, 1);
       }
       case 'carry':
