@@ -10,6 +10,15 @@
  * share B of the steps where the expert's is executed too (in stretches of 10 steps on average). The data then covers the states the policy itself gets
  * into (off course, beside the wrong object, after a missed grasp) with the expert's way back, which plain
  * demonstrations never show. The expert labels leniently there (see ScriptedExpert's options). Train on the union of the demonstrations and such collections.
+ *
+ * DART (--noise SIGMA; Laskey, Lee, Fox, Dragan and Goldberg 2017): the expert drives, but a seeded drift is added
+ * to each move it executes, and the expert's own (clean) action is recorded. The expert steers from the state it is
+ * in, so the data shows it coming back from small errors, with labels that never hesitate between two objects (a
+ * policy driving, as in DAgger, can lead the arm beside the wrong object). The drift is a vector of three
+ * N(0, SIGMA) components held for about 10 steps at a time (momentary noise averages out before the arm leaves
+ * its path), off in half of those stretches (a steady drift holds the arm a few mm from where the expert steers it
+ * and the expert, whose waypoints ask for 4 mm, would wait for ever), and off while the expert stands still (closing, releasing, holding) so that grasps are not
+ * shaken apart.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -43,6 +52,8 @@ export interface CollectOptions {
   workers: number;
   /** DAgger: the policy folder that drives, and the share of steps the expert drives instead (0..1). */
   dagger?: { policy: string; beta: number } | undefined;
+  /** DART: the drift's standard deviation (m per step) added to the expert's executed moves; 0 or absent: none. */
+  noise?: number | undefined;
   /** Called after each episode (written or skipped). */
   onProgress?: (p: CollectProgress) => void;
 }
@@ -54,6 +65,9 @@ export interface CollectProgress {
   skipped: number;
   successes: number;
 }
+
+/** An expert move below this (m per step on every axis) is standing still: no DART drift is added to it. */
+const STILL = 0.001;
 
 /** The (task, index) pairs of a shard, in a fixed order. */
 export function shardPlan(tasks: TaskName[], episodes: number, shard: { index: number; count: number }) {
@@ -87,6 +101,7 @@ function initDataset(o: Omit<CollectOptions, 'workers'>): void {
     split: 'seen',
     created: new Date().toISOString(),
     ...(o.dagger ? { driver: 'dagger' as const, policy: o.dagger.policy, beta: o.dagger.beta } : {}),
+    ...(o.noise ? { noise: o.noise } : {}),
   });
 }
 
@@ -121,6 +136,8 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
     let policySteps = 0;
     let policyDrives = false;
     executor?.reset();
+    const drift = new Rng(hashSeed(`noise:${seed}`));
+    let noise = { x: 0, y: 0, z: 0 };
     const frames: Uint8Array[] = [];
     const masks: Uint8Array[] = [];
     const actions: number[] = [];
@@ -135,6 +152,15 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
       proprio.push(...proprioVector(obs, true));
       actions.push(a.dx, a.dy, a.dz, a.dyaw, a.gripper);
       let executed: EeAction = a;
+      if (o.noise) {
+        if (frames.length === 1 || drift.nextFloat() < 0.1) {
+          // Half the stretches have no drift, so that the expert can settle within its 4 mm waypoint tolerance.
+          const on = drift.nextFloat() < 0.5 ? o.noise : 0;
+          noise = { x: drift.normal(0, on), y: drift.normal(0, on), z: drift.normal(0, on) };
+        }
+        const moving = Math.max(Math.abs(a.dx), Math.abs(a.dy), Math.abs(a.dz)) > STILL;
+        if (moving) executed = { ...a, dx: a.dx + noise.x, dy: a.dy + noise.y, dz: a.dz + noise.z };
+      }
       if (policy) {
         // Who drives is drawn again every 10 steps on average, not every step: alternating grips would drop objects.
         if (frames.length === 1 || mix.nextFloat() < 0.1) policyDrives = mix.nextFloat() >= o.dagger!.beta;
@@ -213,6 +239,7 @@ export async function collect(o: CollectOptions): Promise<CollectProgress> {
       const args = [binPath, 'collect', '--task', o.tasks.join(','), '--episodes', String(o.episodes), '--seed', String(o.seed)];
       args.push('--image-size', String(o.imageSize), '--out', o.out, '--shard', shard, '--workers', '1', '--progress-json');
       if (o.dagger) args.push('--dagger', o.dagger.policy, '--beta', String(o.dagger.beta));
+      if (o.noise) args.push('--noise', String(o.noise));
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       createInterface({ input: child.stdout! }).on('line', (line) => {
         try {

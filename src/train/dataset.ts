@@ -12,6 +12,9 @@
  * Prediction to No-Regret Online Learning") has the same layout; its actions are the expert's labels for states a
  * trained policy led the arm into.
  *
+ * A collection with meta.noise (DART, Laskey et al. 2017) was driven by the expert with a seeded drift added to its
+ * moves: the frames show the arm off the expert's own path, and the actions are the expert's way back.
+ *
  * Version 2 added the segmentation, the scene's objects with the target and destination indices (so training can
  * tell which patches the command's words refer to), and the end effector's pose to the proprioception.
  *
@@ -56,6 +59,12 @@ export const DatasetMetaSchema = z
     /** For 'dagger': the policy folder that drove, and the share of steps the expert drove instead. */
     policy: z.string().optional(),
     beta: z.number().min(0).max(1).optional(),
+    /**
+     * DART (Laskey et al. 2017, "DART: Noise Injection for Robust Imitation Learning"): the standard deviation (m per
+     * step) of the drift added to the executed end-effector moves; the recorded actions stay the expert's own.
+     * Absent or 0: the executed actions are the recorded ones.
+     */
+    noise: z.number().min(0).optional(),
   })
   .strict();
 export type DatasetMeta = z.infer<typeof DatasetMetaSchema>;
@@ -120,14 +129,15 @@ export function writeMeta(dir: string, meta: DatasetMeta): void {
   const path = join(dir, 'meta.json');
   if (existsSync(path)) {
     const old = readMeta(dir);
-    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split', 'driver', 'policy', 'beta'] as const).every(
+    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split', 'driver', 'policy', 'beta', 'noise'] as const).every(
       (k) => JSON.stringify(old[k]) === JSON.stringify(meta[k]),
     );
     if (!same) {
       throw new Error(
         `${path}: this folder holds a collection with other settings (tasks ${old.tasks.join(',')}, ` +
           `${old.episodesPerTask} episodes per task, seed ${old.seed}, image ${old.imageSize}` +
-          `${old.driver === 'dagger' ? `, dagger with ${old.policy} at beta ${old.beta}` : ''}); ` +
+          `${old.driver === 'dagger' ? `, dagger with ${old.policy} at beta ${old.beta}` : ''}` +
+          `${old.noise ? `, noise ${old.noise} m` : ''}); ` +
           `use another --out or the same settings to resume`,
       );
     }

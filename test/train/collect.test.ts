@@ -66,4 +66,44 @@ describe('collect', () => {
     writeFileSync(join(dir, 'episodes', 'pick-000000.rgb.gz'), Buffer.from([1, 2, 3]));
     expect(() => readEpisode(dir, 'pick-000000', 32)).toThrow(/pick-000000/);
   });
+
+  it('DART noise moves the arm off the recorded actions, keeps the expert\'s labels, and is seeded', () => {
+    /** Mean horizontal gap (m) between each recorded action and the end effector's actual move that step. */
+    const gap = (dir: string) => {
+      let sum = 0;
+      let n = 0;
+      for (const name of listEpisodes(dir)) {
+        const e = readEpisode(dir, name, 32).record;
+        for (let t = 0; t + 1 < e.steps; t++) {
+          const mx = e.proprio[(t + 1) * 11 + 7]! - e.proprio[t * 11 + 7]!;
+          const my = e.proprio[(t + 1) * 11 + 8]! - e.proprio[t * 11 + 8]!;
+          sum += Math.hypot(mx - e.actions[t * 5]!, my - e.actions[t * 5 + 1]!);
+          n++;
+        }
+      }
+      return sum / n;
+    };
+    const clean = tmp();
+    const a = tmp();
+    const b = tmp();
+    collectInProcess({ ...base, tasks: [...base.tasks], out: clean });
+    collectInProcess({ ...base, tasks: [...base.tasks], out: a, noise: 0.005 });
+    collectInProcess({ ...base, tasks: [...base.tasks], out: b, noise: 0.005 });
+    expect(readMeta(a).noise).toBe(0.005);
+    expect(readMeta(clean).noise).toBeUndefined();
+    // The drift shows in the executed path: the arm's moves differ from the recorded actions by more than the
+    // controller's own tracking error.
+    expect(gap(a)).toBeGreaterThan(1.3 * gap(clean));
+    for (const name of listEpisodes(a)) {
+      const na = readEpisode(a, name, 32);
+      const nb = readEpisode(b, name, 32);
+      const c = readEpisode(clean, name, 32);
+      expect(nb.record).toEqual(na.record);
+      expect(Buffer.from(nb.frames).equals(Buffer.from(na.frames))).toBe(true);
+      // The first label is the expert's, from the same first state as without noise.
+      expect(na.record.actions.slice(0, 5)).toEqual(c.record.actions.slice(0, 5));
+      expect(na.record.proprio).not.toEqual(c.record.proprio);
+    }
+    expect(() => collectInProcess({ ...base, tasks: [...base.tasks], out: a, noise: 0.002 })).toThrow(/noise 0.005 m/);
+  });
 });

@@ -5,10 +5,19 @@ import { TASK_NAMES, type TaskName } from '../../../sim/tasks/index.js';
 import { collect, parseShard } from '../../train/collect.js';
 import { nonNegativeInt, positiveInt, taskList } from '../options.js';
 import { selectBackend } from '../../tf/backend.js';
+import { MAX_EE_STEP } from '../../../sim/types.js';
 
 function unitInterval(value: string): number {
   const x = Number(value);
   if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1) throw new InvalidArgumentError(`expected a number from 0 to 1, got "${value}"`);
+  return x;
+}
+
+function metres(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > MAX_EE_STEP) {
+    throw new InvalidArgumentError(`expected a distance in metres from 0 to ${MAX_EE_STEP} (the largest move per step), got "${value}"`);
+  }
   return x;
 }
 
@@ -28,6 +37,7 @@ export function registerCollectCommand(program: Command): void {
     .option('--shard <i/N>', 'collect only part i of N of the plan (for many machines)', parseShard, { index: 0, count: 1 })
     .option('--dagger <policy>', 'DAgger: this trained policy drives and the expert labels every step (see src/train/collect.ts)')
     .option('--beta <share>', 'with --dagger: the share of steps the expert drives instead of the policy', unitInterval, 0.3)
+    .option('--noise <m>', 'DART: standard deviation (m per step) of a drift added to the expert\'s executed moves; the expert\'s clean actions are recorded (see src/train/collect.ts)', metres, 0)
     .option('--progress-json', 'print progress as JSON lines (used between processes)', false)
     .action(async (opts, cmd: Command) => {
       const started = performance.now();
@@ -48,6 +58,7 @@ export function registerCollectCommand(program: Command): void {
         shard: opts.shard,
         workers: opts.workers,
         dagger: opts.dagger ? { policy: opts.dagger, beta: opts.beta } : undefined,
+        noise: opts.noise,
         onProgress: (q) => {
           if (opts.progressJson) {
             process.stdout.write(`${JSON.stringify(q)}\n`);
