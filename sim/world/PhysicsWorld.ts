@@ -111,8 +111,12 @@ export class PhysicsWorld {
 
     scene.objects.forEach((spec, i) => this.addObject(spec, i));
     for (let l = 0; l < arm.linkCount; l++) {
+      // The arm never sleeps: a sleeping body is woken only by a collision with an awake one, never by the velocity
+      // moveArm sets, so an arm that had paused for a second went on moving asleep, passing through the (equally
+      // asleep) objects without a contact, and no grasp could succeed for the rest of the episode.
       const body = new CANNON.Body({
         type: CANNON.Body.KINEMATIC,
+        allowSleep: false,
         mass: 0,
         collisionFilterGroup: GROUP.arm,
         collisionFilterMask: GROUP.movable,

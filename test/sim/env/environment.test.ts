@@ -99,6 +99,32 @@ describe('Environment', () => {
     expect(obs.gripperOpening).toBeLessThan(0.05);
   });
 
+  it('still grasps after the arm has stood still for seconds (the arm never falls asleep)', () => {
+    // Under cannon-es sleeping, a paused arm fell asleep for good: it moved on, but passed through the objects
+    // (asleep too) without a contact, and no later grasp could hold anything.
+    const env = new Environment({ cameras: [] });
+    let obs = env.reset({ seed: 21, task: 'pick' });
+    const expert = expertDriver(21);
+    expert.reset(env);
+    let paused = false;
+    let held = false;
+    for (let i = 0; i < 200 && !held; i++) {
+      let a = expert.act(obs, env);
+      if (a.gripper >= 0.5 && !paused) {
+        // At the grasp, wait 3 s with the gripper open before closing, as a hesitant policy might.
+        for (let k = 0; k < 60; k++) obs = env.step(still).observation;
+        paused = true;
+        a = expert.act(obs, env);
+      }
+      const r = env.step(a);
+      obs = r.observation;
+      held = obs.holding;
+      if (r.done) break;
+    }
+    expect(paused).toBe(true);
+    expect(held).toBe(true);
+  });
+
   it('times out with reason "timeout"', () => {
     const env = new Environment({ cameras: [], maxSteps: 5 });
     env.reset({ seed: 4, task: 'push' });
