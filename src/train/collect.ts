@@ -19,6 +19,12 @@
  * its path), off in half of those stretches (a steady drift holds the arm a few mm from where the expert steers it
  * and the expert, whose waypoints ask for 4 mm, would wait for ever), and off while the expert stands still (closing, releasing, holding) so that grasps are not
  * shaken apart.
+ *
+ * Missed grasps (--misses P): in a seeded share P of the pick and place episodes, the first grasp is made to miss:
+ * for MISS_STEPS steps from the moment the expert starts to close, the arm is held 4 to 5 cm to one side (across
+ * the fingers' closing line) and closes on nothing there, while the recorded actions stay the expert's, which say
+ * "open, go back up and approach again". Plain demonstrations never miss, so a cloned policy that closed beside an
+ * object had never seen what to do next and waited there, closed, until the episode timed out.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -54,6 +60,8 @@ export interface CollectOptions {
   dagger?: { policy: string; beta: number } | undefined;
   /** DART: the drift's standard deviation (m per step) added to the expert's executed moves; 0 or absent: none. */
   noise?: number | undefined;
+  /** The share (0..1) of pick and place episodes whose first grasp is made to miss; 0 or absent: none. */
+  misses?: number | undefined;
   /** Called after each episode (written or skipped). */
   onProgress?: (p: CollectProgress) => void;
 }
@@ -68,6 +76,8 @@ export interface CollectProgress {
 
 /** An expert move below this (m per step on every axis) is standing still: no DART drift is added to it. */
 const STILL = 0.001;
+/** Steps an injected miss holds the arm beside the object, closing (the fingers take about 10 to close). */
+const MISS_STEPS = 14;
 
 /** The (task, index) pairs of a shard, in a fixed order. */
 export function shardPlan(tasks: TaskName[], episodes: number, shard: { index: number; count: number }) {
@@ -102,6 +112,7 @@ function initDataset(o: Omit<CollectOptions, 'workers'>): void {
     created: new Date().toISOString(),
     ...(o.dagger ? { driver: 'dagger' as const, policy: o.dagger.policy, beta: o.dagger.beta } : {}),
     ...(o.noise ? { noise: o.noise } : {}),
+    ...(o.misses ? { misses: o.misses } : {}),
   });
 }
 
@@ -138,6 +149,11 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
     executor?.reset();
     const drift = new Rng(hashSeed(`noise:${seed}`));
     let noise = { x: 0, y: 0, z: 0 };
+    const missRng = new Rng(hashSeed(`miss:${seed}`));
+    let missPlanned = Boolean(o.misses) && task !== 'push' && missRng.nextFloat() < o.misses!;
+    let miss: { x: number; y: number; z: number; steps: number } | null = null;
+    let injectedMiss = false;
+    let lastGripper = 0;
     const frames: Uint8Array[] = [];
     const masks: Uint8Array[] = [];
     const actions: number[] = [];
@@ -152,7 +168,21 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
       proprio.push(...proprioVector(obs, true));
       actions.push(a.dx, a.dy, a.dz, a.dyaw, a.gripper);
       let executed: EeAction = a;
-      if (o.noise) {
+      if (missPlanned && a.gripper >= 0.5 && lastGripper < 0.5 && !obs.holding) {
+        // The expert starts to close: hold the arm beside the object instead, across the fingers' closing line.
+        const side = missRng.nextFloat() < 0.5 ? -1 : 1;
+        const d = side * missRng.float(0.04, 0.05);
+        const ee = obs.eePose;
+        miss = { x: ee.x + d * Math.cos(ee.yaw), y: ee.y + d * Math.sin(ee.yaw), z: ee.z, steps: 0 };
+        missPlanned = false;
+        injectedMiss = true;
+      }
+      lastGripper = a.gripper;
+      if (miss) {
+        const ee = obs.eePose;
+        executed = { dx: miss.x - ee.x, dy: miss.y - ee.y, dz: miss.z - ee.z, dyaw: 0, gripper: 1 };
+        if (++miss.steps >= MISS_STEPS) miss = null;
+      } else if (o.noise) {
         if (frames.length === 1 || drift.nextFloat() < 0.1) {
           // Half the stretches have no drift, so that the expert can settle within its 4 mm waypoint tolerance.
           const on = drift.nextFloat() < 0.5 ? o.noise : 0;
@@ -202,6 +232,7 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
         targetIndex: env.info.target,
         destinationIndex: env.info.destination,
         ...(policy ? { driver: 'dagger' as const, policySteps } : {}),
+        ...(injectedMiss ? { injectedMiss } : {}),
       },
       all,
       seg,
@@ -240,6 +271,7 @@ export async function collect(o: CollectOptions): Promise<CollectProgress> {
       args.push('--image-size', String(o.imageSize), '--out', o.out, '--shard', shard, '--workers', '1', '--progress-json');
       if (o.dagger) args.push('--dagger', o.dagger.policy, '--beta', String(o.dagger.beta));
       if (o.noise) args.push('--noise', String(o.noise));
+      if (o.misses) args.push('--misses', String(o.misses));
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       createInterface({ input: child.stdout! }).on('line', (line) => {
         try {

@@ -65,6 +65,8 @@ export const DatasetMetaSchema = z
      * Absent or 0: the executed actions are the recorded ones.
      */
     noise: z.number().min(0).optional(),
+    /** The share of pick and place episodes whose first grasp was made to miss (see collect.ts); absent: none. */
+    misses: z.number().min(0).max(1).optional(),
   })
   .strict();
 export type DatasetMeta = z.infer<typeof DatasetMetaSchema>;
@@ -96,6 +98,8 @@ export interface EpisodeRecord {
   driver?: 'expert' | 'dagger';
   /** For 'dagger': how many of the steps the policy drove. */
   policySteps?: number;
+  /** True when the first grasp was made to miss (collect --misses): the frames show it, the labels recover. */
+  injectedMiss?: boolean;
 }
 
 const EpisodeSchema = z.object({
@@ -115,6 +119,7 @@ const EpisodeSchema = z.object({
   destinationIndex: z.number().int().min(-1),
   driver: z.enum(['expert', 'dagger']).optional(),
   policySteps: z.number().int().nonnegative().optional(),
+  injectedMiss: z.boolean().optional(),
 });
 
 /** The seed of episode `index` of `task` in a collection with base seed `seed`. */
@@ -129,7 +134,7 @@ export function writeMeta(dir: string, meta: DatasetMeta): void {
   const path = join(dir, 'meta.json');
   if (existsSync(path)) {
     const old = readMeta(dir);
-    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split', 'driver', 'policy', 'beta', 'noise'] as const).every(
+    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split', 'driver', 'policy', 'beta', 'noise', 'misses'] as const).every(
       (k) => JSON.stringify(old[k]) === JSON.stringify(meta[k]),
     );
     if (!same) {
@@ -137,7 +142,7 @@ export function writeMeta(dir: string, meta: DatasetMeta): void {
         `${path}: this folder holds a collection with other settings (tasks ${old.tasks.join(',')}, ` +
           `${old.episodesPerTask} episodes per task, seed ${old.seed}, image ${old.imageSize}` +
           `${old.driver === 'dagger' ? `, dagger with ${old.policy} at beta ${old.beta}` : ''}` +
-          `${old.noise ? `, noise ${old.noise} m` : ''}); ` +
+          `${old.noise ? `, noise ${old.noise} m` : ''}${old.misses ? `, misses ${old.misses}` : ''}); ` +
           `use another --out or the same settings to resume`,
       );
     }

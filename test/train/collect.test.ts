@@ -106,4 +106,34 @@ describe('collect', () => {
     }
     expect(() => collectInProcess({ ...base, tasks: [...base.tasks], out: a, noise: 0.002 })).toThrow(/noise 0.005 m/);
   });
+
+  it('--misses makes the first grasp miss and records the expert recovering', () => {
+    const dir = tmp();
+    collectInProcess({ ...base, tasks: ['pick', 'push'], out: dir, misses: 1 });
+    expect(readMeta(dir).misses).toBe(1);
+    for (const name of listEpisodes(dir)) {
+      const e = readEpisode(dir, name, 32).record;
+      if (e.task === 'push') {
+        expect(e.injectedMiss).toBeUndefined(); // nothing to grasp in a push
+        continue;
+      }
+      expect(e.injectedMiss).toBe(true);
+      // The labels close twice (the missed grasp, then the retry) and the retry holds the object.
+      const onsets: number[] = [];
+      for (let t = 0; t < e.steps; t++) {
+        if (e.actions[t * 5 + 4]! >= 0.5 && (t === 0 || e.actions[(t - 1) * 5 + 4]! < 0.5)) onsets.push(t);
+      }
+      expect(onsets.length).toBeGreaterThanOrEqual(2);
+      const first = onsets[0]!;
+      // During the miss the gripper closes (opening falls) yet holds nothing.
+      const opening = (t: number) => e.proprio[t * 11 + 5]!;
+      const holding = (t: number) => e.proprio[t * 11 + 6]!;
+      expect(opening(first + 12)).toBeLessThan(0.2);
+      for (let t = first; t <= first + 12; t++) expect(holding(t)).toBe(0);
+      // Meanwhile the recorded labels say "open" (the expert is already going back up to approach again).
+      expect(e.actions[(first + 6) * 5 + 4]).toBeLessThan(0.5);
+      expect(e.actions[(first + 6) * 5 + 2]).toBeGreaterThan(0);
+      expect(e.success).toBe(true);
+    }
+  });
 });

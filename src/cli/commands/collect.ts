@@ -38,6 +38,7 @@ export function registerCollectCommand(program: Command): void {
     .option('--dagger <policy>', 'DAgger: this trained policy drives and the expert labels every step (see src/train/collect.ts)')
     .option('--beta <share>', 'with --dagger: the share of steps the expert drives instead of the policy', unitInterval, 0.3)
     .option('--noise <m>', 'DART: standard deviation (m per step) of a drift added to the expert\'s executed moves; the expert\'s clean actions are recorded (see src/train/collect.ts)', metres, 0)
+    .option('--misses <share>', 'the share of pick and place episodes whose first grasp is made to miss, so the data shows the expert recovering (see src/train/collect.ts)', unitInterval, 0)
     .option('--progress-json', 'print progress as JSON lines (used between processes)', false)
     .action(async (opts, cmd: Command) => {
       const started = performance.now();
@@ -59,6 +60,7 @@ export function registerCollectCommand(program: Command): void {
         workers: opts.workers,
         dagger: opts.dagger ? { policy: opts.dagger, beta: opts.beta } : undefined,
         noise: opts.noise,
+        misses: opts.misses,
         onProgress: (q) => {
           if (opts.progressJson) {
             process.stdout.write(`${JSON.stringify(q)}\n`);
