@@ -17,14 +17,15 @@
  * policy driving, as in DAgger, can lead the arm beside the wrong object). The drift is a vector of three
  * N(0, SIGMA) components held for about 10 steps at a time (momentary noise averages out before the arm leaves
  * its path), off in half of those stretches (a steady drift holds the arm a few mm from where the expert steers it
- * and the expert, whose waypoints ask for 4 mm, would wait for ever), and off while the expert stands still (closing, releasing, holding) so that grasps are not
- * shaken apart.
+ * and the expert, whose waypoints ask for 4 mm, would wait for ever), and off while the expert stands still
+ * (closing, releasing, holding) so that grasps are not shaken apart.
  *
  * Missed grasps (--misses P): in a seeded share P of the pick and place episodes, the first grasp is made to miss:
- * for MISS_STEPS steps from the moment the expert starts to close, the arm is held 4 to 5 cm to one side (across
+ * for 14 steps from the moment the expert starts to close, the arm is held 4 to 5 cm to one side (across
  * the fingers' closing line) and closes on nothing there, while the recorded actions stay the expert's, which say
  * "open, go back up and approach again". Plain demonstrations never miss, so a cloned policy that closed beside an
  * object had never seen what to do next and waited there, closed, until the episode timed out.
+ * Both live in ExpertPerturbation.ts.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -37,6 +38,7 @@ import { EE_ACTION_KEYS } from '../../sim/types.js';
 import { proprioVector } from '../policy/normalization.js';
 import { ChunkExecutor, DEFAULT_EXECUTION, loadPolicy } from '../policy/index.js';
 import { Rng, hashSeed } from '../../sim/util/Rng.js';
+import { ExpertPerturbation } from './ExpertPerturbation.js';
 import type { EeAction } from '../../sim/types.js';
 import {
   DATASET_FORMAT,
@@ -73,11 +75,6 @@ export interface CollectProgress {
   skipped: number;
   successes: number;
 }
-
-/** An expert move below this (m per step on every axis) is standing still: no DART drift is added to it. */
-const STILL = 0.001;
-/** Steps an injected miss holds the arm beside the object, closing (the fingers take about 10 to close). */
-const MISS_STEPS = 14;
 
 /** The (task, index) pairs of a shard, in a fixed order. */
 export function shardPlan(tasks: TaskName[], episodes: number, shard: { index: number; count: number }) {
@@ -147,13 +144,7 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
     let policySteps = 0;
     let policyDrives = false;
     executor?.reset();
-    const drift = new Rng(hashSeed(`noise:${seed}`));
-    let noise = { x: 0, y: 0, z: 0 };
-    const missRng = new Rng(hashSeed(`miss:${seed}`));
-    let missPlanned = Boolean(o.misses) && task !== 'push' && missRng.nextFloat() < o.misses!;
-    let miss: { x: number; y: number; z: number; steps: number } | null = null;
-    let injectedMiss = false;
-    let lastGripper = 0;
+    const perturb = new ExpertPerturbation(seed, task, o);
     const frames: Uint8Array[] = [];
     const masks: Uint8Array[] = [];
     const actions: number[] = [];
@@ -167,30 +158,7 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
       masks.push(img.segmentation!.slice());
       proprio.push(...proprioVector(obs, true));
       actions.push(a.dx, a.dy, a.dz, a.dyaw, a.gripper);
-      let executed: EeAction = a;
-      if (missPlanned && a.gripper >= 0.5 && lastGripper < 0.5 && !obs.holding) {
-        // The expert starts to close: hold the arm beside the object instead, across the fingers' closing line.
-        const side = missRng.nextFloat() < 0.5 ? -1 : 1;
-        const d = side * missRng.float(0.04, 0.05);
-        const ee = obs.eePose;
-        miss = { x: ee.x + d * Math.cos(ee.yaw), y: ee.y + d * Math.sin(ee.yaw), z: ee.z, steps: 0 };
-        missPlanned = false;
-        injectedMiss = true;
-      }
-      lastGripper = a.gripper;
-      if (miss) {
-        const ee = obs.eePose;
-        executed = { dx: miss.x - ee.x, dy: miss.y - ee.y, dz: miss.z - ee.z, dyaw: 0, gripper: 1 };
-        if (++miss.steps >= MISS_STEPS) miss = null;
-      } else if (o.noise) {
-        if (frames.length === 1 || drift.nextFloat() < 0.1) {
-          // Half the stretches have no drift, so that the expert can settle within its 4 mm waypoint tolerance.
-          const on = drift.nextFloat() < 0.5 ? o.noise : 0;
-          noise = { x: drift.normal(0, on), y: drift.normal(0, on), z: drift.normal(0, on) };
-        }
-        const moving = Math.max(Math.abs(a.dx), Math.abs(a.dy), Math.abs(a.dz)) > STILL;
-        if (moving) executed = { ...a, dx: a.dx + noise.x, dy: a.dy + noise.y, dz: a.dz + noise.z };
-      }
+      let executed: EeAction = perturb.execute(a, obs);
       if (policy) {
         // Who drives is drawn again every 10 steps on average, not every step: alternating grips would drop objects.
         if (frames.length === 1 || mix.nextFloat() < 0.1) policyDrives = mix.nextFloat() >= o.dagger!.beta;
@@ -232,7 +200,7 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
         targetIndex: env.info.target,
         destinationIndex: env.info.destination,
         ...(policy ? { driver: 'dagger' as const, policySteps } : {}),
-        ...(injectedMiss ? { injectedMiss } : {}),
+        ...(perturb.injectedMiss ? { injectedMiss: true } : {}),
       },
       all,
       seg,

@@ -13,7 +13,8 @@
  * trained policy led the arm into.
  *
  * A collection with meta.noise (DART, Laskey et al. 2017) was driven by the expert with a seeded drift added to its
- * moves: the frames show the arm off the expert's own path, and the actions are the expert's way back.
+ * moves, and one with meta.misses had a share of its first grasps made to miss (record.injectedMiss): the frames
+ * show the arm off the expert's own path, and the actions are the expert's way back.
  *
  * Version 2 added the segmentation, the scene's objects with the target and destination indices (so training can
  * tell which patches the command's words refer to), and the end effector's pose to the proprioception.
