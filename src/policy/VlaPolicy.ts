@@ -7,6 +7,8 @@
  *           (Perceiver / Flamingo style): each word gets a map over the patch grid  -> fused [B, L, E]
  *   keypoints (attentionKeypoints): per word and head, the map's expected patch position (spatial soft-argmax,
  *           Levine et al. 2016) [B, L, 2H] -> linear -> added to the fused word       [B, L, E]
+ *   pixel keypoints (pixelKeypoints): each word attends over every pixel of the stem's feature map; the map's
+ *           expected position -> MLP -> added to the word (PixelKeypoints.ts)              [B, L, E]
  *   locate (locateHead): linear on each fused word -> where its object is (x, y)        [B, L, 2]
  *   proprio [B, 7] --normalise, linear--------------------------------------> token    [B, 1, E]
  *   memory = LN([fused words; proprio token])                                          [B, L+1, E]
@@ -30,6 +32,7 @@ import { LanguageEncoder, VisionEncoder, blockOptions } from './encoders.js';
 import { observationsToInputs, toEeActions, type PolicyBatch, type PolicyInputs } from './processing.js';
 import { averageHeads, type AttentionMaps } from './maps.js';
 import { matMul2d } from '../tf/linalg.js';
+import { PixelKeypoints } from './PixelKeypoints.js';
 
 export interface ForwardOptions {
   /** Training mode: dropout on (if config.dropout > 0). Default false. */
@@ -43,6 +46,8 @@ export interface PolicyOutput {
   actions: tf.Tensor;
   /** Per fusion layer: [B, H, L, C*P], word (query) over patch (key) weights. */
   crossWeights: tf.Tensor[];
+  /** With config.pixelKeypoints: [B, L, C*G*G], each word's map over the stem's pixels (camera after camera). */
+  pixelWeights?: tf.Tensor;
   /** With config.locateHead: [B, L, 2], where each word says its object is (x right, y down, in [-1, 1]). */
   locate?: tf.Tensor;
   /** With keepAttention: per layer, vision [C*B, H, P, P], language [B, H, L, L], action [B, H, K, L+1]. */
@@ -63,6 +68,8 @@ export interface LossTerms {
   grounding: tf.Scalar;
   /** Mean L1 between the locate head's answer and the named object's centroid over those words; 0 without. */
   locate: tf.Scalar;
+  /** Cross-entropy of the pixel targets against the pixel keypoints' maps over words that have one; 0 without. */
+  pixel: tf.Scalar;
 }
 
 export interface LossOptions {
@@ -72,6 +79,8 @@ export interface LossOptions {
   groundingWeight?: number;
   /** Weight of the locate term in total (default 0: off). */
   locateWeight?: number;
+  /** Weight of the pixel grounding term in total (default 0: off). */
+  pixelWeight?: number;
 }
 
 export interface PolicyOptions {
@@ -93,6 +102,7 @@ export class VlaPolicy {
   private readonly lnFusion: LayerNorm;
   private readonly keypointProj: Dense | null;
   private readonly locateProj: Dense | null;
+  private readonly pixelKeypoints: PixelKeypoints | null;
   /** Patch centres in [-1, 1] (x right, y down), camera after camera: [C*P, 2] flat. */
   private readonly patchCoords: Float32Array;
   private readonly proprioProj: Dense;
@@ -118,6 +128,7 @@ export class VlaPolicy {
     this.lnFusion = new LayerNorm(s, 'fusion/ln_final', c.width);
     this.keypointProj = c.attentionKeypoints ? new Dense(s, 'fusion/keypoints', 2 * c.heads, c.width) : null;
     this.locateProj = c.locateHead ? new Dense(s, 'fusion/locate', c.width, 2) : null;
+    this.pixelKeypoints = c.pixelKeypoints ? new PixelKeypoints(s, c) : null;
     const { gh, gw } = patchGrid(c);
     this.patchCoords = new Float32Array(c.cameras.length * gh * gw * 2);
     for (let cam = 0; cam < c.cameras.length; cam++) {
@@ -217,6 +228,12 @@ export class VlaPolicy {
         const perWord = tf.reshape(tf.transpose(tf.reshape(kp, [B, H, L, 2]), [0, 2, 1, 3]), [B, L, 2 * H]); // [B, L, 2H]
         words = tf.add(words, this.keypointProj.apply(perWord)); // [B, L, E]
       }
+      let pixelWeights: tf.Tensor | undefined;
+      if (this.pixelKeypoints) {
+        const r = this.pixelKeypoints.apply(words, vis.features); // [B, L, E], [B, L, C*G*G]
+        words = r.words;
+        pixelWeights = r.weights;
+      }
       words = this.lnFusion.apply(words); // [B, L, E]
       const locate = this.locateProj ? this.locateProj.apply(words) : undefined; // [B, L, 2]
 
@@ -251,7 +268,7 @@ export class VlaPolicy {
       }
       const actions = this.head.apply(this.lnAction.apply(q)); // [B, K, 5]
 
-      const out: PolicyOutput = { actions, crossWeights, ...(locate ? { locate } : {}) };
+      const out: PolicyOutput = { actions, crossWeights, ...(locate ? { locate } : {}), ...(pixelWeights ? { pixelWeights } : {}) };
       if (options.keepAttention) out.attention = { vision: vis.weights, language: lang.weights, action: actionWeights };
       return out;
     });
@@ -302,8 +319,15 @@ export class VlaPolicy {
         const err = tf.sum(tf.abs(tf.sub(out.locate, batch.groundCentroid)), 2); // [B, L]
         locate = tf.div(tf.sum(tf.mul(err, batch.groundWeight)), tf.mul(tf.maximum(tf.sum(batch.groundWeight), 1), 2)) as tf.Scalar;
       }
-      const total = tf.add(tf.add(tf.add(delta, gripper), tf.mul(grounding, gw)), tf.mul(locate, lw)) as tf.Scalar;
-      return { total, delta, gripper, grounding, locate };
+      // Pixel grounding: the same cross-entropy as grounding, over the pixel keypoints' maps and pixel targets.
+      const pw = options.pixelWeight ?? 0;
+      let pixel = tf.scalar(0);
+      if (out.pixelWeights && batch.pixelTarget && batch.pixelWeight) {
+        const ce = tf.neg(tf.sum(tf.mul(batch.pixelTarget, tf.log(tf.add(out.pixelWeights, 1e-6))), 2)); // [B, L]
+        pixel = tf.div(tf.sum(tf.mul(ce, batch.pixelWeight)), tf.maximum(tf.sum(batch.pixelWeight), 1)) as tf.Scalar;
+      }
+      const total = tf.addN([delta, gripper, tf.mul(grounding, gw), tf.mul(locate, lw), tf.mul(pixel, pw)]) as tf.Scalar;
+      return { total, delta, gripper, grounding, locate, pixel };
     });
   }
 

@@ -196,8 +196,9 @@ export class LayerNorm {
 export class Dense {
   readonly w: tf.Variable;
   readonly b: tf.Variable;
-  constructor(store: ParamStore, prefix: string, din: number, dout: number) {
-    this.w = store.add(`${prefix}/kernel`, [din, dout], { kind: 'xavier', fanIn: din, fanOut: dout });
+  /** `init` 'zeros': the layer starts as the zero map (a new branch added to a residual stream changes nothing yet). */
+  constructor(store: ParamStore, prefix: string, din: number, dout: number, init: 'xavier' | 'zeros' = 'xavier') {
+    this.w = store.add(`${prefix}/kernel`, [din, dout], init === 'zeros' ? { kind: 'zeros' } : { kind: 'xavier', fanIn: din, fanOut: dout });
     this.b = store.add(`${prefix}/bias`, [dout], { kind: 'zeros' });
   }
 

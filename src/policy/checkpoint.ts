@@ -148,6 +148,7 @@ export const CONFIG_FIELDS_ADDED_LATER: Readonly<Partial<PolicyConfig>> = Object
   locateHead: false,
   proprioPlace: 'memory',
   commandQuery: false,
+  pixelKeypoints: false,
 });
 
 /** Reads a checkpoint written by savePolicy; throws a CheckpointError naming the file and the problem. */

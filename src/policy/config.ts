@@ -121,6 +121,14 @@ export interface PolicyConfig {
    * Perez et al. 2018). Default false (the shipped model has none).
    */
   commandQuery: boolean;
+  /**
+   * Pixel keypoints: each word also attends over the conv stem's feature map in cells of 2x2 pixels (of the folded
+   * image) rather than 8x8 patches: a query from the fused word against a key per cell, softmax over all cells, and the map's expected position (spatial soft-argmax, Levine et al. 2016) goes through a small MLP
+   * into the word's token. The patch maps find the object; this one says where it is to about a pixel (1.5 cm of
+   * table at 64x64, against 12 cm for a patch), which a grasp needs. Trained by its own grounding loss
+   * (`pixelGroundingWeight`: the named object's pixels from the segmentation). Needs convStem. Default false.
+   */
+  pixelKeypoints: boolean;
   /** Dropout on the embeddings and on every residual branch while training; 0 disables it. */
   dropout: number;
   /** Seed of the initial weights (and of the dropout masks). */
@@ -155,6 +163,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   actionMemory: 'words',
   proprioPlace: 'queries',
   commandQuery: false,
+  pixelKeypoints: false,
   dropout: 0,
   seed: 0,
 } as const satisfies PolicyConfig);
@@ -265,6 +274,12 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
   }
   if (typeof c.locateHead !== 'boolean') problems.push(`locateHead (${show(c.locateHead)}) must be true or false`);
   if (typeof c.commandQuery !== 'boolean') problems.push(`commandQuery (${show(c.commandQuery)}) must be true or false`);
+  if (typeof c.pixelKeypoints !== 'boolean') problems.push(`pixelKeypoints (${show(c.pixelKeypoints)}) must be true or false`);
+  else if (c.pixelKeypoints && c.convStem === false) {
+    problems.push('pixelKeypoints (true) needs convStem (true): its keys are the conv stem\'s features at every pixel');
+  } else if (c.pixelKeypoints && isInt(c.imageSize) && isInt(c.spaceToDepth) && c.spaceToDepth > 0 && (c.imageSize / c.spaceToDepth) % 2 !== 0) {
+    problems.push(`pixelKeypoints (true) needs an even feature map: imageSize / spaceToDepth (${c.imageSize} / ${c.spaceToDepth}) is cut into cells of 2x2`);
+  }
   if (typeof c.attentionKeypoints !== 'boolean') problems.push(`attentionKeypoints (${show(c.attentionKeypoints)}) must be true or false`);
   if (typeof c.dropout !== 'number' || !Number.isFinite(c.dropout) || c.dropout < 0 || c.dropout >= 1) {
     problems.push(`dropout (${show(c.dropout)}) must be a number in [0, 1): the probability of zeroing an activation`);

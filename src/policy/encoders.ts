@@ -86,9 +86,10 @@ export class VisionEncoder {
 
   /**
    * @param images [N, S, S, 3], 0..255 (int32 or float32)
-   * @returns patch tokens [N, P, E] and the self-attention weights of every layer [N, H, P, P]
+   * @returns patch tokens [N, P, E], the self-attention weights of every layer [N, H, P, P] and the stem's feature
+   *   map [N, S/f, S/f, C] (the folded image itself without a stem)
    */
-  apply(images: tf.Tensor, ctx: ForwardContext): { tokens: tf.Tensor; weights: tf.Tensor[] } {
+  apply(images: tf.Tensor, ctx: ForwardContext): { tokens: tf.Tensor; weights: tf.Tensor[]; features: tf.Tensor } {
     const { imageSize: S, patchSize: p, spaceToDepth: f } = this.config;
     if (images.rank !== 4 || images.shape[1] !== S || images.shape[2] !== S || images.shape[3] !== 3) {
       throw new Error(`VisionEncoder: images must be [N, ${S}, ${S}, 3], got [${images.shape.join(', ')}]`);
@@ -110,7 +111,7 @@ export class VisionEncoder {
         tokens = r.output; // [N, P, E]
         weights.push(r.weights); // [N, H, P, P]
       }
-      return { tokens: this.lnFinal.apply(tokens), weights }; // [N, P, E]
+      return { tokens: this.lnFinal.apply(tokens), weights, features: x }; // [N, P, E], ..., [N, S/f, S/f, C]
     });
   }
 }

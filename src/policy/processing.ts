@@ -35,6 +35,12 @@ export interface PolicyBatch extends PolicyInputs {
   groundWeight?: tf.Tensor;
   /** Optional [B, L, 2]: the named object's pixel centroid, x right and y down in [-1, 1] (the locate loss). */
   groundCentroid?: tf.Tensor;
+  /**
+   * Optional pixel grounding targets (config.pixelKeypoints): [B, L, C*G*G] the named object's share of each
+   * position of the stem's feature map, and [B, L] 1 where a word has such a target.
+   */
+  pixelTarget?: tf.Tensor;
+  pixelWeight?: tf.Tensor;
 }
 
 /** Checks an observation against the config; throws an Error saying what does not fit. */
@@ -111,6 +117,8 @@ export function disposeInputs(x: PolicyInputs | PolicyBatch): void {
     x.groundTarget?.dispose();
     x.groundWeight?.dispose();
     x.groundCentroid?.dispose();
+    x.pixelTarget?.dispose();
+    x.pixelWeight?.dispose();
   }
 }
 

@@ -11,6 +11,7 @@
  * colour or noun), where on the patch grid that object is in the frame: the share of the object's pixels in each
  * patch (from the segmentation, shifted with the image), and the object's pixel centroid. The policy's grounding
  * loss pulls the word's attention towards the object and teaches it to say where the object is. Words naming nothing, or an object hidden in that frame, get weight 0.
+ * Pixel grounding targets (for config.pixelKeypoints) are the same at the resolution of the conv stem's feature map.
  */
 import { constants } from 'node:buffer';
 import * as tf from '../tf/tf.js';
@@ -174,6 +175,11 @@ export interface BatchOptions {
   proprioDim?: number;
   /** Also build grounding targets over a patch grid of this many rows and columns (patch side = S / grid). */
   groundingGrid?: number;
+  /**
+   * Also build pixel grounding targets (config.pixelKeypoints) over a grid of this side (the stem's feature map:
+   * S / spaceToDepth): the named object's share of the pixels of each cell.
+   */
+  pixelGrid?: number;
 }
 
 /** Builds a batch for the given samples (tensors; dispose with tf.dispose or disposeInputs). */
@@ -199,6 +205,12 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
   const sums = new Float32Array(256 * 3); // per segmentation id: pixels, sum of x, sum of y (scratch)
   const groundCentroid = G ? new Float32Array(B * L * 2) : null;
   const shiftMax = o.augment ? (o.shift ?? 4) : 0;
+  const PG = o.pixelGrid ?? 0;
+  if (PG && S % PG !== 0) throw new Error(`makeBatch: pixelGrid (${PG}) must divide the image side (${S})`);
+  const NP = PG * PG;
+  const pixelTarget = PG ? new Float32Array(B * L * NP) : null;
+  const pixelWeight = PG ? new Float32Array(B * L) : null;
+  const shiftedSeg = PG ? new Uint8Array(S * S) : null; // the sample's segmentation as the shifted image sees it (scratch)
   samples.forEach((s, b) => {
     const e = data.episodes[s.episode]!;
     const f = e.start + s.t;
@@ -220,6 +232,7 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
         const si = (yy * S + xx) * 3;
         const di = dst + (y * S + x) * 3;
         for (let c = 0; c < 3; c++) images[di + c] = Math.min(255, Math.max(0, (src[si + c]! - 128) * gain + 128 + bias));
+        if (shiftedSeg) shiftedSeg[y * S + x] = seg[yy * S + xx]!;
         if (G) {
           const id = seg[yy * S + xx]!;
           if (id) {
@@ -247,6 +260,25 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
         groundCentroid![(b * L + i) * 2 + 1] = ((sums[id * 3 + 2]! / n + 0.5) / S) * 2 - 1;
       }
     }
+    if (pixelTarget && pixelWeight && shiftedSeg) {
+      const cell = S / PG;
+      for (let i = 0; i < L; i++) {
+        const id = e.referents[i] ?? 0;
+        if (!id) continue;
+        const at = (b * L + i) * NP;
+        let n = 0;
+        for (let y = 0; y < S; y++) {
+          for (let x = 0; x < S; x++) {
+            if (shiftedSeg[y * S + x] !== id) continue;
+            pixelTarget[at + Math.floor(y / cell) * PG + Math.floor(x / cell)]! += 1;
+            n++;
+          }
+        }
+        if (n === 0) continue; // hidden in this frame
+        pixelWeight[b * L + i] = 1;
+        for (let p = 0; p < NP; p++) pixelTarget[at + p]! /= n;
+      }
+    }
     for (let d = 0; d < PD; d++) proprio[b * PD + d] = data.proprio[f * P + d]!;
     for (let k = 0; k < K; k++) {
       if (s.t + k < e.length) {
@@ -269,6 +301,7 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
           groundCentroid: tf.tensor3d(groundCentroid!, [B, L, 2]),
         }
       : {}),
+    ...(pixelTarget && pixelWeight ? { pixelTarget: tf.tensor3d(pixelTarget, [B, L, NP]), pixelWeight: tf.tensor2d(pixelWeight, [B, L]) } : {}),
   };
 }
 

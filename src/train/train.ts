@@ -20,6 +20,7 @@ import { z } from 'zod';
 import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
 import { computeStats, disposeInputs, loadPolicy, savePolicy, VlaPolicy, type PolicyConfig } from '../policy/index.js';
+import { PIXEL_CELL } from '../policy/PixelKeypoints.js';
 import { loadEpisodes, makeBatch, splitSamples, statsSamples, type SampleRef } from './TrainData.js';
 import { renderLossCurvePng } from '../viz/lossCurve.js';
 
@@ -39,6 +40,7 @@ export const TrainOptionsSchema = z
     shiftPixels: z.number().int().min(0),
     groundingWeight: z.number().min(0),
     locateWeight: z.number().min(0),
+    pixelGroundingWeight: z.number().min(0),
     seed: z.number().int().nonnegative(),
   })
   .strict();
@@ -61,6 +63,9 @@ export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
   groundingWeight: 0.5,
   // The locate loss (policy.locateHead): L1 on where a naming word says its object is, in [-1, 1] image units.
   locateWeight: 2,
+  // The pixel grounding loss (policy.pixelKeypoints): cross-entropy of each naming word's pixel map against the
+  // object's pixels.
+  pixelGroundingWeight: 0.5,
   seed: 0,
 });
 
@@ -100,7 +105,8 @@ export interface TrainRun {
   data: string | readonly string[];
   /**
    * Start from this trained policy's weights, config and normalisation instead of a fresh policy (fine-tuning, e.g.
-   * on DAgger data); the step count and learning-rate schedule start over. Ignored when resuming run.out.
+   * on DAgger data); the step count and learning-rate schedule start over. Policy fields given with it may only add
+   * parts (see extendPolicy). Ignored when resuming run.out.
    */
   init?: string | undefined;
   out: string;
@@ -128,6 +134,38 @@ export function learningRateAt(step: number, o: Pick<TrainOptions, 'steps' | 'le
   return o.learningRate * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * p)));
 }
 
+/**
+ * A trained policy with more parts: the config file's "policy" fields over the trained policy's config (e.g.
+ * {"pixelKeypoints": true}); every trained weight is kept, the new parts start fresh. A field that would change the
+ * shape of a trained weight, or drop one, is refused by name. Disposes `base`.
+ */
+export function extendPolicy(base: VlaPolicy, fields: Partial<PolicyConfig>, name: string, log: (line: string) => void): VlaPolicy {
+  let next: VlaPolicy;
+  try {
+    next = new VlaPolicy({ ...base.config, ...fields }, { tokenizer: base.tokenizer, stats: base.stats });
+  } catch (e) {
+    base.dispose();
+    throw new Error(`--init ${name} with the config file's policy fields: ${(e as Error).message}`);
+  }
+  const weights = next.getWeights();
+  const problems: string[] = [];
+  for (const [key, w] of base.getWeights()) {
+    const mine = weights.get(key);
+    if (!mine) problems.push(`"${key}" would be dropped`);
+    else if (mine.shape.join(',') !== w.shape.join(',')) problems.push(`"${key}" would change shape from [${w.shape.join(', ')}] to [${mine.shape.join(', ')}]`);
+    else weights.set(key, w);
+  }
+  const added = [...weights.keys()].filter((k) => !base.namedVariables.has(k));
+  base.dispose();
+  if (problems.length > 0) {
+    next.dispose();
+    throw new Error(`--init ${name}: the policy fields ${JSON.stringify(fields)} do not only add parts to that policy: ${problems.join('; ')}`);
+  }
+  next.setWeights(weights);
+  log(`new parts (fresh weights): ${added.join(', ') || 'none'}`);
+  return next;
+}
+
 export async function train(run: TrainRun): Promise<TrainResult> {
   const log = run.log ?? (() => {});
   const statePath = join(run.out, 'train-state.json');
@@ -146,7 +184,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     log(`resuming ${run.out} from step ${startStep}`);
   } else if (run.init) {
     policy = loadPolicy(run.init);
-    if (Object.keys(run.policy).length > 0) throw new Error(`--init ${run.init}: the policy config comes from that policy; leave the "policy" part of the config file out`);
+    if (Object.keys(run.policy).length > 0) policy = extendPolicy(policy, run.policy, run.init, log);
     log(`starting from the weights of ${run.init}`);
   } else {
     policy = new VlaPolicy(run.policy);
@@ -181,26 +219,36 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     }
   }
   const batchOf = (refs: readonly SampleRef[], augment: boolean, r: Rng) =>
-    makeBatch(data, refs, { chunk: c.chunk, maxWords: c.maxWords, camera, augment, shift: o.shiftPixels, proprioDim: c.proprioDim, ...(o.groundingWeight > 0 || o.locateWeight > 0 ? { groundingGrid: policy.grid[0] } : {}) }, r);
+    makeBatch(data, refs, {
+      chunk: c.chunk,
+      maxWords: c.maxWords,
+      camera,
+      augment,
+      shift: o.shiftPixels,
+      proprioDim: c.proprioDim,
+      ...(o.groundingWeight > 0 || o.locateWeight > 0 ? { groundingGrid: policy.grid[0] } : {}),
+      ...(c.pixelKeypoints && o.pixelGroundingWeight > 0 ? { pixelGrid: c.imageSize / c.spaceToDepth / PIXEL_CELL } : {}),
+    }, r);
+  const lossOptions = { groundingWeight: o.groundingWeight, locateWeight: o.locateWeight, pixelWeight: o.pixelGroundingWeight };
 
   /** Validation loss terms (total, delta, gripper, grounding), means over the validation samples. */
-  let valTerms: Record<'delta' | 'gripper' | 'grounding' | 'locate', number> | null = null;
+  let valTerms: Record<'delta' | 'gripper' | 'grounding' | 'locate' | 'pixel', number> | null = null;
   const valLoss = (): number | null => {
     if (valSamples.length === 0) return null;
-    const sum = [0, 0, 0, 0, 0];
+    const sum = [0, 0, 0, 0, 0, 0];
     let n = 0;
     for (let i = 0; i < valSamples.length; i += 64) {
       const part = valSamples.slice(i, i + 64);
       const batch = batchOf(part, false, valRng);
       const l = tf.tidy(() => {
-        const t = policy.lossTerms(batch, { training: false, groundingWeight: o.groundingWeight, locateWeight: o.locateWeight });
-        return [t.total, t.delta, t.gripper, t.grounding, t.locate].map((x) => x.dataSync()[0]!);
+        const t = policy.lossTerms(batch, { training: false, ...lossOptions });
+        return [t.total, t.delta, t.gripper, t.grounding, t.locate, t.pixel].map((x) => x.dataSync()[0]!);
       });
       disposeInputs(batch);
       l.forEach((v, k) => (sum[k] = sum[k]! + v * part.length));
       n += part.length;
     }
-    valTerms = { delta: sum[1]! / n, gripper: sum[2]! / n, grounding: sum[3]! / n, locate: sum[4]! / n };
+    valTerms = { delta: sum[1]! / n, gripper: sum[2]! / n, grounding: sum[3]! / n, locate: sum[4]! / n, pixel: sum[5]! / n };
     return sum[0]! / n;
   };
 
@@ -220,7 +268,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     const refs = Array.from({ length: o.batchSize }, () => trainSet[rng.int(0, trainSet.length - 1)]!);
     const batch = batchOf(refs, o.augment, rng);
     const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => policy.loss(batch, { training: true, groundingWeight: o.groundingWeight, locateWeight: o.locateWeight }), policy.trainableVariables);
+      const { value, grads } = tf.variableGrads(() => policy.loss(batch, { training: true, ...lossOptions }), policy.trainableVariables);
       const names = Object.keys(grads);
       // Clip by global norm (Pascanu et al. 2013): scale every gradient by min(1, clipNorm / ||g||).
       const norm = tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!)))));

@@ -12,7 +12,8 @@ import { loadPolicy } from '../../src/policy/index.js';
 import { collectInProcess } from '../../src/train/collect.js';
 import { listEpisodes, readEpisode, readMeta } from '../../src/train/dataset.js';
 import { loadEpisodes } from '../../src/train/TrainData.js';
-import { train } from '../../src/train/train.js';
+import { extendPolicy, train } from '../../src/train/train.js';
+import { observation } from '../policy/helpers.js';
 import { Environment } from '../../sim/env/Environment.js';
 import { ScriptedExpert } from '../../sim/expert/ScriptedExpert.js';
 
@@ -119,10 +120,28 @@ describe('training on several collections', () => {
     expect(moved).toBeGreaterThan(0);
     // Two small Adam steps from the given weights: a change of a few percent, not a fresh start.
     expect(change / size).toBeLessThan(0.05);
-    await expect(train({ data: demos, init: policyDir, out: tmp('vla-dagger-bad-'), policy: { width: 32 }, train: o })).rejects.toThrow(/config comes from that policy/);
+    // Policy fields with --init may add parts, never change trained ones.
+    await expect(train({ data: demos, init: policyDir, out: tmp('vla-dagger-bad-'), policy: { width: 32 }, train: o })).rejects.toThrow(
+      /do not only add parts to that policy: "[^"]+" would change shape from \[/,
+    );
     before.dispose();
     after.dispose();
   }, 120_000);
+
+  it('fine-tunes with added parts: the trained weights kept, the new ones fresh, the same actions at first', () => {
+    const base = loadPolicy(policyDir);
+    const weights = base.getWeights();
+    const obs = observation(32, 'pick up the red ball', 4);
+    const actsBase = base.act(obs);
+    const lines: string[] = [];
+    const ext = extendPolicy(base, { pixelKeypoints: true }, policyDir, (l) => lines.push(l));
+    expect(ext.config.pixelKeypoints).toBe(true);
+    const extWeights = ext.getWeights();
+    for (const [k, w] of weights) expect(Array.from(extWeights.get(k)!.data), k).toEqual(Array.from(w.data));
+    expect(lines.join('\n')).toMatch(/new parts \(fresh weights\): fusion\/pixel\/key\/kernel/);
+    expect(ext.act(obs)).toEqual(actsBase);
+    ext.dispose();
+  });
 });
 
 describe('the expert labelling for another driver', () => {
