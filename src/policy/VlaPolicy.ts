@@ -360,14 +360,23 @@ export class VlaPolicy {
       const { inputs, commands } = observationsToInputs([observation], this.config, this.tokenizer);
       const enc = commands[0]!;
       const n = enc.words.length;
-      const layers = this.forward(inputs).crossWeights.map((w) => {
+      const out = this.forward(inputs);
+      const layers = out.crossWeights.map((w) => {
         const [, , L, T] = w.shape as [number, number, number, number]; // [1, H, L, T]
         const data = w.dataSync() as Float32Array;
         return Array.from({ length: H }, (_, h) =>
           Array.from({ length: n }, (_, i) => data.slice((h * L + i) * T, (h * L + i + 1) * T)),
         );
       });
-      return { words: enc.words, unknown: enc.unknown, dropped: enc.dropped, cameras: [...this.config.cameras], grid: this.grid, layers };
+      const maps: AttentionMaps = { words: enc.words, unknown: enc.unknown, dropped: enc.dropped, cameras: [...this.config.cameras], grid: this.grid, layers };
+      if (out.pixelWeights && this.pixelKeypoints) {
+        const [, L, N] = out.pixelWeights.shape as [number, number, number]; // [1, L, C*G*G]
+        const data = out.pixelWeights.dataSync() as Float32Array;
+        const G = this.pixelKeypoints.side;
+        maps.pixel = { grid: [G, G], words: Array.from({ length: n }, (_, i) => data.slice(i * N, (i + 1) * N)) };
+        if (L < n) throw new Error('VlaPolicy.attentionMaps: fewer pixel maps than words');
+      }
+      return maps;
     });
   }
 

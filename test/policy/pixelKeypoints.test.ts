@@ -81,6 +81,21 @@ describe('pixelKeypoints', () => {
     off.dispose();
   });
 
+  it('appear in attentionMaps per real word, over the cell grid, each summing to 1', () => {
+    const p = new VlaPolicy({ ...TINY, seed: 2, pixelKeypoints: true });
+    const maps = p.attentionMaps(observation(16, 'pick up the red ball', 2));
+    expect(maps.pixel!.grid).toEqual([8, 8]);
+    expect(maps.pixel!.words).toHaveLength(maps.words.length);
+    for (const m of maps.pixel!.words) {
+      expect(m.length).toBe(64);
+      expect(m.reduce((a, v) => a + v, 0)).toBeCloseTo(1, 5);
+    }
+    const plain = new VlaPolicy({ ...TINY, seed: 2 });
+    expect(plain.attentionMaps(observation(16, 'pick up the red ball', 2)).pixel).toBeUndefined();
+    p.dispose();
+    plain.dispose();
+  });
+
   it('learns from the pixel grounding loss to put the colour word\'s map on the named square', () => {
     const policy = new VlaPolicy({ ...TINY, seed: 3, pixelKeypoints: true });
     const L = TINY.maxWords!;
