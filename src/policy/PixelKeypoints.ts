@@ -36,7 +36,7 @@ export class PixelKeypoints {
   private readonly fc2: Dense;
   /** Cells per row and column of the map (image side / spaceToDepth / PIXEL_CELL). */
   readonly side: number;
-  /** Pixel centres in [-1, 1] (x right, y down), camera after camera: [C*G*G, 2] flat. */
+  /** Cell centres in [-1, 1] (x right, y down), camera after camera: [C*G*G, 2] flat. */
   private readonly coords: Float32Array;
 
   constructor(store: ParamStore, private readonly config: ResolvedPolicyConfig) {
@@ -67,7 +67,7 @@ export class PixelKeypoints {
    * @returns the words with their keypoints added [B, L, E] and the maps [B, L, C*G*G]
    */
   apply(words: tf.Tensor, features: tf.Tensor): { words: tf.Tensor; weights: tf.Tensor } {
-    const [B, L, E] = words.shape as [number, number, number];
+    const [B, L] = words.shape as [number, number, number];
     const C = this.config.cameras.length;
     const N = C * this.positions;
     const Cs = PIXEL_CELL * PIXEL_CELL * features.shape[3]!;
@@ -80,9 +80,7 @@ export class PixelKeypoints {
       const scores = tf.mul(tf.matMul(queries, keys, false, true), 1 / Math.sqrt(PIXEL_KEY_DIM)); // [B, L, N]
       const weights = tf.softmax(scores); // [B, L, N], over the last axis
       const kp = tf.reshape(matMul2d(tf.reshape(weights, [B * L, N]), tf.tensor2d(this.coords, [N, 2])), [B, L, 2]); // [B, L, 2]
-      const out = tf.add(words, this.fc2.apply(gelu(this.fc1.apply(kp)))); // [B, L, E]
-      if (out.shape[2] !== E) throw new Error('PixelKeypoints: width changed');
-      return { words: out, weights };
+      return { words: tf.add(words, this.fc2.apply(gelu(this.fc1.apply(kp)))), weights }; // [B, L, E], [B, L, N]
     });
   }
 }

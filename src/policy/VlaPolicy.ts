@@ -7,7 +7,7 @@
  *           (Perceiver / Flamingo style): each word gets a map over the patch grid  -> fused [B, L, E]
  *   keypoints (attentionKeypoints): per word and head, the map's expected patch position (spatial soft-argmax,
  *           Levine et al. 2016) [B, L, 2H] -> linear -> added to the fused word       [B, L, E]
- *   pixel keypoints (pixelKeypoints): each word attends over every pixel of the stem's feature map; the map's
+ *   pixel keypoints (pixelKeypoints): each word attends over 2x2-pixel cells of the stem's feature map; the map's
  *           expected position -> MLP -> added to the word (PixelKeypoints.ts)              [B, L, E]
  *   locate (locateHead): linear on each fused word -> where its object is (x, y)        [B, L, 2]
  *   proprio [B, 7] --normalise, linear--------------------------------------> token    [B, 1, E]
@@ -370,11 +370,10 @@ export class VlaPolicy {
       });
       const maps: AttentionMaps = { words: enc.words, unknown: enc.unknown, dropped: enc.dropped, cameras: [...this.config.cameras], grid: this.grid, layers };
       if (out.pixelWeights && this.pixelKeypoints) {
-        const [, L, N] = out.pixelWeights.shape as [number, number, number]; // [1, L, C*G*G]
+        const N = out.pixelWeights.shape[2]!; // [1, L, C*G*G]
         const data = out.pixelWeights.dataSync() as Float32Array;
         const G = this.pixelKeypoints.side;
         maps.pixel = { grid: [G, G], words: Array.from({ length: n }, (_, i) => data.slice(i * N, (i + 1) * N)) };
-        if (L < n) throw new Error('VlaPolicy.attentionMaps: fewer pixel maps than words');
       }
       return maps;
     });
