@@ -19,8 +19,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
-import { computeStats, disposeInputs, loadPolicy, savePolicy, VlaPolicy, type PolicyConfig } from '../policy/index.js';
-import { PIXEL_CELL } from '../policy/PixelKeypoints.js';
+import { computeStats, disposeInputs, loadPolicy, PIXEL_CELL, savePolicy, VlaPolicy, type PolicyConfig } from '../policy/index.js';
 import { loadEpisodes, makeBatch, splitSamples, statsSamples, type SampleRef } from './TrainData.js';
 import { renderLossCurvePng } from '../viz/lossCurve.js';
 
