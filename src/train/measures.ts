@@ -6,7 +6,10 @@
  *   object picked. A policy that ignores words picks the same object whatever is said and scores about 1/n.
  * - Attention on target: at the first frame, the share of the target words' cross-attention mass (colour and shape
  *   words, last fusion layer, heads averaged) that falls on the patches the target object covers (from the
- *   segmentation mask), against the share a uniform map would give (covered patches / all patches).
+ *   segmentation mask), against the share a uniform map would give (covered patches / all patches). With it, how
+ *   far (in pixels) the map's expected position (its spatial soft-argmax) is from the target's pixel centroid, and
+ *   the same for the pixel keypoints' finer maps when the policy has them: whether the words know where, not only
+ *   which.
  */
 import { Environment } from '../../sim/env/Environment.js';
 import { runEpisode, type Driver } from '../../sim/env/episodes.js';
@@ -60,7 +63,29 @@ export interface AttentionOnTarget {
   uniformShare: number;
   /** targetShare / uniformShare */
   ratio: number;
+  /** Median distance (pixels) from the patch maps' expected position to the target's pixel centroid. */
+  keypointErrorPx: number;
+  /** The same for the pixel keypoints' maps (config.pixelKeypoints); null without them. */
+  pixelKeypointErrorPx: number | null;
 }
+
+/** A map's expected position over a gh x gw grid laid over a W x H image, in pixels (x right, y down). */
+export function expectedPosition(map: ArrayLike<number>, gh: number, gw: number, W: number, H: number): [number, number] {
+  let x = 0;
+  let y = 0;
+  for (let p = 0; p < gh * gw; p++) {
+    x += map[p]! * (((p % gw) + 0.5) * W) / gw;
+    y += map[p]! * ((Math.floor(p / gw) + 0.5) * H) / gh;
+  }
+  return [x, y];
+}
+
+const median = (a: readonly number[]): number => {
+  if (a.length === 0) return 0;
+  const s = [...a].sort((p, q) => p - q);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 
 /** Which patches (of a gh x gw grid) the segmentation id covers in a W x H mask. */
 export function coveredPatches(mask: Uint8Array, W: number, H: number, id: number, gh: number, gw: number): boolean[] {
@@ -80,6 +105,8 @@ export function attentionOnTarget(policy: VlaPolicy, o: { episodes: number; seed
   let target = 0;
   let uniform = 0;
   let n = 0;
+  const errors: number[] = [];
+  const pixelErrors: number[] = [];
   for (let i = 0; i < o.episodes; i++) {
     const task = o.tasks[i % o.tasks.length]!;
     const obs: Observation = env.reset({ seed: hashSeed(`attention:${o.seed}:${i}`), task });
@@ -93,6 +120,18 @@ export function attentionOnTarget(policy: VlaPolicy, o: { episodes: number; seed
     const covered = coveredPatches(img.segmentation!, img.width, img.height, info.target + 1, gh, gw);
     const k = covered.filter(Boolean).length;
     if (k === 0) continue; // the target is hidden at the first frame
+    const seg = img.segmentation!;
+    let cx = 0;
+    let cy = 0;
+    let count = 0;
+    for (let p = 0; p < seg.length; p++) {
+      if (seg[p] !== info.target + 1) continue;
+      cx += (p % img.width) + 0.5;
+      cy += Math.floor(p / img.width) + 0.5;
+      count++;
+    }
+    cx /= count;
+    cy /= count;
     maps.words.forEach((w, wi) => {
       if (!words.has(w)) return;
       const m = last[wi]!; // over C * gh * gw patches; the first camera comes first
@@ -101,7 +140,21 @@ export function attentionOnTarget(policy: VlaPolicy, o: { episodes: number; seed
       target += share;
       uniform += k / (gh * gw);
       n++;
+      const [x, y] = expectedPosition(m, gh, gw, img.width, img.height);
+      errors.push(Math.hypot(x - cx, y - cy));
+      const px = maps.pixel;
+      if (px) {
+        const [qx, qy] = expectedPosition(px.words[wi]!, px.grid[0], px.grid[1], img.width, img.height);
+        pixelErrors.push(Math.hypot(qx - cx, qy - cy));
+      }
     });
   }
-  return { episodes: o.episodes, targetShare: n ? target / n : 0, uniformShare: n ? uniform / n : 0, ratio: uniform > 0 ? target / uniform : 0 };
+  return {
+    episodes: o.episodes,
+    targetShare: n ? target / n : 0,
+    uniformShare: n ? uniform / n : 0,
+    ratio: uniform > 0 ? target / uniform : 0,
+    keypointErrorPx: median(errors),
+    pixelKeypointErrorPx: pixelErrors.length ? median(pixelErrors) : null,
+  };
 }

@@ -4,7 +4,7 @@ import { Environment } from '../../sim/env/Environment.js';
 import { expertDriver } from '../../sim/env/episodes.js';
 import { selectBackend } from '../../src/tf/backend.js';
 import { VlaPolicy } from '../../src/policy/index.js';
-import { attentionOnTarget, coveredPatches, languageSensitivity } from '../../src/train/measures.js';
+import { attentionOnTarget, coveredPatches, expectedPosition, languageSensitivity } from '../../src/train/measures.js';
 
 beforeAll(async () => {
   await selectBackend({ flag: 'wasm', log: null });
@@ -38,5 +38,22 @@ describe('attentionOnTarget', () => {
     expect(r.targetShare).toBeGreaterThanOrEqual(0);
     expect(r.ratio).toBeGreaterThan(0.5);
     expect(r.ratio).toBeLessThan(2);
+    // Near-uniform maps are centred near the image centre, some pixels from a target; no pixel keypoints here.
+    expect(r.keypointErrorPx).toBeGreaterThan(1);
+    expect(r.keypointErrorPx).toBeLessThan(64);
+    expect(r.pixelKeypointErrorPx).toBeNull();
+    const withPixels = new VlaPolicy({ width: 16, heads: 2, visionLayers: 1, stemChannels: 4, chunk: 4, pixelKeypoints: true });
+    const rp = attentionOnTarget(withPixels, { episodes: 3, seed: 1, tasks: ['pick'] });
+    withPixels.dispose();
+    expect(rp.pixelKeypointErrorPx).toBeGreaterThan(1);
+  });
+
+  it('measures where a map is centred: a one-hot map at its cell centre, a uniform one at the image centre', () => {
+    const oneHot = new Float32Array(16);
+    oneHot[1 * 4 + 2] = 1; // row 1, column 2 of a 4x4 grid over 64x64 pixels
+    expect(expectedPosition(oneHot, 4, 4, 64, 64)).toEqual([40, 24]);
+    const [x, y] = expectedPosition(new Float32Array(16).fill(1 / 16), 4, 4, 64, 64);
+    expect(x).toBeCloseTo(32, 5);
+    expect(y).toBeCloseTo(32, 5);
   });
 });
