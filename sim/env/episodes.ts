@@ -50,7 +50,16 @@ export interface EpisodeResult {
   time: number;
   gif?: Uint8Array;
   firstFramePng?: Buffer;
+  /**
+   * The gripper moved less than PARKED_PATH (2 cm, path length) over the episode's last PARKED_STEPS (50) steps:
+   * the episode ended with the arm standing still (for a failure: it gave up moving, rather than ran out of time).
+   */
+  parked: boolean;
 }
+
+/** Steps and path length (m) of the "parked at the end" test (EpisodeResult.parked). */
+export const PARKED_STEPS = 50;
+export const PARKED_PATH = 0.02;
 
 export async function runEpisode(o: EpisodeOptions): Promise<EpisodeResult> {
   const env = o.env ?? new Environment();
@@ -70,9 +79,15 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeResult> {
   }
   let steps = 0;
   let result = { success: false, reason: 'timeout', time: 0 };
+  // The gripper's positions over the last PARKED_STEPS + 1 steps, a ring of x, y, z (one array per episode).
+  const ring = new Float64Array(3 * (PARKED_STEPS + 1));
   for (;;) {
     const r = env.step(driver.act(obs, env));
     obs = r.observation;
+    const at = 3 * (steps % (PARKED_STEPS + 1));
+    ring[at] = obs.eePose.x;
+    ring[at + 1] = obs.eePose.y;
+    ring[at + 2] = obs.eePose.z;
     steps++;
     if (gif && (steps % (o.record!.every ?? 2) === 0 || r.done)) gif.addFrame(frame());
     if (r.done) {
@@ -90,7 +105,20 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeResult> {
     steps,
     time: result.time,
     ...(gif ? { gif: gif.finish(), firstFramePng } : {}),
+    parked: steps > PARKED_STEPS && pathLength(ring, steps) < PARKED_PATH,
   };
+}
+
+/** Path length of the ring's last PARKED_STEPS moves, oldest to newest; `steps` positions were written. */
+function pathLength(ring: Float64Array, steps: number): number {
+  const n = PARKED_STEPS + 1;
+  let len = 0;
+  for (let k = 1; k < n; k++) {
+    const a = 3 * ((steps - n + k - 1) % n);
+    const b = 3 * ((steps - n + k) % n);
+    len += Math.hypot(ring[b]! - ring[a]!, ring[b + 1]! - ring[a + 1]!, ring[b + 2]! - ring[a + 2]!);
+  }
+  return len;
 }
 
 export interface EvaluateOptions {
@@ -100,6 +128,8 @@ export interface EvaluateOptions {
   driverFactory?: (seed: number) => Driver;
   /** Cameras the driver needs; default one 64x64 scene camera. */
   cameras?: CameraSpec[];
+  /** Steps before an episode times out; default the environment's (200). */
+  maxSteps?: number;
   /** Record GIFs of the first `count` episodes of each task into `dir` (named TASK-INDEX-success|failure.gif). */
   videos?: { count: number; dir: string; size?: number };
   progress?: 'bar' | 'lines' | 'none';
@@ -116,7 +146,8 @@ export interface Evaluation {
   successRate: number;
   episodes: number;
   meanSteps: number;
-  perTask: Record<string, RateTable & { meanSteps: number; perSplit: Record<string, RateTable>; failures: Record<string, number> }>;
+  /** failures: by reason; parked: failed episodes that ended with the arm standing still (EpisodeResult.parked). */
+  perTask: Record<string, RateTable & { meanSteps: number; perSplit: Record<string, RateTable>; failures: Record<string, number>; parked: number }>;
   seconds: number;
 }
 
@@ -133,7 +164,7 @@ const rate = (episodes: number, successes: number): RateTable => ({ episodes, su
 
 export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
   const t0 = performance.now();
-  const env = new Environment(o.cameras ? { cameras: o.cameras } : {});
+  const env = new Environment({ ...(o.cameras ? { cameras: o.cameras } : {}), ...(o.maxSteps ? { maxSteps: o.maxSteps } : {}) });
   const total = o.tasks.length * o.episodes;
   const bar = o.progress === 'bar' ? new cliProgress.SingleBar({ format: 'eval [{bar}] {value}/{total} episodes | success {rate} | ETA {eta}s' }, cliProgress.Presets.shades_classic) : null;
   bar?.start(total, 0, { rate: '-' });
@@ -144,6 +175,7 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
   for (const task of o.tasks) {
     const splits: Record<string, { e: number; s: number }> = {};
     const failures: Record<string, number> = {};
+    let parked = 0;
     let ts = 0;
     let tSteps = 0;
     for (let i = 0; i < o.episodes; i++) {
@@ -160,7 +192,10 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
       if (r.success) {
         sp.s++;
         ts++;
-      } else failures[r.reason] = (failures[r.reason] ?? 0) + 1;
+      } else {
+        failures[r.reason] = (failures[r.reason] ?? 0) + 1;
+        if (r.parked) parked++;
+      }
       tSteps += r.steps;
       done++;
       successes += r.success ? 1 : 0;
@@ -175,6 +210,7 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
       meanSteps: tSteps / o.episodes,
       perSplit: Object.fromEntries(Object.entries(splits).map(([k, v]) => [k, rate(v.e, v.s)])),
       failures,
+      parked,
     };
   }
   bar?.stop();
@@ -186,7 +222,7 @@ export function formatEvaluation(e: Evaluation): string {
   const lines = [`task      episodes  success  mean steps  per split / failures`];
   for (const [task, t] of Object.entries(e.perTask)) {
     const splits = Object.entries(t.perSplit).map(([k, v]) => `${k} ${pct(v.successRate)} (${v.successes}/${v.episodes})`).join(', ');
-    const fails = Object.entries(t.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none';
+    const fails = (Object.entries(t.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none') + (t.parked ? ` (${t.parked} of them parked at the end)` : '');
     lines.push(`${task.padEnd(9)} ${String(t.episodes).padStart(8)}  ${pct(t.successRate).padStart(7)}  ${t.meanSteps.toFixed(1).padStart(10)}  ${splits}; failures: ${fails}`);
   }
   lines.push(`overall   ${String(e.episodes).padStart(8)}  ${pct(e.successRate).padStart(7)}  ${e.meanSteps.toFixed(1).padStart(10)}  (${e.seconds.toFixed(1)} s, ${(e.episodes / e.seconds).toFixed(2)} episodes/s)`);

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Environment } from '../../../sim/env/Environment.js';
-import { expertDriver, runEpisode } from '../../../sim/env/episodes.js';
+import { evaluate, expertDriver, formatEvaluation, runEpisode } from '../../../sim/env/episodes.js';
 import { loadScene } from '../../../sim/scene/index.js';
 import { objectHeight } from '../../../sim/scene/geometry.js';
 import type { EeAction, Observation } from '../../../sim/types.js';
@@ -155,4 +155,21 @@ describe('scripted expert', () => {
       }
     });
   }
+});
+
+describe('episode results', () => {
+  const still: EeAction = { dx: 0, dy: 0, dz: 0, dyaw: 0, gripper: 0 };
+  it('say whether a failed episode ended with the arm parked, and evaluate counts those per task', async () => {
+    const env = new Environment({ cameras: [], maxSteps: 80 });
+    // Stands still: a timeout, parked.
+    const idle = await runEpisode({ seed: 3, task: 'pick', env, driver: { reset: () => {}, act: () => still } });
+    expect(idle).toMatchObject({ success: false, reason: 'timeout', parked: true });
+    // Keeps moving (1 cm up and down, alternating): a timeout, not parked, though it ends where it started.
+    let t = 0;
+    const shake = await runEpisode({ seed: 3, task: 'pick', env, driver: { reset: () => (t = 0), act: () => ({ ...still, dz: t++ % 2 ? -0.01 : 0.01 }) } });
+    expect(shake).toMatchObject({ success: false, reason: 'timeout', parked: false });
+    const e = await evaluate({ tasks: ['pick'], episodes: 2, seed: 3, cameras: [], maxSteps: 80, driverFactory: () => ({ reset: () => {}, act: () => still }) });
+    expect(e.perTask.pick).toMatchObject({ successes: 0, parked: 2, failures: { timeout: 2 } });
+    expect(formatEvaluation(e)).toMatch(/failures: timeout: 2 \(2 of them parked at the end\)/);
+  });
 });
