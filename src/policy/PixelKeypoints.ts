@@ -29,6 +29,11 @@ export const PIXEL_KEY_DIM = 32;
 /** Side of a cell of the stem's feature map, in feature positions (pixels without spaceToDepth). */
 export const PIXEL_CELL = 2;
 
+/** Cells per row and column of a policy's pixel keypoint maps (image side / spaceToDepth / PIXEL_CELL). */
+export function pixelCellSide(c: Pick<ResolvedPolicyConfig, 'imageSize' | 'spaceToDepth'>): number {
+  return c.imageSize / c.spaceToDepth / PIXEL_CELL;
+}
+
 export class PixelKeypoints {
   private readonly key: Dense;
   private readonly query: Dense;
@@ -41,7 +46,7 @@ export class PixelKeypoints {
 
   constructor(store: ParamStore, private readonly config: ResolvedPolicyConfig) {
     const c = config;
-    this.side = c.imageSize / c.spaceToDepth / PIXEL_CELL;
+    this.side = pixelCellSide(c);
     this.key = new Dense(store, 'fusion/pixel/key', PIXEL_CELL * PIXEL_CELL * c.stemChannels, PIXEL_KEY_DIM);
     this.query = new Dense(store, 'fusion/pixel/query', c.width, PIXEL_KEY_DIM);
     this.fc1 = new Dense(store, 'fusion/pixel/fc1', 2, c.width);

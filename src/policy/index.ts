@@ -83,5 +83,5 @@ export {
   type Init,
 } from './blocks.js';
 export { LanguageEncoder, VisionEncoder, blockOptions, patchify } from './encoders.js';
-export { PIXEL_CELL, PIXEL_KEY_DIM, PixelKeypoints } from './PixelKeypoints.js';
+export { PIXEL_CELL, PIXEL_KEY_DIM, PixelKeypoints, pixelCellSide } from './PixelKeypoints.js';
 export { ChunkExecutor, DEFAULT_EXECUTION, formatExecution, parseExecution, type Execution } from './ChunkExecutor.js';

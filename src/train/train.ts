@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
-import { computeStats, disposeInputs, loadPolicy, PIXEL_CELL, savePolicy, VlaPolicy, type PolicyConfig } from '../policy/index.js';
+import { computeStats, disposeInputs, loadPolicy, pixelCellSide, savePolicy, VlaPolicy, type PolicyConfig } from '../policy/index.js';
 import { loadEpisodes, makeBatch, splitSamples, statsSamples, type SampleRef } from './TrainData.js';
 import { renderLossCurvePng } from '../viz/lossCurve.js';
 
@@ -226,7 +226,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
       shift: o.shiftPixels,
       proprioDim: c.proprioDim,
       ...(o.groundingWeight > 0 || o.locateWeight > 0 ? { groundingGrid: policy.grid[0] } : {}),
-      ...(c.pixelKeypoints && o.pixelGroundingWeight > 0 ? { pixelGrid: c.imageSize / c.spaceToDepth / PIXEL_CELL } : {}),
+      ...(c.pixelKeypoints && o.pixelGroundingWeight > 0 ? { pixelGrid: pixelCellSide(c) } : {}),
     }, r);
   const lossOptions = { groundingWeight: o.groundingWeight, locateWeight: o.locateWeight, pixelWeight: o.pixelGroundingWeight };
 

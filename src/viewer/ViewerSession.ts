@@ -12,7 +12,7 @@ import { expertDriver, type Driver } from '../../sim/env/episodes.js';
 import { CAMERA_PRESETS } from '../../sim/render/cameras.js';
 import { listScenes, loadScene } from '../../sim/scene/index.js';
 import { CONTROL_HZ, type Observation, type Scene, type SceneObject } from '../../sim/types.js';
-import { PIXEL_CELL, type VlaPolicy } from '../policy/index.js';
+import { pixelCellSide, type VlaPolicy } from '../policy/index.js';
 import { policyDriver } from '../train/policyDriver.js';
 import type {
   AttentionWords,
@@ -284,7 +284,7 @@ export class ViewerSession {
 /** The cell grid of a policy's pixel keypoint maps, or null without them. */
 function pixelGridOf(p: VlaPolicy): [number, number] | null {
   if (!p.config.pixelKeypoints) return null;
-  const g = p.config.imageSize / p.config.spaceToDepth / PIXEL_CELL;
+  const g = pixelCellSide(p.config);
   return [g, g];
 }
 
