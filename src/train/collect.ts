@@ -25,7 +25,13 @@
  * the fingers' closing line) and closes on nothing there, while the recorded actions stay the expert's, which say
  * "open, go back up and approach again". Plain demonstrations never miss, so a cloned policy that closed beside an
  * object had never seen what to do next and waited there, closed, until the episode timed out.
- * Both live in ExpertPerturbation.ts.
+ *
+ * Stalls (--stalls P): in a seeded share P of the episodes, once the arm is below 6 cm on its way down, it is moved
+ * 3 to 5 cm to a random side and held still there for 15 to 25 steps, gripper as the expert has it; the labels stay
+ * the expert's ("off course: back up and approach again"). A cloned policy's most common failure was to stand still
+ * low beside an object until the timeout (models/default/MODEL_CARD.md); plain demonstrations never stand still
+ * there, so it had not seen what to do next.
+ * All of these live in ExpertPerturbation.ts.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -64,6 +70,8 @@ export interface CollectOptions {
   noise?: number | undefined;
   /** The share (0..1) of pick and place episodes whose first grasp is made to miss; 0 or absent: none. */
   misses?: number | undefined;
+  /** The share (0..1) of episodes whose arm is parked beside its way down for a while; 0 or absent: none. */
+  stalls?: number | undefined;
   /** Called after each episode (written or skipped). */
   onProgress?: (p: CollectProgress) => void;
 }
@@ -110,6 +118,7 @@ function initDataset(o: Omit<CollectOptions, 'workers'>): void {
     ...(o.dagger ? { driver: 'dagger' as const, policy: o.dagger.policy, beta: o.dagger.beta } : {}),
     ...(o.noise ? { noise: o.noise } : {}),
     ...(o.misses ? { misses: o.misses } : {}),
+    ...(o.stalls ? { stalls: o.stalls } : {}),
   });
 }
 
@@ -201,6 +210,7 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
         destinationIndex: env.info.destination,
         ...(policy ? { driver: 'dagger' as const, policySteps } : {}),
         ...(perturb.injectedMiss ? { injectedMiss: true } : {}),
+        ...(perturb.injectedStall ? { injectedStall: true } : {}),
       },
       all,
       seg,
@@ -240,6 +250,7 @@ export async function collect(o: CollectOptions): Promise<CollectProgress> {
       if (o.dagger) args.push('--dagger', o.dagger.policy, '--beta', String(o.dagger.beta));
       if (o.noise) args.push('--noise', String(o.noise));
       if (o.misses) args.push('--misses', String(o.misses));
+      if (o.stalls) args.push('--stalls', String(o.stalls));
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       createInterface({ input: child.stdout! }).on('line', (line) => {
         try {

@@ -68,6 +68,8 @@ export const DatasetMetaSchema = z
     noise: z.number().min(0).optional(),
     /** The share of pick and place episodes whose first grasp was made to miss (see collect.ts); absent: none. */
     misses: z.number().min(0).max(1).optional(),
+    /** The share of episodes whose arm was parked beside its way down for a while (see collect.ts); absent: none. */
+    stalls: z.number().min(0).max(1).optional(),
   })
   .strict();
 export type DatasetMeta = z.infer<typeof DatasetMetaSchema>;
@@ -101,6 +103,8 @@ export interface EpisodeRecord {
   policySteps?: number;
   /** True when the first grasp was made to miss (collect --misses): the frames show it, the labels recover. */
   injectedMiss?: boolean;
+  /** True when the arm was parked beside its way down (collect --stalls): the frames show it, the labels recover. */
+  injectedStall?: boolean;
 }
 
 const EpisodeSchema = z.object({
@@ -121,6 +125,7 @@ const EpisodeSchema = z.object({
   driver: z.enum(['expert', 'dagger']).optional(),
   policySteps: z.number().int().nonnegative().optional(),
   injectedMiss: z.boolean().optional(),
+  injectedStall: z.boolean().optional(),
 });
 
 /** The seed of episode `index` of `task` in a collection with base seed `seed`. */
@@ -135,7 +140,7 @@ export function writeMeta(dir: string, meta: DatasetMeta): void {
   const path = join(dir, 'meta.json');
   if (existsSync(path)) {
     const old = readMeta(dir);
-    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split', 'driver', 'policy', 'beta', 'noise', 'misses'] as const).every(
+    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split', 'driver', 'policy', 'beta', 'noise', 'misses', 'stalls'] as const).every(
       (k) => JSON.stringify(old[k]) === JSON.stringify(meta[k]),
     );
     if (!same) {
@@ -143,7 +148,7 @@ export function writeMeta(dir: string, meta: DatasetMeta): void {
         `${path}: this folder holds a collection with other settings (tasks ${old.tasks.join(',')}, ` +
           `${old.episodesPerTask} episodes per task, seed ${old.seed}, image ${old.imageSize}` +
           `${old.driver === 'dagger' ? `, dagger with ${old.policy} at beta ${old.beta}` : ''}` +
-          `${old.noise ? `, noise ${old.noise} m` : ''}${old.misses ? `, misses ${old.misses}` : ''}); ` +
+          `${old.noise ? `, noise ${old.noise} m` : ''}${old.misses ? `, misses ${old.misses}` : ''}${old.stalls ? `, stalls ${old.stalls}` : ''}); ` +
           `use another --out or the same settings to resume`,
       );
     }

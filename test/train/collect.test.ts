@@ -136,4 +136,33 @@ describe('collect', () => {
       expect(e.success).toBe(true);
     }
   });
+
+  it('--stalls parks the arm low beside its way down while the labels say move on, and the expert still succeeds', () => {
+    /** The longest run of steps with the gripper still (< 1 mm a step), low, while the recorded action moves. */
+    const longestStall = (e: { steps: number; proprio: number[]; actions: number[] }) => {
+      let best = 0;
+      let run = 0;
+      for (let t = 1; t < e.steps; t++) {
+        const d = Math.hypot(e.proprio[t * 11 + 7]! - e.proprio[(t - 1) * 11 + 7]!, e.proprio[t * 11 + 8]! - e.proprio[(t - 1) * 11 + 8]!, e.proprio[t * 11 + 9]! - e.proprio[(t - 1) * 11 + 9]!);
+        const labelMoves = Math.max(...[0, 1, 2].map((k) => Math.abs(e.actions[(t - 1) * 5 + k]!))) > 0.001;
+        run = d < 0.001 && e.proprio[t * 11 + 9]! < 0.07 && labelMoves ? run + 1 : 0;
+        best = Math.max(best, run);
+      }
+      return best;
+    };
+    const dir = tmp();
+    collectInProcess({ ...base, tasks: ['pick', 'push'], out: dir, stalls: 1 });
+    expect(readMeta(dir).stalls).toBe(1);
+    const plain = tmp();
+    collectInProcess({ ...base, tasks: ['pick', 'push'], out: plain });
+    for (const name of listEpisodes(dir)) {
+      const e = readEpisode(dir, name, 32).record;
+      expect(e.injectedStall).toBe(true);
+      expect(longestStall(e)).toBeGreaterThanOrEqual(14);
+      expect(e.success).toBe(true);
+      const p = readEpisode(plain, name, 32).record;
+      expect(p.injectedStall).toBeUndefined();
+      expect(longestStall(p)).toBeLessThan(3); // the expert itself never stands still low while saying "move"
+    }
+  });
 });

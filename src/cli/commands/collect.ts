@@ -39,6 +39,7 @@ export function registerCollectCommand(program: Command): void {
     .option('--beta <share>', 'with --dagger: the share of steps the expert drives instead of the policy', unitInterval, 0.3)
     .option('--noise <m>', 'DART: standard deviation (m per step) of a drift added to the expert\'s executed moves; the expert\'s clean actions are recorded (see src/train/collect.ts)', metres, 0)
     .option('--misses <share>', 'the share of pick and place episodes whose first grasp is made to miss, so the data shows the expert recovering (see src/train/collect.ts)', unitInterval, 0)
+    .option('--stalls <share>', 'the share of episodes whose arm is parked 3-5 cm beside its way down for 15-25 steps, so the data shows the expert recovering (see src/train/collect.ts)', unitInterval, 0)
     .option('--progress-json', 'print progress as JSON lines (used between processes)', false)
     .action(async (opts, cmd: Command) => {
       const started = performance.now();
@@ -61,6 +62,7 @@ export function registerCollectCommand(program: Command): void {
         dagger: opts.dagger ? { policy: opts.dagger, beta: opts.beta } : undefined,
         noise: opts.noise,
         misses: opts.misses,
+        stalls: opts.stalls,
         onProgress: (q) => {
           if (opts.progressJson) {
             process.stdout.write(`${JSON.stringify(q)}\n`);
