@@ -262,10 +262,19 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
     }
     if (pixelTarget && pixelWeight && shiftedSeg) {
       const cell = S / PG;
+      const done = new Map<number, number>(); // segmentation id -> the word whose targets hold it already
       for (let i = 0; i < L; i++) {
         const id = e.referents[i] ?? 0;
         if (!id) continue;
         const at = (b * L + i) * NP;
+        const same = done.get(id);
+        if (same !== undefined) {
+          // Colour and noun name one object: the same targets, counted once.
+          pixelTarget.copyWithin(at, (b * L + same) * NP, (b * L + same + 1) * NP);
+          pixelWeight[b * L + i] = pixelWeight[b * L + same]!;
+          continue;
+        }
+        done.set(id, i);
         let n = 0;
         for (let y = 0; y < S; y++) {
           for (let x = 0; x < S; x++) {
