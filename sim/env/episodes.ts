@@ -11,6 +11,7 @@ import { hashSeed } from '../util/Rng.js';
 import { SPLITS, type Split, type TaskName } from '../tasks/index.js';
 import type { EeAction, Observation, Scene } from '../types.js';
 import { Environment, type CameraSpec, type EpisodeInfo } from './Environment.js';
+import { objectHeight } from '../scene/geometry.js';
 
 /** Anything that maps an observation (and, for the expert, privileged state) to an action. */
 export interface Driver {
@@ -55,7 +56,17 @@ export interface EpisodeResult {
    * the episode ended with the arm standing still (for a failure: it gave up moving, rather than ran out of time).
    */
   parked: boolean;
+  /**
+   * Where the gripper first came down (its z below the target's top + APPROACH_MARGIN): pick and place, the
+   * horizontal distance (m) from the target's centre; push, the distance from the line through the target's start
+   * along the push direction. null when it never came that low. The expert comes down within a few mm; a policy's
+   * episodes that come down 3 cm or more off mostly fail (models/default/MODEL_CARD.md).
+   */
+  approachError: number | null;
 }
+
+/** Margin (m) above the target's top below which the gripper counts as having come down (approachError). */
+export const APPROACH_MARGIN = 0.02;
 
 /** Steps and path length (m) of the "parked at the end" test (EpisodeResult.parked). */
 export const PARKED_STEPS = 50;
@@ -81,9 +92,25 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeResult> {
   let result = { success: false, reason: 'timeout', time: 0 };
   // The gripper's positions over the last PARKED_STEPS + 1 steps, a ring of x, y, z (one array per episode).
   const ring = new Float64Array(3 * (PARKED_STEPS + 1));
+  const targetSpec = info.scene.objects[info.target]!;
+  const comeDown = objectHeight(targetSpec) + APPROACH_MARGIN;
+  const start = env.snapshot().objects[info.target]!.position;
+  const startX = start.x;
+  const startY = start.y;
+  let approachError: number | null = null;
   for (;;) {
     const r = env.step(driver.act(obs, env));
     obs = r.observation;
+    if (approachError === null && obs.eePose.z < comeDown) {
+      const e = obs.eePose;
+      if (info.task === 'push' && info.direction) {
+        const d = info.direction;
+        approachError = Math.abs((e.x - startX) * d.y - (e.y - startY) * d.x);
+      } else {
+        const p = env.snapshot().objects[info.target]!.position;
+        approachError = Math.hypot(e.x - p.x, e.y - p.y);
+      }
+    }
     const at = 3 * (steps % (PARKED_STEPS + 1));
     ring[at] = obs.eePose.x;
     ring[at + 1] = obs.eePose.y;
@@ -106,6 +133,7 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeResult> {
     time: result.time,
     ...(gif ? { gif: gif.finish(), firstFramePng } : {}),
     parked: steps > PARKED_STEPS && pathLength(ring, steps) < PARKED_PATH,
+    approachError,
   };
 }
 
@@ -146,8 +174,11 @@ export interface Evaluation {
   successRate: number;
   episodes: number;
   meanSteps: number;
-  /** failures: by reason; parked: failed episodes that ended with the arm standing still (EpisodeResult.parked). */
-  perTask: Record<string, RateTable & { meanSteps: number; perSplit: Record<string, RateTable>; failures: Record<string, number>; parked: number }>;
+  /**
+   * failures: by reason; parked: failed episodes that ended with the arm standing still (EpisodeResult.parked);
+   * approach: where the gripper came down (EpisodeResult.approachError), over the episodes where it did.
+   */
+  perTask: Record<string, RateTable & { meanSteps: number; perSplit: Record<string, RateTable>; failures: Record<string, number>; parked: number; approach: ApproachSummary }>;
   seconds: number;
 }
 
@@ -158,6 +189,25 @@ export interface Evaluation {
 export function evalSplit(i: number): Split {
   const k = i % 5;
   return k < 3 ? SPLITS[0] : k === 3 ? SPLITS[1] : SPLITS[2];
+}
+
+export interface ApproachSummary {
+  /** Episodes where the gripper came down. */
+  measured: number;
+  /** Median approachError (m) over them; null when none. */
+  median: number | null;
+  /** How many came down within APPROACH_CLOSE (2 cm). */
+  close: number;
+}
+
+/** An approach within this distance (m) counts as close in ApproachSummary. */
+export const APPROACH_CLOSE = 0.02;
+
+export function summariseApproach(errors: readonly number[]): ApproachSummary {
+  const s = [...errors].sort((a, b) => a - b);
+  const n = s.length;
+  const median = n === 0 ? null : n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+  return { measured: n, median, close: s.filter((e) => e < APPROACH_CLOSE).length };
 }
 
 const rate = (episodes: number, successes: number): RateTable => ({ episodes, successes, successRate: episodes ? successes / episodes : 0 });
@@ -176,6 +226,7 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
     const splits: Record<string, { e: number; s: number }> = {};
     const failures: Record<string, number> = {};
     let parked = 0;
+    const approaches: number[] = [];
     let ts = 0;
     let tSteps = 0;
     for (let i = 0; i < o.episodes; i++) {
@@ -196,6 +247,7 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
         failures[r.reason] = (failures[r.reason] ?? 0) + 1;
         if (r.parked) parked++;
       }
+      if (r.approachError !== null) approaches.push(r.approachError);
       tSteps += r.steps;
       done++;
       successes += r.success ? 1 : 0;
@@ -211,6 +263,7 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
       perSplit: Object.fromEntries(Object.entries(splits).map(([k, v]) => [k, rate(v.e, v.s)])),
       failures,
       parked,
+      approach: summariseApproach(approaches),
     };
   }
   bar?.stop();
@@ -226,6 +279,11 @@ export function formatEvaluation(e: Evaluation): string {
     lines.push(`${task.padEnd(9)} ${String(t.episodes).padStart(8)}  ${pct(t.successRate).padStart(7)}  ${t.meanSteps.toFixed(1).padStart(10)}  ${splits}; failures: ${fails}`);
   }
   lines.push(`overall   ${String(e.episodes).padStart(8)}  ${pct(e.successRate).padStart(7)}  ${e.meanSteps.toFixed(1).padStart(10)}  (${e.seconds.toFixed(1)} s, ${(e.episodes / e.seconds).toFixed(2)} episodes/s)`);
+  for (const [task, t] of Object.entries(e.perTask)) {
+    const a = t.approach;
+    if (!a || a.measured === 0) continue;
+    lines.push(`${task}: the gripper came down a median ${(100 * a.median!).toFixed(1)} cm ${task === 'push' ? 'beside the line of the push' : 'from the target'}, ${a.close} of ${a.measured} within ${100 * APPROACH_CLOSE} cm`);
+  }
   return lines.join('\n');
 }
 

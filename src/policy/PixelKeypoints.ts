@@ -69,9 +69,9 @@ export class PixelKeypoints {
   /**
    * @param words    [B, L, E] fused word tokens
    * @param features [C*B, F, F, Cs] the stem's feature maps, camera after camera (as VisionEncoder gets them)
-   * @returns the words with their keypoints added [B, L, E] and the maps [B, L, C*G*G]
+   * @returns the words with their keypoints added [B, L, E], the maps [B, L, C*G*G] and the keypoints [B, L, 2]
    */
-  apply(words: tf.Tensor, features: tf.Tensor): { words: tf.Tensor; weights: tf.Tensor } {
+  apply(words: tf.Tensor, features: tf.Tensor): { words: tf.Tensor; weights: tf.Tensor; keypoints: tf.Tensor } {
     const [B, L] = words.shape as [number, number, number];
     const C = this.config.cameras.length;
     const N = C * this.positions;
@@ -85,7 +85,7 @@ export class PixelKeypoints {
       const scores = tf.mul(tf.matMul(queries, keys, false, true), 1 / Math.sqrt(PIXEL_KEY_DIM)); // [B, L, N]
       const weights = tf.softmax(scores); // [B, L, N], over the last axis
       const kp = tf.reshape(matMul2d(tf.reshape(weights, [B * L, N]), tf.tensor2d(this.coords, [N, 2])), [B, L, 2]); // [B, L, 2]
-      return { words: tf.add(words, this.fc2.apply(gelu(this.fc1.apply(kp)))), weights }; // [B, L, E], [B, L, N]
+      return { words: tf.add(words, this.fc2.apply(gelu(this.fc1.apply(kp)))), weights, keypoints: kp }; // [B, L, E], [B, L, N], [B, L, 2]
     });
   }
 }

@@ -33,6 +33,7 @@ import { observationsToInputs, toEeActions, type PolicyBatch, type PolicyInputs 
 import { averageHeads, type AttentionMaps } from './maps.js';
 import { matMul2d } from '../tf/linalg.js';
 import { PixelKeypoints } from './PixelKeypoints.js';
+import { RelativeKeypoints } from './RelativeKeypoints.js';
 
 export interface ForwardOptions {
   /** Training mode: dropout on (if config.dropout > 0). Default false. */
@@ -103,6 +104,7 @@ export class VlaPolicy {
   private readonly keypointProj: Dense | null;
   private readonly locateProj: Dense | null;
   private readonly pixelKeypoints: PixelKeypoints | null;
+  private readonly relativeKeypoints: RelativeKeypoints | null;
   /** Patch centres in [-1, 1] (x right, y down), camera after camera: [C*P, 2] flat. */
   private readonly patchCoords: Float32Array;
   private readonly proprioProj: Dense;
@@ -129,6 +131,8 @@ export class VlaPolicy {
     this.keypointProj = c.attentionKeypoints ? new Dense(s, 'fusion/keypoints', 2 * c.heads, c.width) : null;
     this.locateProj = c.locateHead ? new Dense(s, 'fusion/locate', c.width, 2) : null;
     this.pixelKeypoints = c.pixelKeypoints ? new PixelKeypoints(s, c) : null;
+    const points = (c.attentionKeypoints ? c.heads : 0) + (c.pixelKeypoints ? 1 : 0);
+    this.relativeKeypoints = c.relativeKeypoints ? new RelativeKeypoints(s, c, points) : null;
     const { gh, gw } = patchGrid(c);
     this.patchCoords = new Float32Array(c.cameras.length * gh * gw * 2);
     for (let cam = 0; cam < c.cameras.length; cam++) {
@@ -213,6 +217,7 @@ export class VlaPolicy {
       // --- fusion: words query patches; padding words compute too but nothing reads them later
       let words = lang.tokens; // [B, L, E]
       const crossWeights: tf.Tensor[] = [];
+      const keypoints: tf.Tensor[] = []; // [B, L, 2H] and/or [B, L, 2], for relativeKeypoints
       for (const block of this.fusion) {
         const r = block.apply(words, patches, null, ctx);
         words = r.output; // [B, L, E]
@@ -227,12 +232,18 @@ export class VlaPolicy {
         const kp = matMul2d(tf.reshape(w, [B * H * L, T]), tf.tensor2d(this.patchCoords, [T, 2])); // [B*H*L, 2]
         const perWord = tf.reshape(tf.transpose(tf.reshape(kp, [B, H, L, 2]), [0, 2, 1, 3]), [B, L, 2 * H]); // [B, L, 2H]
         words = tf.add(words, this.keypointProj.apply(perWord)); // [B, L, E]
+        keypoints.push(perWord);
       }
       let pixelWeights: tf.Tensor | undefined;
       if (this.pixelKeypoints) {
         const r = this.pixelKeypoints.apply(words, vis.features); // [B, L, E], [B, L, C*G*G]
         words = r.words;
         pixelWeights = r.weights;
+        keypoints.push(r.keypoints); // [B, L, 2]
+      }
+      if (this.relativeKeypoints) {
+        const kps = keypoints.length === 1 ? keypoints[0]! : tf.concat(keypoints, 2); // [B, L, 2M]
+        words = this.relativeKeypoints.apply(words, kps, inputs.proprio); // [B, L, E]
       }
       words = this.lnFusion.apply(words); // [B, L, E]
       const locate = this.locateProj ? this.locateProj.apply(words) : undefined; // [B, L, 2]

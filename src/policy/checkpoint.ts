@@ -149,6 +149,7 @@ export const CONFIG_FIELDS_ADDED_LATER: Readonly<Partial<PolicyConfig>> = Object
   proprioPlace: 'memory',
   commandQuery: false,
   pixelKeypoints: false,
+  relativeKeypoints: false,
 });
 
 /** Reads a checkpoint written by savePolicy; throws a CheckpointError naming the file and the problem. */

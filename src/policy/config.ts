@@ -13,6 +13,7 @@
  */
 import { SCORE_KINDS, type ScoreKind } from '../attention/index.js';
 import { EE_ACTION_KEYS } from '../../sim/types.js';
+import { CAMERA_NAMES } from '../../sim/render/cameras.js';
 
 export { SCORE_KINDS, type ScoreKind };
 
@@ -129,6 +130,14 @@ export interface PolicyConfig {
    * (`pixelGroundingWeight`: the named object's pixels from the segmentation). Needs convStem. Default false.
    */
   pixelKeypoints: boolean;
+  /**
+   * Relative keypoints: the gripper's point (end-effector x, y at an object's mid-height) is projected into the
+   * camera image with the camera's pose, subtracted from every keypoint of each word (the patch maps' per head, and
+   * the pixel keypoint), and the differences go through a small MLP into the word's token: where the object is
+   * relative to the gripper, in the image (src/policy/RelativeKeypoints.ts). Needs eeProprio, attentionKeypoints or
+   * pixelKeypoints, and one fixed camera (a CAMERA_PRESETS name). Default false.
+   */
+  relativeKeypoints: boolean;
   /** Dropout on the embeddings and on every residual branch while training; 0 disables it. */
   dropout: number;
   /** Seed of the initial weights (and of the dropout masks). */
@@ -164,6 +173,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   proprioPlace: 'queries',
   commandQuery: false,
   pixelKeypoints: false,
+  relativeKeypoints: false,
   dropout: 0,
   seed: 0,
 } as const satisfies PolicyConfig);
@@ -279,6 +289,16 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
     problems.push('pixelKeypoints (true) needs convStem (true): its keys are the conv stem\'s features at every pixel');
   } else if (c.pixelKeypoints && isInt(c.imageSize) && isInt(c.spaceToDepth) && c.spaceToDepth > 0 && (c.imageSize / c.spaceToDepth) % 2 !== 0) {
     problems.push(`pixelKeypoints (true) needs an even feature map: imageSize / spaceToDepth (${c.imageSize} / ${c.spaceToDepth}) is cut into cells of 2x2`);
+  }
+  if (typeof c.relativeKeypoints !== 'boolean') problems.push(`relativeKeypoints (${show(c.relativeKeypoints)}) must be true or false`);
+  else if (c.relativeKeypoints) {
+    if (c.eeProprio === false) problems.push('relativeKeypoints (true) needs eeProprio (true): the gripper\'s point comes from the end-effector pose');
+    if (c.attentionKeypoints === false && c.pixelKeypoints === false) {
+      problems.push('relativeKeypoints (true) needs attentionKeypoints or pixelKeypoints (true): it compares their keypoints with the gripper');
+    }
+    if (Array.isArray(c.cameras) && (c.cameras.length !== 1 || !(CAMERA_NAMES as readonly string[]).includes(c.cameras[0] as string))) {
+      problems.push(`relativeKeypoints (true) needs exactly one fixed camera, one of ${CAMERA_NAMES.join(', ')} (its pose projects the gripper into the image); cameras is ${show(c.cameras)}`);
+    }
   }
   if (typeof c.attentionKeypoints !== 'boolean') problems.push(`attentionKeypoints (${show(c.attentionKeypoints)}) must be true or false`);
   if (typeof c.dropout !== 'number' || !Number.isFinite(c.dropout) || c.dropout < 0 || c.dropout >= 1) {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Environment } from '../../../sim/env/Environment.js';
-import { evaluate, expertDriver, formatEvaluation, runEpisode } from '../../../sim/env/episodes.js';
+import { evaluate, expertDriver, formatEvaluation, runEpisode, summariseApproach } from '../../../sim/env/episodes.js';
 import { loadScene } from '../../../sim/scene/index.js';
 import { objectHeight } from '../../../sim/scene/geometry.js';
 import type { EeAction, Observation } from '../../../sim/types.js';
@@ -171,5 +171,59 @@ describe('episode results', () => {
     const e = await evaluate({ tasks: ['pick'], episodes: 2, seed: 3, cameras: [], maxSteps: 80, driverFactory: () => ({ reset: () => {}, act: () => still }) });
     expect(e.perTask.pick).toMatchObject({ successes: 0, parked: 2, failures: { timeout: 2 } });
     expect(formatEvaluation(e)).toMatch(/failures: timeout: 2 \(2 of them parked at the end\)/);
+  });
+});
+
+describe('approach error', () => {
+  const still: EeAction = { dx: 0, dy: 0, dz: 0, dyaw: 0, gripper: 0 };
+  /** Flies (at most 1 cm a step) to within 6 mm of `offset` beside the target at 10 cm high, then straight down. */
+  const beside = (offset: { x: number; y: number }) => ({
+    reset: () => {},
+    act: (obs: Observation, env: Environment): EeAction => {
+      const p = env.snapshot().objects[env.info.target]!.position;
+      const goal = { x: p.x + offset.x, y: p.y + offset.y };
+      const dx = goal.x - obs.eePose.x;
+      const dy = goal.y - obs.eePose.y;
+      const far = Math.hypot(dx, dy);
+      if (far > 0.006) {
+        const k = Math.min(1, 0.01 / far);
+        return { ...still, dx: dx * k, dy: dy * k, dz: Math.max(-0.01, Math.min(0.01, 0.1 - obs.eePose.z)) };
+      }
+      return { ...still, dz: -0.01 };
+    },
+  });
+
+  it('is where the gripper first came down: a few mm for the expert, the offset for a driver that comes down beside', async () => {
+    const env = new Environment({ cameras: [] });
+    for (const task of ['pick', 'push'] as const) {
+      const r = await runEpisode({ seed: 21, task, env });
+      expect(r.success).toBe(true);
+      expect(r.approachError, task).not.toBeNull();
+      expect(r.approachError!, task).toBeLessThan(0.01);
+    }
+    const off = await runEpisode({ seed: 21, task: 'pick', env, driver: beside({ x: 0.05, y: 0 }) });
+    expect(off.approachError!).toBeGreaterThan(0.045);
+    expect(off.approachError!).toBeLessThan(0.056);
+    // Push measures across the line of the push: along it (behind the target, where a push starts) is no error.
+    const push = await runEpisode({ seed: 21, task: 'push', env });
+    const d = env.info.direction!;
+    const along = await runEpisode({ seed: 21, task: 'push', env, driver: beside({ x: -0.04 * d.x, y: -0.04 * d.y }) });
+    const across = await runEpisode({ seed: 21, task: 'push', env, driver: beside({ x: -0.04 * d.y, y: 0.04 * d.x }) });
+    expect(push.command).toBe(along.command);
+    expect(along.approachError!).toBeLessThan(0.007);
+    expect(across.approachError!).toBeGreaterThan(0.035);
+    // Never coming down: null.
+    const idle = await runEpisode({ seed: 21, task: 'pick', env: new Environment({ cameras: [], maxSteps: 30 }), driver: { reset: () => {}, act: () => still } });
+    expect(idle.approachError).toBeNull();
+  });
+
+  it('is summarised per task by evaluate and printed', async () => {
+    expect(summariseApproach([0.05, 0.01, 0.03])).toEqual({ measured: 3, median: 0.03, close: 1 });
+    expect(summariseApproach([0.01, 0.03])).toMatchObject({ median: 0.02, close: 1 });
+    expect(summariseApproach([])).toEqual({ measured: 0, median: null, close: 0 });
+    const e = await evaluate({ tasks: ['pick'], episodes: 2, seed: 21, cameras: [], maxSteps: 60, driverFactory: () => beside({ x: 0, y: 0.04 }) });
+    expect(e.perTask.pick!.approach.measured).toBe(2);
+    expect(e.perTask.pick!.approach.median!).toBeCloseTo(0.04, 2);
+    expect(formatEvaluation(e)).toMatch(/pick: the gripper came down a median 4\.\d cm from the target, 0 of 2 within 2 cm/);
   });
 });
