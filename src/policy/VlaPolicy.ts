@@ -9,6 +9,8 @@
  *           Levine et al. 2016) [B, L, 2H] -> linear -> added to the fused word       [B, L, E]
  *   pixel keypoints (pixelKeypoints): each word attends over 2x2-pixel cells of the stem's feature map; the map's
  *           expected position -> MLP -> added to the word (PixelKeypoints.ts)              [B, L, E]
+ *   relative keypoints (relativeKeypoints): every keypoint minus the gripper's point projected into the image
+ *           (from the raw end-effector pose) -> MLP -> added to the word (RelativeKeypoints.ts)  [B, L, E]
  *   locate (locateHead): linear on each fused word -> where its object is (x, y)        [B, L, 2]
  *   proprio [B, 7] --normalise, linear--------------------------------------> token    [B, 1, E]
  *   memory = LN([fused words; proprio token])                                          [B, L+1, E]
