@@ -72,6 +72,8 @@ export interface CollectOptions {
   misses?: number | undefined;
   /** The share (0..1) of episodes whose arm is parked beside its way down for a while; 0 or absent: none. */
   stalls?: number | undefined;
+  /** The expert's blended phase changes (m; ExpertOptions.blend); 0 or absent: off. */
+  blend?: number | undefined;
   /** Called after each episode (written or skipped). */
   onProgress?: (p: CollectProgress) => void;
 }
@@ -119,6 +121,7 @@ function initDataset(o: Omit<CollectOptions, 'workers'>): void {
     ...(o.noise ? { noise: o.noise } : {}),
     ...(o.misses ? { misses: o.misses } : {}),
     ...(o.stalls ? { stalls: o.stalls } : {}),
+    ...(o.blend ? { blend: o.blend } : {}),
   });
 }
 
@@ -147,7 +150,7 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
     }
     const seed = seedOf(o.seed, task, index);
     let obs = env.reset({ seed, task, split: 'seen' });
-    const driver = expertDriver(seed, { lenient: Boolean(policy) });
+    const driver = expertDriver(seed, { lenient: Boolean(policy), ...(o.blend ? { blend: o.blend } : {}) });
     driver.reset(env);
     const mix = new Rng(hashSeed(`dagger:${seed}`));
     let policySteps = 0;
@@ -251,6 +254,7 @@ export async function collect(o: CollectOptions): Promise<CollectProgress> {
       if (o.noise) args.push('--noise', String(o.noise));
       if (o.misses) args.push('--misses', String(o.misses));
       if (o.stalls) args.push('--stalls', String(o.stalls));
+      if (o.blend) args.push('--blend', String(o.blend));
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       createInterface({ input: child.stdout! }).on('line', (line) => {
         try {

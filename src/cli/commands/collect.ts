@@ -6,6 +6,7 @@ import { collect, parseShard } from '../../train/collect.js';
 import { nonNegativeInt, positiveInt, taskList } from '../options.js';
 import { selectBackend } from '../../tf/backend.js';
 import { MAX_EE_STEP } from '../../../sim/types.js';
+import { MAX_BLEND } from '../../../sim/expert/ScriptedExpert.js';
 
 function unitInterval(value: string): number {
   const x = Number(value);
@@ -17,6 +18,14 @@ function metres(value: string): number {
   const x = Number(value);
   if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > MAX_EE_STEP) {
     throw new InvalidArgumentError(`expected a distance in metres from 0 to ${MAX_EE_STEP} (the largest move per step), got "${value}"`);
+  }
+  return x;
+}
+
+function blendMetres(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > MAX_BLEND) {
+    throw new InvalidArgumentError(`expected a distance in metres from 0 to ${MAX_BLEND} (below 1.5 cm, where the expert gives a descent up), got "${value}"`);
   }
   return x;
 }
@@ -40,6 +49,7 @@ export function registerCollectCommand(program: Command): void {
     .option('--noise <m>', 'DART: standard deviation (m per step) of a drift added to the expert\'s executed moves; the expert\'s clean actions are recorded (see src/train/collect.ts)', metres, 0)
     .option('--misses <share>', 'the share of pick and place episodes whose first grasp is made to miss, so the data shows the expert recovering (see src/train/collect.ts)', unitInterval, 0)
     .option('--stalls <share>', 'the share of episodes whose arm is parked 3-5 cm beside its way down for 15-25 steps, so the data shows the expert recovering (see src/train/collect.ts)', unitInterval, 0)
+    .option('--blend <m>', `the expert turns down (and lowers onto the destination) once within this horizontal distance of the point above, instead of stopping on it; at most ${MAX_BLEND} (see ScriptedExpert's blend)`, blendMetres, 0)
     .option('--progress-json', 'print progress as JSON lines (used between processes)', false)
     .action(async (opts, cmd: Command) => {
       const started = performance.now();
@@ -63,6 +73,7 @@ export function registerCollectCommand(program: Command): void {
         noise: opts.noise,
         misses: opts.misses,
         stalls: opts.stalls,
+        blend: opts.blend,
         onProgress: (q) => {
           if (opts.progressJson) {
             process.stdout.write(`${JSON.stringify(q)}\n`);
