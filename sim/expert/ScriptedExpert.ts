@@ -79,8 +79,8 @@ export interface ExpertOptions {
 /** With ExpertOptions.blend on: how near (m, horizontally) the point above the destination the carry turns down. */
 export const CARRY_BLEND = 0.03;
 
-/** Largest ExpertOptions.blend (m): below OFF_COURSE, so a blended descent is not at once given up. */
-export const MAX_BLEND = OFF_COURSE - 0.001;
+/** Largest ExpertOptions.blend (m): below OFF_COURSE (1.5 cm), so a blended descent is not at once given up. */
+export const MAX_BLEND = 0.014;
 
 export class ScriptedExpert {
   private phase: Phase = 'approach';

@@ -165,4 +165,21 @@ describe('collect', () => {
       expect(longestStall(p)).toBeLessThan(3); // the expert itself never stands still low while saying "move"
     }
   });
+
+  it('--blend records the blended expert: its meta says so, the episodes differ, and resuming with another blend is refused', () => {
+    const dir = tmp();
+    const plain = tmp();
+    collectInProcess({ ...base, tasks: ['pick', 'push'], out: dir, blend: 0.012 });
+    collectInProcess({ ...base, tasks: ['pick', 'push'], out: plain });
+    expect(readMeta(dir).blend).toBe(0.012);
+    expect(readMeta(plain).blend).toBeUndefined();
+    let differ = 0;
+    for (const n of listEpisodes(dir)) {
+      const a = readEpisode(dir, n, 32).record;
+      expect(a.success).toBe(true);
+      if (JSON.stringify(a.actions) !== JSON.stringify(readEpisode(plain, n, 32).record.actions)) differ++;
+    }
+    expect(differ).toBeGreaterThan(0);
+    expect(() => collectInProcess({ ...base, tasks: ['pick', 'push'], out: dir, blend: 0.01 })).toThrow(/other settings .*blend 0\.012 m/);
+  });
 });

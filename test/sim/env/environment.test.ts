@@ -157,6 +157,49 @@ describe('scripted expert', () => {
   }
 });
 
+describe('scripted expert, blended (ExpertOptions.blend)', () => {
+  it('still solves every task, and lowers onto the destination from up to 3 cm off rather than from the exact point', async () => {
+    const env = new Environment({ cameras: [] });
+    for (const task of ['pick', 'place', 'push'] as const) {
+      for (const seed of [21, 22, 23]) {
+        const r = await runEpisode({ seed, task, env, driver: expertDriver(seed, { blend: 0.012 }) });
+        expect(r.success, `${task} seed ${seed}: ${r.reason}`).toBe(true);
+      }
+    }
+    // Place: the horizontal distance to the destination when the carry turns down (the first step down while
+    // holding, above 10 cm). Blended it is up to CARRY_BLEND; unblended within the 4 mm of a reached waypoint.
+    const turnDown = async (blend: number, seed: number) => {
+      const expert = expertDriver(seed, { blend });
+      let at: number | null = null;
+      await runEpisode({
+        seed, task: 'place', env,
+        driver: {
+          reset: expert.reset,
+          act: (obs, e) => {
+            const a = expert.act(obs, e);
+            if (at === null && obs.holding && obs.eePose.z > 0.1 && a.dz < -0.005 && Math.hypot(a.dx, a.dy) < 0.03) {
+              const d = e.snapshot().objects[e.info.destination!]!.position;
+              at = Math.hypot(obs.eePose.x - d.x, obs.eePose.y - d.y);
+            }
+            return a;
+          },
+        },
+      });
+      return at;
+    };
+    const plain: number[] = [];
+    const blended: number[] = [];
+    for (const seed of [21, 22, 23, 24]) {
+      plain.push((await turnDown(0, seed))!);
+      blended.push((await turnDown(0.012, seed))!);
+    }
+    expect(Math.max(...plain)).toBeLessThan(0.006);
+    expect(Math.max(...blended)).toBeGreaterThan(0.01);
+    expect(Math.max(...blended)).toBeLessThan(0.031);
+    expect(() => expertDriver(1, { blend: 0.02 })).toThrow(/blend must be between 0 and 0\.014 m/);
+  });
+});
+
 describe('episode results', () => {
   const still: EeAction = { dx: 0, dy: 0, dz: 0, dyaw: 0, gripper: 0 };
   it('say whether a failed episode ended with the arm parked, and evaluate counts those per task', async () => {
