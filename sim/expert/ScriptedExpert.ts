@@ -68,10 +68,10 @@ export interface ExpertOptions {
    * distance of the point above the object (approach -> descend; push: above its start point), starts the push
    * within it of the push's start, and lowers once it is within CARRY_BLEND (3 cm) of the point above the
    * destination (carry -> lower; a bowl or plate is 10-16 cm across), instead of first stopping on that point
-   * (4 mm); the next phase keeps steering x, y on its way. Why: a
-   * cloned policy knows where things are to a cm or two, not 4 mm, so it hovered 2-6 cm beside the destination and
-   * never lowered (models/default/MODEL_CARD.md); a demonstration that turns wherever within `blend` shows that
-   * "near enough" means "go". Must be below OFF_COURSE (1.5 cm), where a descent is given up.
+   * (4 mm); the next phase keeps steering x, y on its way. Why: a cloned policy knows where things are to a cm or
+   * two, not 4 mm, so it hovered 1-6 cm beside the destination and never lowered (models/default/MODEL_CARD.md); a
+   * demonstration that turns wherever within `blend` shows that "near enough" means "go". At most MAX_BLEND, below
+   * OFF_COURSE (1.5 cm), where a descent is given up.
    */
   blend?: number;
 }
