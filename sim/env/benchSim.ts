@@ -3,6 +3,7 @@
  * factor of whole episode steps (physics + control + one 64x64 camera frame per control step) on the default
  * scene with the scripted expert driving. Medians over `runs` repetitions.
  */
+import { median } from '../util/median.js';
 import { loadScene, resolveScenePath } from '../scene/index.js';
 import { CONTROL_HZ, PHYSICS_HZ } from '../types.js';
 import { Environment } from './Environment.js';
@@ -20,11 +21,6 @@ export interface SimBenchResult {
   controlStepMs: number;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 export async function benchSim(o: { runs: number }): Promise<SimBenchResult> {
   const scene = loadScene(resolveScenePath('default'));

@@ -12,6 +12,7 @@ import { SPLITS, type Split, type TaskName } from '../tasks/index.js';
 import type { EeAction, Observation, Scene } from '../types.js';
 import { Environment, type CameraSpec, type EpisodeInfo } from './Environment.js';
 import { objectHeight } from '../scene/geometry.js';
+import { median } from '../util/median.js';
 
 /** Anything that maps an observation (and, for the expert, privileged state) to an action. */
 export interface Driver {
@@ -204,10 +205,8 @@ export interface ApproachSummary {
 export const APPROACH_CLOSE = 0.02;
 
 export function summariseApproach(errors: readonly number[]): ApproachSummary {
-  const s = [...errors].sort((a, b) => a - b);
-  const n = s.length;
-  const median = n === 0 ? null : n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
-  return { measured: n, median, close: s.filter((e) => e < APPROACH_CLOSE).length };
+  const n = errors.length;
+  return { measured: n, median: n === 0 ? null : median(errors), close: errors.filter((e) => e < APPROACH_CLOSE).length };
 }
 
 const rate = (episodes: number, successes: number): RateTable => ({ episodes, successes, successRate: episodes ? successes / episodes : 0 });

@@ -4,6 +4,7 @@
  * plus the memory-lean chunked attention against the plain one on a long sequence (peak tensor bytes from
  * tf.profile, and time).
  */
+import { median } from '../../sim/util/median.js';
 import * as tf from '../tf/tf.js';
 import { MultiHeadAttention, chunkedAttention, scaledDotProductAttention, type ScoreKind } from '../attention/index.js';
 import { withBackend, type BackendName } from '../tf/backend.js';
@@ -68,11 +69,6 @@ export interface AttentionBenchResult {
   chunked: ChunkedComparison[];
 }
 
-export function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 async function timeIt(fn: () => Promise<void>, runs: number, warmup: number): Promise<number> {
   for (let i = 0; i < warmup; i++) await fn();

@@ -11,6 +11,7 @@
  *   the same for the pixel keypoints' finer maps when the policy has them: whether the words know where, not only
  *   which.
  */
+import { median } from '../../sim/util/median.js';
 import { Environment } from '../../sim/env/Environment.js';
 import { runEpisode, type Driver } from '../../sim/env/episodes.js';
 import { randomScene } from '../../sim/scene/index.js';
@@ -80,12 +81,20 @@ export function expectedPosition(map: ArrayLike<number>, gh: number, gw: number,
   return [x, y];
 }
 
-const median = (a: readonly number[]): number => {
-  if (a.length === 0) return 0;
-  const s = [...a].sort((p, q) => p - q);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
+
+/** The pixel centroid (x right, y down, pixel centres at +0.5) of segmentation id `id` in a mask `width` wide, and its pixel count. */
+export function maskCentroid(mask: Uint8Array, width: number, id: number): { x: number; y: number; count: number } {
+  let x = 0;
+  let y = 0;
+  let count = 0;
+  for (let p = 0; p < mask.length; p++) {
+    if (mask[p] !== id) continue;
+    x += (p % width) + 0.5;
+    y += Math.floor(p / width) + 0.5;
+    count++;
+  }
+  return count ? { x: x / count, y: y / count, count } : { x: NaN, y: NaN, count: 0 };
+}
 
 /** Which patches (of a gh x gw grid) the segmentation id covers in a W x H mask. */
 export function coveredPatches(mask: Uint8Array, W: number, H: number, id: number, gh: number, gw: number): boolean[] {
@@ -120,18 +129,7 @@ export function attentionOnTarget(policy: VlaPolicy, o: { episodes: number; seed
     const covered = coveredPatches(img.segmentation!, img.width, img.height, info.target + 1, gh, gw);
     const k = covered.filter(Boolean).length;
     if (k === 0) continue; // the target is hidden at the first frame
-    const seg = img.segmentation!;
-    let cx = 0;
-    let cy = 0;
-    let count = 0;
-    for (let p = 0; p < seg.length; p++) {
-      if (seg[p] !== info.target + 1) continue;
-      cx += (p % img.width) + 0.5;
-      cy += Math.floor(p / img.width) + 0.5;
-      count++;
-    }
-    cx /= count;
-    cy /= count;
+    const { x: cx, y: cy } = maskCentroid(img.segmentation!, img.width, info.target + 1);
     maps.words.forEach((w, wi) => {
       if (!words.has(w)) return;
       const m = last[wi]!; // over C * gh * gw patches; the first camera comes first
@@ -154,7 +152,7 @@ export function attentionOnTarget(policy: VlaPolicy, o: { episodes: number; seed
     targetShare: n ? target / n : 0,
     uniformShare: n ? uniform / n : 0,
     ratio: uniform > 0 ? target / uniform : 0,
-    keypointErrorPx: median(errors),
+    keypointErrorPx: errors.length ? median(errors) : 0,
     pixelKeypointErrorPx: pixelErrors.length ? median(pixelErrors) : null,
   };
 }

@@ -4,7 +4,7 @@ import { Environment } from '../../sim/env/Environment.js';
 import { expertDriver } from '../../sim/env/episodes.js';
 import { selectBackend } from '../../src/tf/backend.js';
 import { VlaPolicy } from '../../src/policy/index.js';
-import { attentionOnTarget, coveredPatches, expectedPosition, languageSensitivity } from '../../src/train/measures.js';
+import { attentionOnTarget, coveredPatches, expectedPosition, languageSensitivity, maskCentroid } from '../../src/train/measures.js';
 
 beforeAll(async () => {
   await selectBackend({ flag: 'wasm', log: null });
@@ -55,5 +55,13 @@ describe('attentionOnTarget', () => {
     const [x, y] = expectedPosition(new Float32Array(16).fill(1 / 16), 4, 4, 64, 64);
     expect(x).toBeCloseTo(32, 5);
     expect(y).toBeCloseTo(32, 5);
+  });
+
+  it('finds a segmentation id\'s pixel centroid and count; an absent id has none', () => {
+    const mask = new Uint8Array(4 * 4);
+    mask[1 * 4 + 1] = 3; // pixels (1, 1) and (2, 1) of a 4x4 mask
+    mask[1 * 4 + 2] = 3;
+    expect(maskCentroid(mask, 4, 3)).toEqual({ x: 2, y: 1.5, count: 2 });
+    expect(maskCentroid(mask, 4, 5).count).toBe(0);
   });
 });
