@@ -64,6 +64,13 @@ export interface EpisodeResult {
    * episodes that come down 3 cm or more off mostly fail (models/default/MODEL_CARD.md).
    */
   approachError: number | null;
+  /**
+   * Pick and place: the object nearest the gripper (horizontally, the destination left out) when it first came
+   * down, as for approachError, and whether that is the target; null when it never came down, and for push (whose
+   * descent is behind the object). Tells a failure that went for another object ("which object") from one that
+   * came down by the target and failed there ("where", "how").
+   */
+  cameDownBy: { id: string; isTarget: boolean } | null;
 }
 
 /** Margin (m) above the target's top below which the gripper counts as having come down (approachError). */
@@ -99,6 +106,7 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeResult> {
   const startX = start.x;
   const startY = start.y;
   let approachError: number | null = null;
+  let cameDownBy: EpisodeResult['cameDownBy'] = null;
   for (;;) {
     const r = env.step(driver.act(obs, env));
     obs = r.observation;
@@ -108,8 +116,17 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeResult> {
         const d = info.direction;
         approachError = Math.abs((e.x - startX) * d.y - (e.y - startY) * d.x);
       } else {
-        const p = env.snapshot().objects[info.target]!.position;
+        const objects = env.snapshot().objects;
+        const p = objects[info.target]!.position;
         approachError = Math.hypot(e.x - p.x, e.y - p.y);
+        let nearest = info.target;
+        let best = approachError;
+        for (let k = 0; k < objects.length; k++) {
+          const q = objects[k]!.position;
+          const d = Math.hypot(e.x - q.x, e.y - q.y);
+          if (k !== info.destination && d < best) [nearest, best] = [k, d];
+        }
+        cameDownBy = { id: objects[nearest]!.id, isTarget: nearest === info.target };
       }
     }
     const at = 3 * (steps % (PARKED_STEPS + 1));
@@ -135,6 +152,7 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeResult> {
     ...(gif ? { gif: gif.finish(), firstFramePng } : {}),
     parked: steps > PARKED_STEPS && pathLength(ring, steps) < PARKED_PATH,
     approachError,
+    cameDownBy,
   };
 }
 
@@ -177,9 +195,13 @@ export interface Evaluation {
   meanSteps: number;
   /**
    * failures: by reason; parked: failed episodes that ended with the arm standing still (EpisodeResult.parked);
-   * approach: where the gripper came down (EpisodeResult.approachError), over the episodes where it did.
+   * approach: where the gripper came down (EpisodeResult.approachError), over the episodes where it did;
+   * failedBy: pick and place, where the failed episodes came down (EpisodeResult.cameDownBy), null for push.
    */
-  perTask: Record<string, RateTable & { meanSteps: number; perSplit: Record<string, RateTable>; failures: Record<string, number>; parked: number; approach: ApproachSummary }>;
+  perTask: Record<
+    string,
+    RateTable & { meanSteps: number; perSplit: Record<string, RateTable>; failures: Record<string, number>; parked: number; approach: ApproachSummary; failedBy: FailureSites | null }
+  >;
   seconds: number;
 }
 
@@ -199,6 +221,13 @@ export interface ApproachSummary {
   median: number | null;
   /** How many came down within APPROACH_CLOSE (2 cm). */
   close: number;
+}
+
+/** Where failed episodes first came down (EpisodeResult.cameDownBy): by the target, by another object, never. */
+export interface FailureSites {
+  byTarget: number;
+  byOther: number;
+  never: number;
 }
 
 /** An approach within this distance (m) counts as close in ApproachSummary. */
@@ -226,6 +255,7 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
     const failures: Record<string, number> = {};
     let parked = 0;
     const approaches: number[] = [];
+    const failedBy: FailureSites = { byTarget: 0, byOther: 0, never: 0 };
     let ts = 0;
     let tSteps = 0;
     for (let i = 0; i < o.episodes; i++) {
@@ -245,6 +275,9 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
       } else {
         failures[r.reason] = (failures[r.reason] ?? 0) + 1;
         if (r.parked) parked++;
+        if (!r.cameDownBy) failedBy.never++;
+        else if (r.cameDownBy.isTarget) failedBy.byTarget++;
+        else failedBy.byOther++;
       }
       if (r.approachError !== null) approaches.push(r.approachError);
       tSteps += r.steps;
@@ -263,6 +296,7 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
       failures,
       parked,
       approach: summariseApproach(approaches),
+      failedBy: task === 'push' ? null : failedBy,
     };
   }
   bar?.stop();
@@ -282,6 +316,11 @@ export function formatEvaluation(e: Evaluation): string {
     const a = t.approach;
     if (!a || a.measured === 0) continue;
     lines.push(`${task}: the gripper came down a median ${(100 * a.median!).toFixed(1)} cm ${task === 'push' ? 'beside the line of the push' : 'from the target'}, ${a.close} of ${a.measured} within ${100 * APPROACH_CLOSE} cm`);
+  }
+  for (const [task, t] of Object.entries(e.perTask)) {
+    const f = t.failedBy;
+    if (!f || f.byTarget + f.byOther + f.never === 0) continue;
+    lines.push(`${task} failures: ${f.byTarget} came down by the target, ${f.byOther} by another object, ${f.never} never came down`);
   }
   return lines.join('\n');
 }

@@ -258,6 +258,41 @@ describe('approach error', () => {
     // Never coming down: null.
     const idle = await runEpisode({ seed: 21, task: 'pick', env: new Environment({ cameras: [], maxSteps: 30 }), driver: { reset: () => {}, act: () => still } });
     expect(idle.approachError).toBeNull();
+    expect(idle.cameDownBy).toBeNull();
+  });
+
+  /** Flies to 10 cm above another movable object of the scene (the first that is neither target nor destination), then straight down. */
+  const byOther = {
+    reset: () => {},
+    act: (obs: Observation, env: Environment): EeAction => {
+      const k = env.info.scene.objects.findIndex((o, i) => i !== env.info.target && i !== env.info.destination && o.kind !== 'bowl' && o.kind !== 'plate');
+      const t = env.snapshot().objects[env.info.target]!.position;
+      const p = env.snapshot().objects[k]!.position;
+      return beside({ x: p.x - t.x, y: p.y - t.y }).act(obs, env);
+    },
+  };
+
+  it('names the object the gripper came down by (pick and place), and evaluate counts where failures came down', async () => {
+    const env = new Environment({ cameras: [] });
+    for (const task of ['pick', 'place'] as const) {
+      const r = await runEpisode({ seed: 21, task, env });
+      expect(r.cameDownBy, task).toEqual({ id: env.info.scene.objects[env.info.target]!.id, isTarget: true });
+      const wrong = await runEpisode({ seed: 21, task, env: new Environment({ cameras: [], maxSteps: 60 }), driver: byOther });
+      expect(wrong.success, task).toBe(false);
+      expect(wrong.cameDownBy?.isTarget, task).toBe(false);
+      expect(wrong.cameDownBy?.id, task).not.toBe(env.info.scene.objects[env.info.target]!.id);
+    }
+    // Push comes down behind the object: not measured.
+    expect((await runEpisode({ seed: 21, task: 'push', env })).cameDownBy).toBeNull();
+    const wrong = await evaluate({ tasks: ['pick', 'push'], episodes: 2, seed: 21, cameras: [], maxSteps: 60, driverFactory: () => byOther });
+    expect(wrong.perTask.pick!.failedBy).toEqual({ byTarget: 0, byOther: 2, never: 0 });
+    expect(wrong.perTask.push!.failedBy).toBeNull();
+    const near = await evaluate({ tasks: ['pick'], episodes: 2, seed: 21, cameras: [], maxSteps: 60, driverFactory: () => beside({ x: 0, y: 0.01 }) });
+    expect(near.perTask.pick!.failedBy).toEqual({ byTarget: 2, byOther: 0, never: 0 });
+    const idle = await evaluate({ tasks: ['pick'], episodes: 1, seed: 21, cameras: [], maxSteps: 20, driverFactory: () => ({ reset: () => {}, act: () => still }) });
+    expect(idle.perTask.pick!.failedBy).toEqual({ byTarget: 0, byOther: 0, never: 1 });
+    expect(formatEvaluation(wrong)).toMatch(/pick failures: 0 came down by the target, 2 by another object, 0 never came down/);
+    expect(formatEvaluation(wrong)).not.toMatch(/push failures/);
   });
 
   it('is summarised per task by evaluate and printed', async () => {
