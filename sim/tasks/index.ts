@@ -49,3 +49,4 @@ export { PUSH_CLEARANCE, PushTracker, pushDisplacement, pushPathClear, pushTask 
 export { TASKS, getTask, isTaskName, trackerFor } from './registry.js';
 export { ResolveError, resolveCommand, type ResolvedCommand } from './resolve.js';
 export { idOf, sampleScene, sampleTarget } from './sampling.js';
+export { siblingCommand, siblingTargets, type SiblingSource } from './siblings.js';

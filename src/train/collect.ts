@@ -32,6 +32,12 @@
  * low beside an object until the timeout (models/default/MODEL_CARD.md); plain demonstrations never stand still
  * there, so it had not seen what to do next.
  * All of these live in ExpertPerturbation.ts.
+ *
+ * Siblings (--siblings K): the plan's episodes come in groups of K on one scene (group g = index / K, its scene from
+ * the seed of episode g); the first has the scene's own command, the others name other objects of the same scene
+ * (sim/tasks/siblings.ts; the same destination for place), so the data holds frames that are the same up to the
+ * words and actions that differ with them. Why: 40% of the shipped weights' failed pick and place episodes came
+ * down by another object than the named one (models/default/MODEL_CARD.md).
  */
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -39,7 +45,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { Environment } from '../../sim/env/Environment.js';
 import { expertDriver } from '../../sim/env/episodes.js';
-import type { TaskName } from '../../sim/tasks/index.js';
+import { siblingCommand, type TaskName } from '../../sim/tasks/index.js';
 import { EE_ACTION_KEYS } from '../../sim/types.js';
 import { proprioVector } from '../policy/normalization.js';
 import { ChunkExecutor, DEFAULT_EXECUTION, loadPolicy } from '../policy/index.js';
@@ -74,6 +80,8 @@ export interface CollectOptions {
   stalls?: number | undefined;
   /** The expert's blended phase changes (m; ExpertOptions.blend); 0 or absent: off. */
   blend?: number | undefined;
+  /** Episodes per scene (see Siblings above); 1 or absent: every episode its own scene. */
+  siblings?: number | undefined;
   /** Called after each episode (written or skipped). */
   onProgress?: (p: CollectProgress) => void;
 }
@@ -122,6 +130,7 @@ function initDataset(o: Omit<CollectOptions, 'workers'>): void {
     ...(o.misses ? { misses: o.misses } : {}),
     ...(o.stalls ? { stalls: o.stalls } : {}),
     ...(o.blend ? { blend: o.blend } : {}),
+    ...(o.siblings && o.siblings > 1 ? { siblings: o.siblings } : {}),
   });
 }
 
@@ -149,7 +158,7 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
       continue;
     }
     const seed = seedOf(o.seed, task, index);
-    let obs = env.reset({ seed, task, split: 'seen' });
+    let obs = resetForPlan(env, o, task, index, seed);
     const driver = expertDriver(seed, { lenient: Boolean(policy), ...(o.blend ? { blend: o.blend } : {}) });
     driver.reset(env);
     const mix = new Rng(hashSeed(`dagger:${seed}`));
@@ -227,6 +236,22 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
   return p;
 }
 
+/**
+ * Resets `env` for plan entry (task, index): a scene and command sampled from the episode's seed, or with
+ * o.siblings = K > 1 the scene of the group's first episode and, after the first, a sibling command on it (one naming
+ * another object; the group's own command when the scene has none).
+ */
+function resetForPlan(env: Environment, o: Pick<CollectOptions, 'seed' | 'siblings'>, task: TaskName, index: number, seed: number) {
+  const K = o.siblings ?? 1;
+  if (K <= 1) return env.reset({ seed, task, split: 'seen' });
+  const sceneSeed = seedOf(o.seed, task, Math.floor(index / K));
+  const first = env.reset({ seed: sceneSeed, task, split: 'seen' });
+  const k = index % K;
+  if (k === 0) return first;
+  const command = siblingCommand(env.info, k, new Rng(hashSeed(`sibling:${seed}`)));
+  return command ? env.reset({ seed: sceneSeed, scene: env.info.scene, command }) : first;
+}
+
 const binPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/vla.js');
 
 /** Collects a shard, splitting it over `workers` child processes (one per core). */
@@ -255,6 +280,7 @@ export async function collect(o: CollectOptions): Promise<CollectProgress> {
       if (o.misses) args.push('--misses', String(o.misses));
       if (o.stalls) args.push('--stalls', String(o.stalls));
       if (o.blend) args.push('--blend', String(o.blend));
+      if (o.siblings && o.siblings > 1) args.push('--siblings', String(o.siblings));
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       createInterface({ input: child.stdout! }).on('line', (line) => {
         try {

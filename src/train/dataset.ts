@@ -72,6 +72,8 @@ export const DatasetMetaSchema = z
     stalls: z.number().min(0).max(1).optional(),
     /** The expert's blended phase changes (m, ScriptedExpert's blend option); absent: off. */
     blend: z.number().min(0).max(0.02).optional(),
+    /** Episodes per scene (collect.ts, Siblings): groups of this many share a scene and name different objects; absent: 1. */
+    siblings: z.number().int().min(2).optional(),
   })
   .strict();
 export type DatasetMeta = z.infer<typeof DatasetMetaSchema>;
@@ -142,7 +144,7 @@ export function writeMeta(dir: string, meta: DatasetMeta): void {
   const path = join(dir, 'meta.json');
   if (existsSync(path)) {
     const old = readMeta(dir);
-    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split', 'driver', 'policy', 'beta', 'noise', 'misses', 'stalls', 'blend'] as const).every(
+    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split', 'driver', 'policy', 'beta', 'noise', 'misses', 'stalls', 'blend', 'siblings'] as const).every(
       (k) => JSON.stringify(old[k]) === JSON.stringify(meta[k]),
     );
     if (!same) {
@@ -150,7 +152,7 @@ export function writeMeta(dir: string, meta: DatasetMeta): void {
         `${path}: this folder holds a collection with other settings (tasks ${old.tasks.join(',')}, ` +
           `${old.episodesPerTask} episodes per task, seed ${old.seed}, image ${old.imageSize}` +
           `${old.driver === 'dagger' ? `, dagger with ${old.policy} at beta ${old.beta}` : ''}` +
-          `${old.noise ? `, noise ${old.noise} m` : ''}${old.misses ? `, misses ${old.misses}` : ''}${old.stalls ? `, stalls ${old.stalls}` : ''}${old.blend ? `, blend ${old.blend} m` : ''}); ` +
+          `${old.noise ? `, noise ${old.noise} m` : ''}${old.misses ? `, misses ${old.misses}` : ''}${old.stalls ? `, stalls ${old.stalls}` : ''}${old.blend ? `, blend ${old.blend} m` : ''}${old.siblings ? `, siblings ${old.siblings}` : ''}); ` +
           `use another --out or the same settings to resume`,
       );
     }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { collectInProcess, parseShard, shardPlan } from '../../src/train/collect.js';
 import { listEpisodes, readEpisode, readMeta } from '../../src/train/dataset.js';
+import { isHeldOutCombo } from '../../sim/tasks/index.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'vla-collect-'));
 const base = { tasks: ['pick', 'push'] as const, episodes: 2, seed: 5, imageSize: 32, shard: { index: 0, count: 1 } };
@@ -181,5 +182,34 @@ describe('collect', () => {
     }
     expect(differ).toBeGreaterThan(0);
     expect(() => collectInProcess({ ...base, tasks: ['pick', 'push'], out: dir, blend: 0.01 })).toThrow(/other settings .*blend 0\.012 m/);
+  });
+
+  it('--siblings K: groups of K episodes share a scene and name different objects; meta says so; another K is refused', () => {
+    const dir = tmp();
+    const plain = tmp();
+    collectInProcess({ ...base, tasks: ['pick', 'place'], episodes: 6, out: dir, siblings: 3 });
+    collectInProcess({ ...base, tasks: ['pick', 'place'], episodes: 6, out: plain });
+    expect(readMeta(dir).siblings).toBe(3);
+    expect(readMeta(plain).siblings).toBeUndefined();
+    for (const task of ['pick', 'place']) {
+      for (const g of [0, 1]) {
+        const group = [0, 1, 2].map((k) => readEpisode(dir, `${task}-00000${3 * g + k}`, 32));
+        const first = group[0]!;
+        for (const e of group) {
+          expect(e.record.success).toBe(true);
+          expect(e.record.objects).toEqual(first.record.objects);
+          // The same scene: the first frames are the same picture.
+          expect(Buffer.from(e.frames.subarray(0, 32 * 32 * 3)).equals(Buffer.from(first.frames.subarray(0, 32 * 32 * 3)))).toBe(true);
+          if (task === 'place') expect(e.record.destinationIndex).toBe(first.record.destinationIndex);
+        }
+        const targets = new Set(group.map((e) => e.record.targetIndex));
+        // Movable objects a seen-split command may name (held-out colour-shape combinations are never targets here).
+        const movable = first.record.objects.filter((o) => o.kind !== 'bowl' && o.kind !== 'plate' && !isHeldOutCombo(o)).length;
+        expect(targets.size, `${task} group ${g}`).toBe(Math.min(3, movable));
+      }
+      // Without --siblings, consecutive episodes have scenes of their own.
+      expect(readEpisode(plain, `${task}-000001`, 32).record.objects).not.toEqual(readEpisode(plain, `${task}-000000`, 32).record.objects);
+    }
+    expect(() => collectInProcess({ ...base, tasks: ['pick', 'place'], episodes: 6, out: dir, siblings: 2 })).toThrow(/other settings .*siblings 3/);
   });
 });
