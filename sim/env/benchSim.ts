@@ -21,7 +21,6 @@ export interface SimBenchResult {
   controlStepMs: number;
 }
 
-
 export async function benchSim(o: { runs: number }): Promise<SimBenchResult> {
   const scene = loadScene(resolveScenePath('default'));
   const command = 'pick up the red ball';

@@ -4,9 +4,9 @@
  * and differ only in the words ("pick up the red ball", then "pick up the red cylinder") show that the words decide
  * where to go. Used by `vla collect --siblings K` (src/train/collect.ts).
  */
-import { SHAPES, type Receptacle, type Scene, type Shape } from '../types.js';
+import type { Receptacle, Scene, Shape } from '../types.js';
 import type { Rng } from '../util/Rng.js';
-import { DIRECTIONS, isHeldOutCombo, makeCommand, type Split, type TaskName } from './language.js';
+import { DIRECTIONS, makeCommand, targetsFor, type Split, type TaskName } from './language.js';
 import { pushPathClear } from './push.js';
 
 export interface SiblingSource {
@@ -24,10 +24,10 @@ export interface SiblingSource {
  * for push only those with a free push path in at least one direction.
  */
 export function siblingTargets(source: SiblingSource, split: Split = 'seen'): number[] {
+  const allowed = targetsFor(split);
   const out: number[] = [];
   source.scene.objects.forEach((o, i) => {
-    if (i === source.target || !(SHAPES as readonly string[]).includes(o.kind)) return;
-    if ((split === 'heldout-combo') !== isHeldOutCombo(o)) return;
+    if (i === source.target || !allowed.some((t) => t.kind === o.kind && t.colour === o.colour)) return;
     if (source.task === 'push' && !DIRECTIONS.some((d) => pushPathClear(source.scene, o.id, d))) return;
     out.push(i);
   });

@@ -69,7 +69,6 @@ export interface AttentionBenchResult {
   chunked: ChunkedComparison[];
 }
 
-
 async function timeIt(fn: () => Promise<void>, runs: number, warmup: number): Promise<number> {
   for (let i = 0; i < warmup; i++) await fn();
   const times: number[] = [];
