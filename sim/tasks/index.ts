@@ -42,6 +42,7 @@ export {
   type TrackerStatus,
   type WorldSnapshot,
 } from './types.js';
+export { confusable, confuserPairs, confuserScene } from './confusers.js';
 export { HoldTimer, TaskTracker, checkGoal, type Vec3, type Verdict } from './tracker.js';
 export { PickTracker, pickTask } from './pick.js';
 export { PlaceTracker, insideFootprint, placeTask } from './place.js';

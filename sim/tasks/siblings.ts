@@ -6,6 +6,7 @@
  */
 import type { Receptacle, Scene, Shape } from '../types.js';
 import type { Rng } from '../util/Rng.js';
+import { confusable } from './confusers.js';
 import { DIRECTIONS, makeCommand, targetsFor, type Split, type TaskName } from './language.js';
 import { pushPathClear } from './push.js';
 
@@ -19,9 +20,10 @@ export interface SiblingSource {
 }
 
 /**
- * The objects of `source.scene` that a sibling command may name, in scene order: movable shapes other than the
- * original target whose colour-shape pair the split allows as a target (`split` 'seen': not a held-out combo), and
- * for push only those with a free push path in at least one direction.
+ * The objects of `source.scene` that a sibling command may name: movable shapes other than the original target whose
+ * colour-shape pair the split allows as a target (`split` 'seen': not a held-out combo), and for push only those with
+ * a free push path in at least one direction. Those sharing the target's colour or shape (the ones a policy takes for
+ * it, confusers.ts) come first, then the others, each in scene order.
  */
 export function siblingTargets(source: SiblingSource, split: Split = 'seen'): number[] {
   const allowed = targetsFor(split);
@@ -31,7 +33,10 @@ export function siblingTargets(source: SiblingSource, split: Split = 'seen'): nu
     if (source.task === 'push' && !DIRECTIONS.some((d) => pushPathClear(source.scene, o.id, d))) return;
     out.push(i);
   });
-  return out;
+  const t = source.scene.objects[source.target];
+  if (!t) return out;
+  const near = (i: number) => confusable(source.scene.objects[i]!, t);
+  return [...out.filter(near), ...out.filter((i) => !near(i))];
 }
 
 /**

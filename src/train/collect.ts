@@ -38,6 +38,12 @@
  * (sim/tasks/siblings.ts; the same destination for place), so the data holds frames that are the same up to the
  * words and actions that differ with them. Why: 40% of the shipped weights' failed pick and place episodes came
  * down by another object than the named one (models/default/MODEL_CARD.md).
+ *
+ * Confusers (--confusers P): a seeded share P of the plan's scenes (with --siblings, of the groups' scenes) are drawn
+ * again for the same command with the objects most easily taken for its target added: one of its colour and another
+ * shape, one of its shape and another colour (sim/tasks/confusers.ts). With --siblings those are named first. Why: of
+ * the first frames where the shipped weights' target words pointed at another object, most pointed at one of the
+ * same colour and another shape; a random scene seldom makes the shape matter.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -45,7 +51,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { Environment } from '../../sim/env/Environment.js';
 import { expertDriver } from '../../sim/env/episodes.js';
-import { siblingCommand, type TaskName } from '../../sim/tasks/index.js';
+import { confuserScene, siblingCommand, type TaskName } from '../../sim/tasks/index.js';
 import { EE_ACTION_KEYS } from '../../sim/types.js';
 import { proprioVector } from '../policy/normalization.js';
 import { ChunkExecutor, DEFAULT_EXECUTION, loadPolicy } from '../policy/index.js';
@@ -82,6 +88,8 @@ export interface CollectOptions {
   blend?: number | undefined;
   /** Episodes per scene (see Siblings above); 1 or absent: every episode its own scene. */
   siblings?: number | undefined;
+  /** The share (0..1) of scenes drawn with confusers (see Confusers above); 0 or absent: none. */
+  confusers?: number | undefined;
   /** Called after each episode (written or skipped). */
   onProgress?: (p: CollectProgress) => void;
 }
@@ -131,6 +139,7 @@ function initDataset(o: Omit<CollectOptions, 'workers'>): void {
     ...(o.stalls ? { stalls: o.stalls } : {}),
     ...(o.blend ? { blend: o.blend } : {}),
     ...(o.siblings && o.siblings > 1 ? { siblings: o.siblings } : {}),
+    ...(o.confusers ? { confusers: o.confusers } : {}),
   });
 }
 
@@ -239,15 +248,20 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
 /**
  * Resets `env` for plan entry (task, index): a scene and command sampled from the episode's seed, or with
  * o.siblings = K > 1 the scene of the group's first episode and, after the first, a sibling command on it (one naming
- * another object; the group's own command when the scene has none).
+ * another object; the group's own command when the scene has none). With o.confusers = P, a seeded share P of those
+ * scenes are drawn again with confusers (sim/tasks/confusers.ts) for the same command.
  */
-function resetForPlan(env: Environment, o: Pick<CollectOptions, 'seed' | 'siblings'>, task: TaskName, index: number, seed: number) {
+function resetForPlan(env: Environment, o: Pick<CollectOptions, 'seed' | 'siblings' | 'confusers'>, task: TaskName, index: number, seed: number) {
   const K = o.siblings ?? 1;
-  if (K <= 1) return env.reset({ seed, task, split: 'seen' });
-  const sceneSeed = seedOf(o.seed, task, Math.floor(index / K));
-  const first = env.reset({ seed: sceneSeed, task, split: 'seen' });
+  const sceneSeed = K <= 1 ? seed : seedOf(o.seed, task, Math.floor(index / K));
+  let first = env.reset({ seed: sceneSeed, task, split: 'seen' });
+  const rng = new Rng(hashSeed(`confusers:${sceneSeed}`));
+  if (o.confusers && rng.nextFloat() < o.confusers) {
+    const scene = confuserScene(env.info, env.info.command, rng);
+    if (scene) first = env.reset({ seed: sceneSeed, scene, command: env.info.command });
+  }
   const k = index % K;
-  if (k === 0) return first;
+  if (K <= 1 || k === 0) return first;
   const command = siblingCommand(env.info, k, new Rng(hashSeed(`sibling:${seed}`)));
   return command ? env.reset({ seed: sceneSeed, scene: env.info.scene, command }) : first;
 }
@@ -281,6 +295,7 @@ export async function collect(o: CollectOptions): Promise<CollectProgress> {
       if (o.stalls) args.push('--stalls', String(o.stalls));
       if (o.blend) args.push('--blend', String(o.blend));
       if (o.siblings && o.siblings > 1) args.push('--siblings', String(o.siblings));
+      if (o.confusers) args.push('--confusers', String(o.confusers));
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       createInterface({ input: child.stdout! }).on('line', (line) => {
         try {

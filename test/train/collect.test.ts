@@ -212,4 +212,31 @@ describe('collect', () => {
     }
     expect(() => collectInProcess({ ...base, tasks: ['pick', 'place'], episodes: 6, out: dir, siblings: 2 })).toThrow(/other settings .*siblings 3/);
   });
+
+  it('--confusers P: scenes get an object of the target\'s colour and one of its shape, named first by siblings; meta says so; another P is refused', () => {
+    const dir = tmp();
+    collectInProcess({ ...base, tasks: ['pick', 'place'], episodes: 6, out: dir, siblings: 3, confusers: 1 });
+    expect(readMeta(dir).confusers).toBe(1);
+    for (const task of ['pick', 'place']) {
+      for (const g of [0, 1]) {
+        const group = [0, 1, 2].map((k) => readEpisode(dir, `${task}-00000${3 * g + k}`, 32).record);
+        const first = group[0]!;
+        const t = first.objects[first.targetIndex]!;
+        for (const e of group) expect(e.success).toBe(true);
+        // The scene holds an object of the target's colour and another shape, and one of its shape and another colour.
+        expect(first.objects.some((o) => o.colour === t.colour && o.kind !== t.kind && o.kind !== 'bowl' && o.kind !== 'plate'), `${task} group ${g}`).toBe(true);
+        expect(first.objects.some((o) => o.kind === t.kind && o.colour !== t.colour), `${task} group ${g}`).toBe(true);
+        // The siblings name objects sharing the target's colour or shape (at least two are in the scene).
+        for (const e of group.slice(1)) {
+          const o = e.objects[e.targetIndex]!;
+          expect(o.colour === t.colour || o.kind === t.kind, `${task} group ${g}: ${o.colour} ${o.kind} for ${t.colour} ${t.kind}`).toBe(true);
+        }
+      }
+    }
+    // Without --confusers the same plan gives other scenes.
+    const plain = tmp();
+    collectInProcess({ ...base, tasks: ['pick', 'place'], episodes: 3, out: plain, siblings: 3 });
+    expect(readEpisode(plain, 'pick-000000', 32).record.objects).not.toEqual(readEpisode(dir, 'pick-000000', 32).record.objects);
+    expect(() => collectInProcess({ ...base, tasks: ['pick', 'place'], episodes: 6, out: dir, siblings: 3, confusers: 0.5 })).toThrow(/other settings .*confusers 1/);
+  });
 });

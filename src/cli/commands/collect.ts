@@ -51,6 +51,7 @@ export function registerCollectCommand(program: Command): void {
     .option('--stalls <share>', 'the share of episodes whose arm is parked 3-5 cm beside its way down for 15-25 steps, so the data shows the expert recovering (see src/train/collect.ts)', unitInterval, 0)
     .option('--blend <m>', `the expert turns down (and lowers onto the destination) once within this horizontal distance of the point above, instead of stopping on it; at most ${MAX_BLEND} (see ScriptedExpert's blend)`, blendMetres, 0)
     .option('--siblings <k>', 'episodes per scene: each group of K shares one scene and names a different object in each (see src/train/collect.ts)', positiveInt, 1)
+    .option('--confusers <share>', 'the share of scenes drawn again with an object of the target\'s colour and another shape and one of its shape and another colour; with --siblings those are named first (see src/train/collect.ts)', unitInterval, 0)
     .option('--progress-json', 'print progress as JSON lines (used between processes)', false)
     .action(async (opts, cmd: Command) => {
       const started = performance.now();
@@ -76,6 +77,7 @@ export function registerCollectCommand(program: Command): void {
         stalls: opts.stalls,
         blend: opts.blend,
         siblings: opts.siblings,
+        confusers: opts.confusers,
         onProgress: (q) => {
           if (opts.progressJson) {
             process.stdout.write(`${JSON.stringify(q)}\n`);

@@ -23,12 +23,15 @@ describe('sibling commands', () => {
           expect((SHAPES as readonly string[]).includes(o.kind)).toBe(true);
           expect(isHeldOutCombo(o)).toBe(false);
         }
-        // Every movable, allowed object but the target is a candidate (push: with a free path).
-        const expected = s.scene.objects.flatMap((o, i) =>
+        // Every movable, allowed object but the target is a candidate (push: with a free path), those sharing the
+        // target's colour or shape first, each group in scene order.
+        const all = s.scene.objects.flatMap((o, i) =>
           i !== s.target && (SHAPES as readonly string[]).includes(o.kind) && !isHeldOutCombo(o) &&
           (task !== 'push' || (['left', 'right', 'forward', 'backward'] as const).some((d) => pushPathClear(s.scene, o.id, d))) ? [i] : [],
         );
-        expect(candidates, `${task} ${seed}`).toEqual(expected);
+        const t = s.scene.objects[s.target]!;
+        const near = (i: number) => s.scene.objects[i]!.colour === t.colour || s.scene.objects[i]!.kind === t.kind;
+        expect(candidates, `${task} ${seed}`).toEqual([...all.filter(near), ...all.filter((i) => !near(i))]);
         const named: string[] = [];
         for (let k = 1; k <= candidates.length; k++) {
           const command = siblingCommand(s, k, new Rng(100 + k))!;

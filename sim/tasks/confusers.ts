@@ -1,0 +1,63 @@
+/**
+ * Confuser scenes: the same command on a scene that also holds the objects most easily taken for its target, one of
+ * the target's colour and another shape, one of its shape and another colour. Measured on the shipped weights (600
+ * first frames, a scratch probe of where each target word's attention is centred): of the 163 words whose map was
+ * centred on another object, 96 pointed at an object of the same colour and another shape, 16 at one of the same
+ * shape and another colour. A random scene holds such a pair only sometimes, and then most commands can still be told
+ * apart by colour alone; with `vla collect --confusers P` (src/train/collect.ts) a share P of the plan's scenes are
+ * drawn with them, and sibling commands (siblings.ts) name them first.
+ */
+import { randomScene, type ObjectRef } from '../scene/randomScene.js';
+import type { Scene } from '../types.js';
+import type { Rng } from '../util/Rng.js';
+import { parseCommand, targetsFor, type Split } from './language.js';
+import { pushPathClear } from './push.js';
+import type { SiblingSource } from './siblings.js';
+
+/** Tries this many scenes for a push before giving up (the commanded direction must stay free). */
+const PUSH_ATTEMPTS = 20;
+
+/**
+ * The pairs a confuser scene adds for `target`: an allowed pair of the target's colour and another shape, and one of
+ * the target's shape and another colour, each drawn from `rng` (either may be missing when the split allows none).
+ */
+export function confuserPairs(target: ObjectRef, rng: Rng, split: Split = 'seen'): ObjectRef[] {
+  const allowed = targetsFor(split);
+  const sameColour = allowed.filter((t) => t.colour === target.colour && t.kind !== target.kind);
+  const sameShape = allowed.filter((t) => t.kind === target.kind && t.colour !== target.colour);
+  const out: ObjectRef[] = [];
+  if (sameColour.length > 0) out.push({ ...rng.pick(sameColour) });
+  if (sameShape.length > 0) out.push({ ...rng.pick(sameShape) });
+  return out;
+}
+
+/**
+ * A scene for the same command as `source` (its target, and for place its destination) that also holds
+ * confuserPairs(target); the other objects and every position are drawn anew from `rng`. For push the commanded
+ * direction (`command`) must stay free; null when PUSH_ATTEMPTS scenes all block it.
+ */
+export function confuserScene(source: SiblingSource, command: string, rng: Rng, split: Split = 'seen'): Scene | null {
+  const t = source.scene.objects[source.target];
+  if (!t) throw new Error(`confuserScene: scene "${source.scene.name}" has no object ${source.target}`);
+  const target: ObjectRef = { kind: t.kind, colour: t.colour };
+  const include: ObjectRef[] = [target];
+  if (source.task === 'place') {
+    const d = source.scene.objects[source.destination];
+    if (!d) throw new Error(`confuserScene: place needs a destination; scene "${source.scene.name}" has no object ${source.destination}`);
+    include.push({ kind: d.kind, colour: d.colour });
+  }
+  include.push(...confuserPairs(target, rng, split).filter((p) => !include.some((q) => q.kind === p.kind && q.colour === p.colour)));
+  const direction = source.task === 'push' ? parseCommand(command).direction : undefined;
+  for (let attempt = 0; attempt < (direction ? PUSH_ATTEMPTS : 1); attempt++) {
+    const seed = rng.nextUint32();
+    const scene = randomScene({ seed, include, name: `${source.task}-confusers-${seed}` });
+    const id = scene.objects.find((o) => o.kind === target.kind && o.colour === target.colour)!.id;
+    if (!direction || pushPathClear(scene, id, direction)) return scene;
+  }
+  return null;
+}
+
+/** Whether `o` shares the colour or the shape of `target` (a scene's pairs are distinct, so not both). */
+export function confusable(o: ObjectRef, target: ObjectRef): boolean {
+  return o.colour === target.colour || o.kind === target.kind;
+}

@@ -1,0 +1,64 @@
+/** Confuser scenes: the same command on a scene that also holds objects of the target's colour or shape (vla collect --confusers). */
+import { describe, expect, it } from 'vitest';
+import { confusable, confuserPairs, confuserScene, getTask, isHeldOutCombo, pushPathClear, resolveCommand, type TaskName } from '../../../sim/tasks/index.js';
+import { Rng } from '../../../sim/util/Rng.js';
+
+function source(task: TaskName, seed: number) {
+  const e = getTask(task).sampleEpisode(new Rng(seed));
+  const index = (id: string | undefined) => e.scene.objects.findIndex((o) => o.id === id);
+  return { task, scene: e.scene, target: index(e.targetId), destination: e.destinationId ? index(e.destinationId) : -1, goal: e };
+}
+
+describe('confuser scenes', () => {
+  it('pair the target with an allowed object of its colour and another shape, and one of its shape and another colour', () => {
+    for (let seed = 0; seed < 20; seed++) {
+      const s = source('pick', seed);
+      const t = s.scene.objects[s.target]!;
+      const pairs = confuserPairs(t, new Rng(seed));
+      expect(pairs).toHaveLength(2);
+      const [colour, shape] = pairs as [typeof pairs[0], typeof pairs[0]];
+      expect(colour.colour).toBe(t.colour);
+      expect(colour.kind).not.toBe(t.kind);
+      expect(shape.kind).toBe(t.kind);
+      expect(shape.colour).not.toBe(t.colour);
+      for (const p of pairs) expect(isHeldOutCombo(p), JSON.stringify(p)).toBe(false);
+      expect(confuserPairs(t, new Rng(seed))).toEqual(pairs);
+    }
+  });
+
+  it('hold the command\'s target (and destination), the confusers, and for push keep the commanded direction free', () => {
+    for (const task of ['pick', 'place', 'push'] as const) {
+      for (let seed = 0; seed < 12; seed++) {
+        const s = source(task, seed);
+        const scene = confuserScene(s, s.goal.command, new Rng(1000 + seed));
+        if (!scene) {
+          expect(task, 'only push may find no scene with its direction free').toBe('push');
+          continue;
+        }
+        const t = s.scene.objects[s.target]!;
+        // The command resolves on the new scene to an object of the same colour and kind (and the same destination).
+        const goal = resolveCommand(s.goal.command, scene);
+        const target = scene.objects.find((o) => o.id === goal.targetId)!;
+        expect([target.kind, target.colour]).toEqual([t.kind, t.colour]);
+        if (task === 'place') {
+          const d = s.scene.objects[s.destination]!;
+          const nd = scene.objects.find((o) => o.id === goal.destinationId)!;
+          expect([nd.kind, nd.colour]).toEqual([d.kind, d.colour]);
+        }
+        if (task === 'push') expect(pushPathClear(scene, goal.targetId, goal.direction!)).toBe(true);
+        const others = scene.objects.filter((o) => o.id !== target.id);
+        expect(others.some((o) => o.colour === t.colour && o.kind !== t.kind && o.kind !== 'bowl' && o.kind !== 'plate'), `${task} ${seed}`).toBe(true);
+        expect(others.some((o) => o.kind === t.kind && o.colour !== t.colour), `${task} ${seed}`).toBe(true);
+        // Positions are drawn anew.
+        expect(scene.objects.map((o) => o.position)).not.toEqual(s.scene.objects.map((o) => o.position));
+        expect(confuserScene(s, s.goal.command, new Rng(1000 + seed))).toEqual(scene);
+      }
+    }
+  });
+
+  it('confusable: the same colour or the same shape', () => {
+    expect(confusable({ kind: 'ball', colour: 'red' }, { kind: 'cube', colour: 'red' })).toBe(true);
+    expect(confusable({ kind: 'cube', colour: 'blue' }, { kind: 'cube', colour: 'red' })).toBe(true);
+    expect(confusable({ kind: 'cylinder', colour: 'blue' }, { kind: 'cube', colour: 'red' })).toBe(false);
+  });
+});
