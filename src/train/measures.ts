@@ -9,7 +9,9 @@
  *   segmentation mask), against the share a uniform map would give (covered patches / all patches). With it, how
  *   far (in pixels) the map's expected position (its spatial soft-argmax) is from the target's pixel centroid, and
  *   the same for the pixel keypoints' finer maps when the policy has them: whether the words know where, not only
- *   which.
+ *   which. And which object each target word's map is centred nearest (the destination left out; each word's first
+ *   use, the target's phrase), and when it is not the target, whether that object has the target's colour (another
+ *   shape), its shape (another colour) or neither: which confusions the grounding makes.
  */
 import { median } from '../../sim/util/median.js';
 import { Environment } from '../../sim/env/Environment.js';
@@ -68,6 +70,38 @@ export interface AttentionOnTarget {
   keypointErrorPx: number;
   /** The same for the pixel keypoints' maps (config.pixelKeypoints); null without them. */
   pixelKeypointErrorPx: number | null;
+  /** Which object the target words' maps are centred nearest (see the file comment). */
+  pointing: Pointing;
+}
+
+/** Target words (first use of each) by the object their map is centred nearest. */
+export interface Pointing {
+  words: number;
+  atTarget: number;
+  /** Nearest another object of the target's colour and another shape. */
+  sameColour: number;
+  /** Nearest another object of the target's shape and another colour. */
+  sameShape: number;
+  /** Nearest an object sharing neither. */
+  other: number;
+}
+
+/**
+ * The index of the object whose pixel centroid is nearest (x, y), objects without pixels and `exclude` left out; -1
+ * when none is visible.
+ */
+export function nearestObject(x: number, y: number, centroids: ReadonlyArray<{ x: number; y: number; count: number }>, exclude = -1): number {
+  let best = -1;
+  let bestD = Infinity;
+  centroids.forEach((c, k) => {
+    if (k === exclude || c.count === 0) return;
+    const d = Math.hypot(c.x - x, c.y - y);
+    if (d < bestD) {
+      bestD = d;
+      best = k;
+    }
+  });
+  return best;
 }
 
 /** A map's expected position over a gh x gw grid laid over a W x H image, in pixels (x right, y down). */
@@ -116,6 +150,7 @@ export function attentionOnTarget(policy: VlaPolicy, o: { episodes: number; seed
   let n = 0;
   const errors: number[] = [];
   const pixelErrors: number[] = [];
+  const pointing: Pointing = { words: 0, atTarget: 0, sameColour: 0, sameShape: 0, other: 0 };
   for (let i = 0; i < o.episodes; i++) {
     const task = o.tasks[i % o.tasks.length]!;
     const obs: Observation = env.reset({ seed: hashSeed(`attention:${o.seed}:${i}`), task });
@@ -129,7 +164,9 @@ export function attentionOnTarget(policy: VlaPolicy, o: { episodes: number; seed
     const covered = coveredPatches(img.segmentation!, img.width, img.height, info.target + 1, gh, gw);
     const k = covered.filter(Boolean).length;
     if (k === 0) continue; // the target is hidden at the first frame
-    const { x: cx, y: cy } = maskCentroid(img.segmentation!, img.width, info.target + 1);
+    const centroids = info.scene.objects.map((_, k) => maskCentroid(img.segmentation!, img.width, k + 1));
+    const { x: cx, y: cy } = centroids[info.target]!;
+    const counted = new Set<string>();
     maps.words.forEach((w, wi) => {
       if (!words.has(w)) return;
       const m = last[wi]!; // over C * gh * gw patches; the first camera comes first
@@ -140,6 +177,16 @@ export function attentionOnTarget(policy: VlaPolicy, o: { episodes: number; seed
       n++;
       const [x, y] = expectedPosition(m, gh, gw, img.width, img.height);
       errors.push(Math.hypot(x - cx, y - cy));
+      if (!counted.has(w)) {
+        counted.add(w);
+        pointing.words++;
+        const k = nearestObject(x, y, centroids, info.destination);
+        const o = info.scene.objects[k];
+        if (k === info.target) pointing.atTarget++;
+        else if (o && o.colour === t.colour) pointing.sameColour++;
+        else if (o && o.kind === t.kind) pointing.sameShape++;
+        else pointing.other++;
+      }
       const px = maps.pixel;
       if (px) {
         const [qx, qy] = expectedPosition(px.words[wi]!, px.grid[0], px.grid[1], img.width, img.height);
@@ -154,5 +201,6 @@ export function attentionOnTarget(policy: VlaPolicy, o: { episodes: number; seed
     ratio: uniform > 0 ? target / uniform : 0,
     keypointErrorPx: errors.length ? median(errors) : 0,
     pixelKeypointErrorPx: pixelErrors.length ? median(pixelErrors) : null,
+    pointing,
   };
 }

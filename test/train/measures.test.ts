@@ -4,7 +4,9 @@ import { Environment } from '../../sim/env/Environment.js';
 import { expertDriver } from '../../sim/env/episodes.js';
 import { selectBackend } from '../../src/tf/backend.js';
 import { VlaPolicy } from '../../src/policy/index.js';
-import { attentionOnTarget, coveredPatches, expectedPosition, languageSensitivity, maskCentroid } from '../../src/train/measures.js';
+import { attentionOnTarget, coveredPatches, expectedPosition, languageSensitivity, maskCentroid, nearestObject } from '../../src/train/measures.js';
+import { hashSeed } from '../../sim/util/Rng.js';
+import type { Observation } from '../../sim/types.js';
 
 beforeAll(async () => {
   await selectBackend({ flag: 'wasm', log: null });
@@ -63,5 +65,53 @@ describe('attentionOnTarget', () => {
     mask[1 * 4 + 2] = 3;
     expect(maskCentroid(mask, 4, 3)).toEqual({ x: 2, y: 1.5, count: 2 });
     expect(maskCentroid(mask, 4, 5).count).toBe(0);
+  });
+
+  it('nearestObject: the visible object whose centroid is nearest, the excluded one and hidden ones left out', () => {
+    const c = [{ x: 10, y: 10, count: 4 }, { x: 12, y: 10, count: 0 }, { x: 30, y: 30, count: 2 }, { x: 11, y: 11, count: 3 }];
+    expect(nearestObject(9, 9, c)).toBe(0);
+    expect(nearestObject(12, 12, c)).toBe(3);
+    expect(nearestObject(12, 10, c)).toBe(3); // object 1 sits there but has no pixels
+    expect(nearestObject(12, 12, c, 3)).toBe(0);
+    expect(nearestObject(0, 0, [{ x: NaN, y: NaN, count: 0 }])).toBe(-1);
+  });
+
+  it('says which object the words point at: a stand-in policy that looks at the first object of every scene', () => {
+    const G = 8;
+    // Every word's map (2 heads) is one-hot on the patch holding the centroid of segmentation id 1 (scene object 0).
+    const lookAtFirst = {
+      config: { imageSize: 64, cameras: ['scene'] },
+      attentionMaps(obs: Observation) {
+        const img = obs.images.scene!;
+        const c = maskCentroid(img.segmentation!, img.width, 1);
+        const map = new Float32Array(G * G);
+        map[Math.floor((c.y * G) / img.height) * G + Math.floor((c.x * G) / img.width)] = 1;
+        const words = obs.command.split(' ');
+        return { words, unknown: [], dropped: [], cameras: ['scene'], grid: [G, G], layers: [[0, 1].map(() => words.map(() => map))] };
+      },
+    } as unknown as VlaPolicy;
+    const episodes = 12;
+    const r = attentionOnTarget(lookAtFirst, { episodes, seed: 4, tasks: ['pick', 'push'] });
+    // The same first frames, classified here from the scenes: object 0 against the target.
+    const env = new Environment({ cameras: [{ name: 'scene', width: 64, height: 64, segmentation: true }] });
+    const want = { words: 0, atTarget: 0, sameColour: 0, sameShape: 0, other: 0 };
+    for (let i = 0; i < episodes; i++) {
+      env.reset({ seed: hashSeed(`attention:4:${i}`), task: (['pick', 'push'] as const)[i % 2] });
+      const { scene, target, command } = env.info;
+      const t = scene.objects[target]!;
+      const words = new Set(command.split(' ').filter((w) => w === t.colour || ['ball', 'sphere', 'cube', 'block', 'cylinder', 'can'].includes(w)));
+      const o = scene.objects[0]!;
+      for (const _ of words) {
+        want.words++;
+        if (target === 0) want.atTarget++;
+        else if (o.colour === t.colour) want.sameColour++;
+        else if (o.kind === t.kind) want.sameShape++;
+        else want.other++;
+      }
+    }
+    expect(r.pointing).toEqual(want);
+    expect(want.words).toBeGreaterThan(episodes);
+    expect(want.atTarget).toBeGreaterThan(0);
+    expect(want.atTarget).toBeLessThan(want.words);
   });
 });

@@ -95,6 +95,11 @@ export function registerSimCommands(program: Command, bench: Command): void {
           `where the words point: the target words' maps are centred ${at.keypointErrorPx.toFixed(2)} px from the target (median)` +
             (at.pixelKeypointErrorPx === null ? '' : `; their pixel keypoints ${at.pixelKeypointErrorPx.toFixed(2)} px`),
         );
+        const pt = at.pointing;
+        console.log(
+          `which object the words point at: ${pt.atTarget} of ${pt.words} target words centred nearest the target; the others ` +
+            `nearest an object of its colour (another shape) ${pt.sameColour}, of its shape (another colour) ${pt.sameShape}, neither ${pt.other}`,
+        );
         extra.attentionOnTarget = at;
       }
       if (opts.json) console.log(JSON.stringify({ ...result, ...extra }));
