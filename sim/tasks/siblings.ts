@@ -22,10 +22,10 @@ export interface SiblingSource {
 /**
  * The objects of `source.scene` that a sibling command may name: movable shapes other than the original target whose
  * colour-shape pair the split allows as a target (`split` 'seen': not a held-out combo), and for push only those with
- * a free push path in at least one direction. Those sharing the target's colour or shape (the ones a policy takes for
- * it, confusers.ts) come first, then the others, each in scene order.
+ * a free push path in at least one direction; in scene order, or with `confusableFirst` those sharing the target's
+ * colour or shape (the ones a policy takes for it, confusers.ts) first, then the others, each in scene order.
  */
-export function siblingTargets(source: SiblingSource, split: Split = 'seen'): number[] {
+export function siblingTargets(source: SiblingSource, split: Split = 'seen', confusableFirst = false): number[] {
   const allowed = targetsFor(split);
   const out: number[] = [];
   source.scene.objects.forEach((o, i) => {
@@ -34,19 +34,19 @@ export function siblingTargets(source: SiblingSource, split: Split = 'seen'): nu
     out.push(i);
   });
   const t = source.scene.objects[source.target];
-  if (!t) return out;
+  if (!confusableFirst || !t) return out;
   const near = (i: number) => confusable(source.scene.objects[i]!, t);
   return [...out.filter(near), ...out.filter((i) => !near(i))];
 }
 
 /**
- * The k-th sibling command (k >= 1) of `source`: the same task on the same scene naming siblingTargets(source)[(k-1)
- * mod n], with the same destination for place and a free direction (drawn from `rng`) for push; the phrasing is drawn
+ * The k-th sibling command (k >= 1) of `source`: the same task on the same scene naming siblingTargets(source, split,
+ * confusableFirst)[(k-1) mod n], with the same destination for place and a free direction (drawn from `rng`) for push; the phrasing is drawn
  * from `rng` among the split's templates. null when the scene has no other object the command could name.
  */
-export function siblingCommand(source: SiblingSource, k: number, rng: Rng, split: Split = 'seen'): string | null {
+export function siblingCommand(source: SiblingSource, k: number, rng: Rng, split: Split = 'seen', confusableFirst = false): string | null {
   if (!Number.isInteger(k) || k < 1) throw new Error(`siblingCommand: k must be an integer >= 1, got ${k}`);
-  const candidates = siblingTargets(source, split);
+  const candidates = siblingTargets(source, split, confusableFirst);
   if (candidates.length === 0) return null;
   const obj = source.scene.objects[candidates[(k - 1) % candidates.length]!]!;
   const target = { kind: obj.kind as Shape, colour: obj.colour };

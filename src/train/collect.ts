@@ -249,7 +249,8 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
  * Resets `env` for plan entry (task, index): a scene and command sampled from the episode's seed, or with
  * o.siblings = K > 1 the scene of the group's first episode and, after the first, a sibling command on it (one naming
  * another object; the group's own command when the scene has none). With o.confusers = P, a seeded share P of those
- * scenes are drawn again with confusers (sim/tasks/confusers.ts) for the same command.
+ * scenes are drawn again with confusers (sim/tasks/confusers.ts) for the same command, and the siblings name the
+ * objects sharing the target's colour or shape first (without it, scene order, as collections made before it).
  */
 function resetForPlan(env: Environment, o: Pick<CollectOptions, 'seed' | 'siblings' | 'confusers'>, task: TaskName, index: number, seed: number) {
   const K = o.siblings ?? 1;
@@ -262,7 +263,7 @@ function resetForPlan(env: Environment, o: Pick<CollectOptions, 'seed' | 'siblin
   }
   const k = index % K;
   if (K <= 1 || k === 0) return first;
-  const command = siblingCommand(env.info, k, new Rng(hashSeed(`sibling:${seed}`)));
+  const command = siblingCommand(env.info, k, new Rng(hashSeed(`sibling:${seed}`)), 'seen', Boolean(o.confusers));
   return command ? env.reset({ seed: sceneSeed, scene: env.info.scene, command }) : first;
 }
 

@@ -13,6 +13,7 @@ function source(task: TaskName, seed: number) {
 
 describe('sibling commands', () => {
   it('name, on the same scene, every other movable object the split allows, each in turn', () => {
+    let reordered = 0;
     for (const task of ['pick', 'place', 'push'] as const) {
       for (let seed = 0; seed < 15; seed++) {
         const s = source(task, seed);
@@ -23,15 +24,17 @@ describe('sibling commands', () => {
           expect((SHAPES as readonly string[]).includes(o.kind)).toBe(true);
           expect(isHeldOutCombo(o)).toBe(false);
         }
-        // Every movable, allowed object but the target is a candidate (push: with a free path), those sharing the
-        // target's colour or shape first, each group in scene order.
+        // Every movable, allowed object but the target is a candidate (push: with a free path), in scene order; with
+        // confusableFirst those sharing the target's colour or shape first, each group in scene order.
         const all = s.scene.objects.flatMap((o, i) =>
           i !== s.target && (SHAPES as readonly string[]).includes(o.kind) && !isHeldOutCombo(o) &&
           (task !== 'push' || (['left', 'right', 'forward', 'backward'] as const).some((d) => pushPathClear(s.scene, o.id, d))) ? [i] : [],
         );
+        expect(candidates, `${task} ${seed}`).toEqual(all);
         const t = s.scene.objects[s.target]!;
         const near = (i: number) => s.scene.objects[i]!.colour === t.colour || s.scene.objects[i]!.kind === t.kind;
-        expect(candidates, `${task} ${seed}`).toEqual([...all.filter(near), ...all.filter((i) => !near(i))]);
+        expect(siblingTargets(s, 'seen', true), `${task} ${seed}`).toEqual([...all.filter(near), ...all.filter((i) => !near(i))]);
+        if (all.some(near) && !near(all[0]!)) reordered++;
         const named: string[] = [];
         for (let k = 1; k <= candidates.length; k++) {
           const command = siblingCommand(s, k, new Rng(100 + k))!;
@@ -50,6 +53,7 @@ describe('sibling commands', () => {
         }
       }
     }
+    expect(reordered, 'some scenes put a confusable object after another one').toBeGreaterThan(0);
   });
 
   it('are null when no other object can be named, reject k < 1, and repeat with the same random stream', () => {
