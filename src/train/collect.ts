@@ -256,9 +256,9 @@ function resetForPlan(env: Environment, o: Pick<CollectOptions, 'seed' | 'siblin
   const K = o.siblings ?? 1;
   const sceneSeed = K <= 1 ? seed : seedOf(o.seed, task, Math.floor(index / K));
   let first = env.reset({ seed: sceneSeed, task, split: 'seen' });
-  const rng = new Rng(hashSeed(`confusers:${sceneSeed}`));
-  if (o.confusers && rng.nextFloat() < o.confusers) {
-    const scene = confuserScene(env.info, env.info.command, rng);
+  if (o.confusers) {
+    const rng = new Rng(hashSeed(`confusers:${sceneSeed}`));
+    const scene = rng.nextFloat() < o.confusers ? confuserScene(env.info, env.info.command, rng) : null;
     if (scene) first = env.reset({ seed: sceneSeed, scene, command: env.info.command });
   }
   const k = index % K;
