@@ -41,8 +41,9 @@ export function siblingTargets(source: SiblingSource, split: Split = 'seen', con
 
 /**
  * The k-th sibling command (k >= 1) of `source`: the same task on the same scene naming siblingTargets(source, split,
- * confusableFirst)[(k-1) mod n], with the same destination for place and a free direction (drawn from `rng`) for push; the phrasing is drawn
- * from `rng` among the split's templates. null when the scene has no other object the command could name.
+ * confusableFirst)[(k-1) mod n], with the same destination for place and a free direction (drawn from `rng`) for
+ * push; the phrasing is drawn from `rng` among the split's templates. null when the scene has no other object the
+ * command could name.
  */
 export function siblingCommand(source: SiblingSource, k: number, rng: Rng, split: Split = 'seen', confusableFirst = false): string | null {
   if (!Number.isInteger(k) || k < 1) throw new Error(`siblingCommand: k must be an integer >= 1, got ${k}`);
