@@ -12,6 +12,7 @@ import type { Scene } from '../types.js';
 import type { Rng } from '../util/Rng.js';
 import { parseCommand, targetsFor, type Split } from './language.js';
 import { pushPathClear } from './push.js';
+import { idOf } from './sampling.js';
 import type { SiblingSource } from './siblings.js';
 
 /** Tries this many scenes for a push before giving up (the commanded direction must stay free). */
@@ -51,8 +52,7 @@ export function confuserScene(source: SiblingSource, command: string, rng: Rng, 
   for (let attempt = 0; attempt < (direction ? PUSH_ATTEMPTS : 1); attempt++) {
     const seed = rng.nextUint32();
     const scene = randomScene({ seed, include, name: `${source.task}-confusers-${seed}` });
-    const id = scene.objects.find((o) => o.kind === target.kind && o.colour === target.colour)!.id;
-    if (!direction || pushPathClear(scene, id, direction)) return scene;
+    if (!direction || pushPathClear(scene, idOf(scene, target), direction)) return scene;
   }
   return null;
 }

@@ -1,13 +1,8 @@
 /** Confuser scenes: the same command on a scene that also holds objects of the target's colour or shape (vla collect --confusers). */
 import { describe, expect, it } from 'vitest';
-import { confusable, confuserPairs, confuserScene, getTask, isHeldOutCombo, pushPathClear, resolveCommand, type TaskName } from '../../../sim/tasks/index.js';
+import { confusable, confuserPairs, confuserScene, isHeldOutCombo, pushPathClear, resolveCommand } from '../../../sim/tasks/index.js';
 import { Rng } from '../../../sim/util/Rng.js';
-
-function source(task: TaskName, seed: number) {
-  const e = getTask(task).sampleEpisode(new Rng(seed));
-  const index = (id: string | undefined) => e.scene.objects.findIndex((o) => o.id === id);
-  return { task, scene: e.scene, target: index(e.targetId), destination: e.destinationId ? index(e.destinationId) : -1, goal: e };
-}
+import { sampledSource as source } from './sampledSource.js';
 
 describe('confuser scenes', () => {
   it('pair the target with an allowed object of its colour and another shape, and one of its shape and another colour', () => {

@@ -1,15 +1,9 @@
 /** Sibling commands: the same task on the same scene, naming another object (vla collect --siblings). */
 import { describe, expect, it } from 'vitest';
-import { getTask, isHeldOutCombo, pushPathClear, resolveCommand, siblingCommand, siblingTargets, splitOf, type TaskName } from '../../../sim/tasks/index.js';
+import { isHeldOutCombo, pushPathClear, resolveCommand, siblingCommand, siblingTargets, splitOf } from '../../../sim/tasks/index.js';
 import { SHAPES, type Scene } from '../../../sim/types.js';
 import { Rng } from '../../../sim/util/Rng.js';
-
-/** The task's own sampled episode at `seed`, as a sibling source. */
-function source(task: TaskName, seed: number) {
-  const e = getTask(task).sampleEpisode(new Rng(seed));
-  const index = (id: string | undefined) => e.scene.objects.findIndex((o) => o.id === id);
-  return { task, scene: e.scene, target: index(e.targetId), destination: e.destinationId ? index(e.destinationId) : -1, goal: e };
-}
+import { sampledSource as source } from './sampledSource.js';
 
 describe('sibling commands', () => {
   it('name, on the same scene, every other movable object the split allows, each in turn', () => {
