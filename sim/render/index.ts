@@ -7,6 +7,7 @@ export {
 } from './SoftwareRenderer.js';
 export { DEFAULT_LIGHTS, LightRig, MAX_LIGHTS } from './lighting.js';
 export { linearToSrgbByte, srgbToLinear } from './raster.js';
+export { MAX_SUPERSAMPLING, downsampleImage } from './downsample.js';
 export {
   CAMERA_NAMES,
   CAMERA_PRESETS,

@@ -2,6 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { parseExecution, type Execution } from '../train/policyDriver.js';
 import { TASK_NAMES, type TaskName } from '../../sim/tasks/index.js';
+import { MAX_SUPERSAMPLING } from '../../sim/render/downsample.js';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -12,6 +13,15 @@ export function positiveInt(value: string): number {
 export function nonNegativeInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${value}"`);
+  return n;
+}
+
+/** Samples per pixel side of a simulated camera (CameraSpec.supersampling): an integer 1..MAX_SUPERSAMPLING. */
+export function supersamplingFactor(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > MAX_SUPERSAMPLING) {
+    throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_SUPERSAMPLING} (samples per pixel side), got "${value}"`);
+  }
   return n;
 }
 

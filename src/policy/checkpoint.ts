@@ -150,6 +150,7 @@ export const CONFIG_FIELDS_ADDED_LATER: Readonly<Partial<PolicyConfig>> = Object
   commandQuery: false,
   pixelKeypoints: false,
   relativeKeypoints: false,
+  supersampling: 1,
 });
 
 /** Reads a checkpoint written by savePolicy; throws a CheckpointError naming the file and the problem. */

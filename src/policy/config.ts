@@ -14,6 +14,7 @@
 import { SCORE_KINDS, type ScoreKind } from '../attention/index.js';
 import { EE_ACTION_KEYS } from '../../sim/types.js';
 import { CAMERA_NAMES } from '../../sim/render/cameras.js';
+import { MAX_SUPERSAMPLING } from '../../sim/render/downsample.js';
 
 export { SCORE_KINDS, type ScoreKind };
 
@@ -39,6 +40,14 @@ export interface PolicyConfig {
   imageSize: number;
   /** Camera names (keys of Observation.images) the policy reads, in order; they share one vision encoder. */
   cameras: readonly string[];
+  /**
+   * How the simulator renders this policy's camera images: k x k samples per pixel, averaged (supersampling
+   * anti-aliasing, sim/render/downsample.ts), so that a 4 px object's outline and position show inside its pixels
+   * as a real camera's would. It says nothing about the network; it must match the data the policy is trained on
+   * (vla collect --supersampling) and every simulated observation it is given (eval, run, viewer). Default 1 (one
+   * sample at each pixel's centre, as every model before the seventh session).
+   */
+  supersampling: number;
   /** A small conv stem before patching: conv3x3 (stride 1) -> relu -> conv3x3 (stride 1), NHWC. */
   convStem: boolean;
   /**
@@ -148,6 +157,7 @@ export interface PolicyConfig {
 export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   imageSize: 64,
   cameras: Object.freeze(['scene']),
+  supersampling: 1,
   convStem: true,
   imageCentering: false,
   stemChannels: 16,
@@ -236,6 +246,9 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
     if (new Set(c.cameras).size !== c.cameras.length) {
       problems.push(`cameras (${show(c.cameras)}) must not repeat a name: each camera gets its own patch tokens`);
     }
+  }
+  if (!isInt(c.supersampling) || c.supersampling < 1 || c.supersampling > MAX_SUPERSAMPLING) {
+    problems.push(`supersampling (${show(c.supersampling)}) must be an integer from 1 to ${MAX_SUPERSAMPLING}: samples per pixel side when the simulator renders the images`);
   }
   if (typeof c.convStem !== 'boolean') problems.push(`convStem (${show(c.convStem)}) must be true or false`);
   if (typeof c.imageCentering !== 'boolean') problems.push(`imageCentering (${show(c.imageCentering)}) must be true or false`);

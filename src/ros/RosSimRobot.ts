@@ -30,6 +30,8 @@ export interface RosSimOptions {
   /** Published frame size, pixels. Default 64x64. */
   imageWidth?: number;
   imageHeight?: number;
+  /** Samples per pixel side of the camera (CameraSpec.supersampling; a real camera's pixels average light). Default 1. */
+  supersampling?: number;
   compressed?: boolean;
   jointStateHz?: number;
   /** Seed of the first episode; episode k uses seed + k. */
@@ -89,7 +91,7 @@ export class RosSimRobot {
     this.jointStateHz = options.jointStateHz ?? 50;
     this.seed = options.seed ?? 0;
     this.log = options.log ?? ((l) => process.stderr.write(`${l}\n`));
-    this.env = new Environment({ cameras: [{ name: this.camera, width: options.imageWidth ?? 64, height: options.imageHeight ?? 64 }], maxSteps: options.maxSteps ?? 400 });
+    this.env = new Environment({ cameras: [{ name: this.camera, width: options.imageWidth ?? 64, height: options.imageHeight ?? 64, supersampling: options.supersampling ?? 1 }], maxSteps: options.maxSteps ?? 400 });
     this.obs = this.env.reset({ seed: this.seed, command: options.initialCommand ?? 'pick up the red ball' });
     this.targets = [...this.obs.joints];
     this.names = [...this.env.arm.armJointNames, ...this.env.arm.fingerJointNames];

@@ -27,6 +27,8 @@ export const MAX_FRAME_BYTES = constants.MAX_LENGTH;
 
 export interface Episodes {
   imageSize: number;
+  /** Samples per pixel side the frames were rendered with (DatasetMeta.supersampling; 1 when absent). */
+  supersampling: number;
   /** All frames of all episodes, concatenated: frame f at f * S * S * 3. */
   frames: Uint8Array;
   /** Their segmentation masks: frame f at f * S * S; 0 = no object, i + 1 = scene object i. */
@@ -71,6 +73,13 @@ export function loadEpisodes(
   for (const m of metas) {
     if (m.meta.imageSize !== S) throw new Error(`${m.dir}: frames are ${m.meta.imageSize}x${m.meta.imageSize} but ${metas[0]!.dir} has ${S}x${S}; datasets trained on together need one image size`);
   }
+  const supersampling = metas[0]!.meta.supersampling ?? 1;
+  for (const m of metas) {
+    const k = m.meta.supersampling ?? 1;
+    if (k !== supersampling) {
+      throw new Error(`${m.dir}: frames rendered with supersampling ${k} but ${metas[0]!.dir} with ${supersampling} (meta.json); datasets trained on together need one rendering`);
+    }
+  }
   const frameBytes = S * S * 3;
   // Pass 1, the records only: which episodes to learn from and how many frames they hold, so that the frames can
   // go straight into one array (never two copies of the data in memory at once).
@@ -95,6 +104,7 @@ export function loadEpisodes(
   }
   const out: Episodes = {
     imageSize: S,
+    supersampling,
     frames: new Uint8Array(total * frameBytes),
     segmentation: new Uint8Array(total * S * S),
     proprio: new Float32Array(total * P),

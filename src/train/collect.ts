@@ -44,6 +44,12 @@
  * shape, one of its shape and another colour (sim/tasks/confusers.ts). With --siblings those are named first. Why: of
  * the first frames where the shipped weights' target words pointed at another object, most pointed at one of the
  * same colour and another shape; a random scene seldom makes the shape matter.
+ *
+ * Supersampling (--supersampling K): every frame (and its segmentation) is rendered at K times the size and
+ * box-filtered down (sim/render/downsample.ts), as a real camera averages the light over each pixel; a policy
+ * trained on it sets config.supersampling = K so that eval and run render its observations the same way. Why: at
+ * 64x64 an object is 4 to 6 px wide, and with one sample per pixel a ball, a cylinder and a cube are all hard-edged
+ * blobs whose outline moves a whole pixel (1.5 cm of table) at a time.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
@@ -90,6 +96,8 @@ export interface CollectOptions {
   siblings?: number | undefined;
   /** The share (0..1) of scenes drawn with confusers (see Confusers above); 0 or absent: none. */
   confusers?: number | undefined;
+  /** Samples per pixel side (see Supersampling above); 1 or absent: one sample at each pixel's centre. */
+  supersampling?: number | undefined;
   /** Called after each episode (written or skipped). */
   onProgress?: (p: CollectProgress) => void;
 }
@@ -140,6 +148,7 @@ function initDataset(o: Omit<CollectOptions, 'workers'>): void {
     ...(o.blend ? { blend: o.blend } : {}),
     ...(o.siblings && o.siblings > 1 ? { siblings: o.siblings } : {}),
     ...(o.confusers ? { confusers: o.confusers } : {}),
+    ...(o.supersampling && o.supersampling > 1 ? { supersampling: o.supersampling } : {}),
   });
 }
 
@@ -147,7 +156,8 @@ function initDataset(o: Omit<CollectOptions, 'workers'>): void {
 export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectProgress {
   initDataset(o);
   const plan = shardPlan(o.tasks, o.episodes, o.shard);
-  const env = new Environment({ cameras: [{ name: 'scene', width: o.imageSize, height: o.imageSize, segmentation: true }] });
+  const supersampling = o.supersampling ?? 1;
+  const env = new Environment({ cameras: [{ name: 'scene', width: o.imageSize, height: o.imageSize, segmentation: true, supersampling }] });
   const frameBytes = o.imageSize * o.imageSize * 3;
   const maskBytes = o.imageSize * o.imageSize;
   const p: CollectProgress = { done: 0, total: plan.length, written: 0, skipped: 0, successes: 0 };
@@ -155,6 +165,9 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
   const executor = policy ? new ChunkExecutor(DEFAULT_EXECUTION) : null;
   if (policy && policy.config.imageSize !== o.imageSize) {
     throw new Error(`--dagger ${o.dagger!.policy}: the policy reads ${policy.config.imageSize}x${policy.config.imageSize} frames; collect with --image-size ${policy.config.imageSize}`);
+  }
+  if (policy && policy.config.supersampling !== supersampling) {
+    throw new Error(`--dagger ${o.dagger!.policy}: the policy sees frames rendered with supersampling ${policy.config.supersampling}; collect with --supersampling ${policy.config.supersampling}`);
   }
   if (policy && policy.config.cameras.some((c) => c !== 'scene')) {
     throw new Error(`--dagger ${o.dagger!.policy}: the policy reads the cameras ${policy.config.cameras.join(', ')}; collections record the scene camera only`);
@@ -297,6 +310,7 @@ export async function collect(o: CollectOptions): Promise<CollectProgress> {
       if (o.blend) args.push('--blend', String(o.blend));
       if (o.siblings && o.siblings > 1) args.push('--siblings', String(o.siblings));
       if (o.confusers) args.push('--confusers', String(o.confusers));
+      if (o.supersampling && o.supersampling > 1) args.push('--supersampling', String(o.supersampling));
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       createInterface({ input: child.stdout! }).on('line', (line) => {
         try {

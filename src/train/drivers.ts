@@ -29,7 +29,7 @@ export function resolveDriver(name: string, execution: Execution = DEFAULT_EXECU
   const S = policy.config.imageSize;
   const cameras = policy.config.cameras.map((c) => {
     if (c !== 'scene' && c !== 'top' && c !== 'side') throw new Error(`${name}: the policy reads camera "${c}", which the simulator does not have`);
-    return { name: c, width: S, height: S } as CameraSpec;
+    return { name: c, width: S, height: S, supersampling: policy.config.supersampling } as CameraSpec;
   });
   return { kind: 'policy', label: name, policy, cameras, make: () => policyDriver(policy, execution) };
 }

@@ -144,7 +144,7 @@ export function coveredPatches(mask: Uint8Array, W: number, H: number, id: numbe
 export function attentionOnTarget(policy: VlaPolicy, o: { episodes: number; seed: number; tasks: ReadonlyArray<'pick' | 'place' | 'push'> }): AttentionOnTarget {
   const S = policy.config.imageSize;
   const camera = policy.config.cameras[0]!;
-  const env = new Environment({ cameras: [{ name: camera as 'scene', width: S, height: S, segmentation: true }] });
+  const env = new Environment({ cameras: [{ name: camera as 'scene', width: S, height: S, segmentation: true, supersampling: policy.config.supersampling }] });
   let target = 0;
   let uniform = 0;
   let n = 0;

@@ -196,6 +196,12 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   if (data.imageSize !== c.imageSize) {
     throw new Error(`${dataName}: frames are ${data.imageSize}x${data.imageSize} but the policy reads ${c.imageSize}x${c.imageSize} (set policy.imageSize or collect with --image-size ${c.imageSize})`);
   }
+  if (data.supersampling !== c.supersampling) {
+    throw new Error(
+      `${dataName}: frames rendered with supersampling ${data.supersampling} (meta.json) but the policy's config.supersampling is ${c.supersampling}; ` +
+        `set "policy": {"supersampling": ${data.supersampling}} in the config file (eval and run render the policy's images by it)`,
+    );
+  }
   if (data.unknownWords.size > 0) log(`words the tokenizer does not know (become [UNK]): ${[...data.unknownWords].join(', ')}`);
   const { train: trainSet, val } = splitSamples(data, o.valFraction, o.seed);
   if (!resuming && !run.init) {

@@ -75,7 +75,7 @@ export class ViewerSession {
     const cameras: CameraSpec[] = p
       ? p.config.cameras.map((c) => {
           if (!(c in CAMERA_PRESETS)) throw new Error(`the policy reads camera "${c}", which the simulator does not have`);
-          return { name: c as CameraSpec['name'], width: p.config.imageSize, height: p.config.imageSize };
+          return { name: c as CameraSpec['name'], width: p.config.imageSize, height: p.config.imageSize, supersampling: p.config.supersampling };
         })
       : [{ name: 'scene', width: 64, height: 64 }];
     this.env = new Environment({ cameras, ...(options.maxSteps ? { maxSteps: options.maxSteps } : {}) });

@@ -9,7 +9,7 @@ describe('resolvePolicyConfig', () => {
   it('fills in the documented defaults', () => {
     const c = resolvePolicyConfig({});
     expect(c).toEqual(DEFAULT_POLICY_CONFIG);
-    expect(c).toMatchObject({ imageSize: 64, cameras: ['scene'], convStem: true, stemChannels: 16, patchSize: 8, width: 64, heads: 4 });
+    expect(c).toMatchObject({ imageSize: 64, cameras: ['scene'], supersampling: 1, convStem: true, stemChannels: 16, patchSize: 8, width: 64, heads: 4 });
     expect(c).toMatchObject({ visionLayers: 2, languageLayers: 1, fusionLayers: 1, actionLayers: 1, ffnMult: 2, scoreKind: 'dot' });
     expect(c).toMatchObject({ maxWords: 12, chunk: 8, actionDim: 5, proprioDim: 11, eeProprio: true, attentionKeypoints: true, dropout: 0, seed: 0 });
     expect(patchGrid(c)).toEqual({ gh: 8, gw: 8, patches: 64 });
@@ -57,6 +57,8 @@ describe('resolvePolicyConfig', () => {
       [{ imageSize: 64.5 }, 'imageSize (64.5) must be a positive integer'],
       [{ cameras: [] }, 'cameras ([]) must be a non-empty array'],
       [{ cameras: ['scene', 'scene'] }, 'must not repeat a name'],
+      [{ supersampling: 0 }, 'supersampling (0) must be an integer from 1 to 8'],
+      [{ supersampling: 2.5 }, 'supersampling (2.5) must be an integer from 1 to 8'],
       [{ convStem: 'yes' as unknown as boolean }, 'convStem ("yes") must be true or false'],
       [{ visionLayers: -1 }, 'visionLayers (-1) must be an integer >= 0'],
       [{ seed: 1.5 }, 'seed (1.5) must be an integer'],

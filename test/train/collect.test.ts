@@ -239,4 +239,22 @@ describe('collect', () => {
     expect(readEpisode(plain, 'pick-000000', 32).record.objects).not.toEqual(readEpisode(dir, 'pick-000000', 32).record.objects);
     expect(() => collectInProcess({ ...base, tasks: ['pick', 'place'], episodes: 6, out: dir, siblings: 3, confusers: 0.5 })).toThrow(/other settings .*confusers 1/);
   });
+
+  it('--supersampling K: frames and masks rendered K times larger and box-filtered; the same episodes otherwise; meta says so; another K is refused', () => {
+    const plain = tmp();
+    const aa = tmp();
+    collectInProcess({ ...base, tasks: ['pick'], episodes: 1, out: plain });
+    collectInProcess({ ...base, tasks: ['pick'], episodes: 1, out: aa, supersampling: 3 });
+    expect(readMeta(aa).supersampling).toBe(3);
+    expect(readMeta(plain).supersampling).toBeUndefined();
+    const p = readEpisode(plain, 'pick-000000', 32);
+    const a = readEpisode(aa, 'pick-000000', 32);
+    // The same scene, command and expert (the expert reads the state, not the image), other pictures of it.
+    expect(a.record.command).toBe(p.record.command);
+    expect(a.record.actions).toEqual(p.record.actions);
+    expect(Buffer.from(a.frames).equals(Buffer.from(p.frames))).toBe(false);
+    const first = a.segmentation.subarray(0, 32 * 32);
+    expect(first.includes(a.record.targetIndex + 1)).toBe(true);
+    expect(() => collectInProcess({ ...base, tasks: ['pick'], episodes: 1, out: aa })).toThrow(/other settings .*supersampling 3/);
+  });
 });

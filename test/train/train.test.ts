@@ -43,6 +43,21 @@ describe('train', () => {
     const out = mkdtempSync(join(tmpdir(), 'vla-train-out-'));
     await expect(train({ data, out, policy: { ...tiny, imageSize: 64 }, train: { steps: 1 } })).rejects.toThrow(/32x32 but the policy reads 64x64/);
   });
+
+  it('refuses frames rendered otherwise than the policy\'s config.supersampling says, and trains when they agree', async () => {
+    const aa = mkdtempSync(join(tmpdir(), 'vla-train-aa-'));
+    collectInProcess({ out: aa, tasks: ['pick'], episodes: 3, seed: 1, imageSize: 32, shard: { index: 0, count: 1 }, supersampling: 2 });
+    const out = mkdtempSync(join(tmpdir(), 'vla-train-out-'));
+    await expect(train({ data: aa, out, policy: tiny, train: { steps: 1 } })).rejects.toThrow(
+      /frames rendered with supersampling 2 \(meta.json\) but the policy's config.supersampling is 1; set "policy": \{"supersampling": 2\}/,
+    );
+    await expect(train({ data: [data, aa], out, policy: tiny, train: { steps: 1 } })).rejects.toThrow(/vla-train-aa-.*: frames rendered with supersampling 2 but .* with 1/);
+    const o = { steps: 2, batchSize: 4, warmupSteps: 1, checkpointEvery: 2, evalEvery: 2, logEvery: 1 };
+    await train({ data: aa, out, policy: { ...tiny, supersampling: 2 }, train: o });
+    const policy = loadPolicy(out);
+    expect(policy.config.supersampling).toBe(2);
+    policy.dispose();
+  }, 60_000);
 });
 
 describe('training config files', () => {

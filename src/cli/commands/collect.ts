@@ -3,7 +3,8 @@ import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { TASK_NAMES, type TaskName } from '../../../sim/tasks/index.js';
 import { collect, parseShard } from '../../train/collect.js';
-import { nonNegativeInt, positiveInt, taskList } from '../options.js';
+import { nonNegativeInt, positiveInt, supersamplingFactor, taskList } from '../options.js';
+import { MAX_SUPERSAMPLING } from '../../../sim/render/downsample.js';
 import { selectBackend } from '../../tf/backend.js';
 import { MAX_EE_STEP } from '../../../sim/types.js';
 import { MAX_BLEND } from '../../../sim/expert/ScriptedExpert.js';
@@ -52,6 +53,7 @@ export function registerCollectCommand(program: Command): void {
     .option('--blend <m>', `the expert turns down (and lowers onto the destination) once within this horizontal distance of the point above, instead of stopping on it; at most ${MAX_BLEND} (see ScriptedExpert's blend)`, blendMetres, 0)
     .option('--siblings <k>', 'episodes per scene: each group of K shares one scene and names a different object in each (see src/train/collect.ts)', positiveInt, 1)
     .option('--confusers <share>', 'the share of scenes drawn again with an object of the target\'s colour and another shape and one of its shape and another colour; with --siblings those are named first (see src/train/collect.ts)', unitInterval, 0)
+    .option('--supersampling <k>', `render every frame at k times the size and average each k x k block (anti-aliasing, as a real camera; 1 to ${MAX_SUPERSAMPLING}); a policy trained on it sets config.supersampling to k (see src/train/collect.ts)`, supersamplingFactor, 1)
     .option('--progress-json', 'print progress as JSON lines (used between processes)', false)
     .action(async (opts, cmd: Command) => {
       const started = performance.now();
@@ -78,6 +80,7 @@ export function registerCollectCommand(program: Command): void {
         blend: opts.blend,
         siblings: opts.siblings,
         confusers: opts.confusers,
+        supersampling: opts.supersampling,
         onProgress: (q) => {
           if (opts.progressJson) {
             process.stdout.write(`${JSON.stringify(q)}\n`);

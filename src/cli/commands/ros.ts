@@ -20,7 +20,7 @@ import {
   simRosConfigInput,
   waitConnected,
 } from '../../ros/index.js';
-import { positiveInt, nonNegativeInt } from '../options.js';
+import { positiveInt, nonNegativeInt, supersamplingFactor } from '../options.js';
 import { DEFAULT_POLICY_DIR } from './run.js';
 
 function positiveNumber(value: string): number {
@@ -112,6 +112,7 @@ export function registerRosCommands(program: Command, bench: Command): void {
     .requiredOption('--url <ws-url>', 'rosbridge websocket to connect to, e.g. ws://127.0.0.1:9090', checkRosbridgeUrl)
     .option('--broker', 'also start a minimal rosbridge-protocol broker at --url (no ROS install needed)', false)
     .option('--image-size <px>', 'camera frame width and height', positiveInt, 64)
+    .option('--supersampling <k>', 'render each pixel as the mean of k x k samples (anti-aliasing, as a real camera; match the policy\'s config.supersampling)', supersamplingFactor, 1)
     .option('--compressed', 'publish sensor_msgs/CompressedImage (PNG) instead of sensor_msgs/Image', false)
     .addOption(new Option('--command-type <type>', 'joint command message type').choices(['trajectory', 'float64']).default('trajectory'))
     .option('--seed <n>', 'seed of the first episode', nonNegativeInt, 0)
@@ -129,6 +130,7 @@ export function registerRosCommands(program: Command, bench: Command): void {
         transport: new RoslibTransport(opts.url),
         imageWidth: opts.imageSize,
         imageHeight: opts.imageSize,
+        supersampling: opts.supersampling,
         compressed: opts.compressed,
         seed: opts.seed,
         maxSteps: opts.maxSteps,
