@@ -77,6 +77,6 @@ describe('vla bench sim', () => {
     const r = vla(['bench', 'sim', '--runs', '1', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const j = lastJson(r.stdout);
-    for (const k of ['realTimeFactor', 'physicsStepsPerSec', 'cameraFps64']) expect(j[k], k).toBeGreaterThan(0);
+    for (const k of ['realTimeFactor', 'physicsStepsPerSec', 'cameraFps64', 'cameraMs64x4']) expect(j[k], k).toBeGreaterThan(0);
   });
 });
