@@ -253,9 +253,21 @@ export class Environment {
       this.renderer.render(this.graph!.scene, this.cameraFor(name, width, height), image, extra);
       return image;
     }
-    const big = createCameraImage(width * k, height * k, extra);
+    const big = this.supersampled(width * k, height * k, extra);
     this.renderer.render(this.graph!.scene, this.cameraFor(name, width * k, height * k), big, extra);
     return downsampleImage(big, k, image);
+  }
+
+  /** The large image a supersampled frame is rendered into, one per size and planes, reused frame after frame. */
+  private readonly supersampleCache = new Map<string, CameraImage>();
+  private supersampled(width: number, height: number, extra: { depth?: boolean; segmentation?: boolean }): CameraImage {
+    const key = `${width}x${height}:${extra.depth ? 'd' : ''}${extra.segmentation ? 's' : ''}`;
+    let image = this.supersampleCache.get(key);
+    if (!image) {
+      image = createCameraImage(width, height, extra);
+      this.supersampleCache.set(key, image);
+    }
+    return image;
   }
 
   private readonly cameraCache = new Map<string, ReturnType<typeof makeCamera>>();
