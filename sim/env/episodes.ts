@@ -37,8 +37,8 @@ export interface EpisodeOptions {
   scene?: Scene | undefined;
   driver?: Driver;
   env?: Environment;
-  /** Record a GIF from the scene camera at this size. */
-  record?: { size: number; every?: number };
+  /** Record a GIF from the scene camera at this size (supersampling: CameraSpec.supersampling, default 1). */
+  record?: { size: number; every?: number; supersampling?: number };
 }
 
 export interface EpisodeResult {
@@ -89,7 +89,7 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeResult> {
   let gif: GifRecorder | null = null;
   let firstFramePng: Buffer | undefined;
   const size = o.record?.size ?? 0;
-  const frame = () => env.render('scene', size, size);
+  const frame = () => env.render('scene', size, size, { supersampling: o.record?.supersampling ?? 1 });
   if (o.record) {
     gif = new GifRecorder({ delayMs: 1000 / 20 * (o.record.every ?? 2) });
     const f = frame();

@@ -32,6 +32,20 @@ describe('vla sim', () => {
     expect(existsSync(join(out, 'episode.gif'))).toBe(true);
   });
 
+  it('--supersampling K renders the GIF and first frame anti-aliased (other bytes); refuses K outside 1..8', () => {
+    const frames = [1, 4].map((k) => {
+      const out = mkdtempSync(join(tmpdir(), 'vla-sim-'));
+      const r = vla(['sim', 'pick up the red ball', '--seed', '3', '--out', out, '--size', '48', '--supersampling', String(k), '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(lastJson(r.stdout).success).toBe(true);
+      return readFileSync(join(out, 'first-frame.png'));
+    });
+    expect(frames[1]!.equals(frames[0]!)).toBe(false);
+    const r = vla(['sim', 'pick up the red ball', '--supersampling', '9', '--out', mkdtempSync(join(tmpdir(), 'vla-sim-'))]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('expected an integer from 1 to 8 (samples per pixel side), got "9"');
+  });
+
   it('says clearly when the scene lacks what the command names', () => {
     const r = vla(['sim', 'pick up the purple ball', '--scene', 'default', '--out', mkdtempSync(join(tmpdir(), 'vla-sim-'))]);
     expect(r.code).toBe(1);

@@ -6,7 +6,7 @@ import { runEpisode, evaluate, formatEvaluation } from '../../../sim/env/episode
 import { benchSim, formatSimBench } from '../../../sim/env/benchSim.js';
 import { TASK_NAMES, type TaskName } from '../../../sim/tasks/index.js';
 import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
-import { nonNegativeInt, positiveInt, taskList, execution } from '../options.js';
+import { nonNegativeInt, positiveInt, supersamplingFactor, taskList, execution } from '../options.js';
 import { resolveDriver } from '../../train/drivers.js';
 import { DEFAULT_EXECUTION } from '../../train/policyDriver.js';
 import { attentionOnTarget, languageSensitivity } from '../../train/measures.js';
@@ -27,6 +27,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
     .option('--expert', 'drive the arm with the scripted expert (the only driver until a policy is trained)', true)
     .option('--out <dir>', 'output folder', 'out/sim')
     .option('--size <px>', 'GIF frame size in pixels', positiveInt, 256)
+    .option('--supersampling <k>', 'render each GIF pixel as the mean of k x k samples (anti-aliasing; e.g. --size 64 --supersampling 4 shows what a policy trained with supersampling 4 sees)', supersamplingFactor, 1)
     .option('--json', 'print the outcome as one JSON object on the last line', false)
     .action(async (command: string | undefined, opts) => {
       const scene = opts.scene ? loadScene(resolveScenePath(opts.scene)) : undefined;
@@ -35,7 +36,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
         task: opts.task,
         command,
         scene,
-        record: { size: opts.size },
+        record: { size: opts.size, supersampling: opts.supersampling },
       });
       mkdirSync(opts.out, { recursive: true });
       const gif = join(opts.out, 'episode.gif');
