@@ -112,7 +112,7 @@ export function registerRosCommands(program: Command, bench: Command): void {
     .requiredOption('--url <ws-url>', 'rosbridge websocket to connect to, e.g. ws://127.0.0.1:9090', checkRosbridgeUrl)
     .option('--broker', 'also start a minimal rosbridge-protocol broker at --url (no ROS install needed)', false)
     .option('--image-size <px>', 'camera frame width and height', positiveInt, 64)
-    .option('--supersampling <k>', 'render each pixel as the mean of k x k samples (anti-aliasing, as a real camera; match the policy\'s config.supersampling)', supersamplingFactor, 1)
+    .option('--supersampling <k>', 'render each pixel as the mean of k x k samples (anti-aliasing: a real camera\'s pixels average light, and models/default was trained on frames rendered so)', supersamplingFactor, 4)
     .option('--compressed', 'publish sensor_msgs/CompressedImage (PNG) instead of sensor_msgs/Image', false)
     .addOption(new Option('--command-type <type>', 'joint command message type').choices(['trajectory', 'float64']).default('trajectory'))
     .option('--seed <n>', 'seed of the first episode', nonNegativeInt, 0)
