@@ -308,4 +308,3 @@ function mentioned(parsed: ReturnType<typeof parseCommand>): ObjectRef[] {
   if (parsed.destination) list.push({ kind: parsed.destination.kind, colour: parsed.destination.colour });
   return list;
 }
-

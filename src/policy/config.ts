@@ -45,7 +45,7 @@ export interface PolicyConfig {
    * anti-aliasing, sim/render/downsample.ts), so that a 4 px object's outline and position show inside its pixels
    * as a real camera's would. It says nothing about the network; it must match the data the policy is trained on
    * (vla collect --supersampling) and every simulated observation it is given (eval, run, viewer). Default 1 (one
-   * sample at each pixel's centre, as every model before the seventh session).
+   * sample at each pixel's centre; checkpoints written before this field existed were trained on such frames).
    */
   supersampling: number;
   /** A small conv stem before patching: conv3x3 (stride 1) -> relu -> conv3x3 (stride 1), NHWC. */

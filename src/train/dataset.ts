@@ -29,6 +29,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { hashSeed } from '../../sim/util/Rng.js';
 import { TASK_NAMES, type TaskName } from '../../sim/tasks/index.js';
+import { MAX_SUPERSAMPLING } from '../../sim/render/downsample.js';
 
 export const DATASET_FORMAT = 'vla-dataset';
 export const DATASET_VERSION = 2;
@@ -77,7 +78,7 @@ export const DatasetMetaSchema = z
     /** The share of scenes drawn with confusers (collect.ts, Confusers); absent: none. */
     confusers: z.number().min(0).max(1).optional(),
     /** Samples per pixel side the frames were rendered with (collect.ts, Supersampling); absent: 1. */
-    supersampling: z.number().int().min(2).optional(),
+    supersampling: z.number().int().min(1).max(MAX_SUPERSAMPLING).optional(),
   })
   .strict();
 export type DatasetMeta = z.infer<typeof DatasetMetaSchema>;
