@@ -9,7 +9,7 @@ import type { Matrix4 } from 'three';
 import { Matrix4 as M4 } from 'three';
 import { SoftwareRenderer } from '../render/SoftwareRenderer.js';
 import { CAMERA_PRESETS, makeCamera, type CameraName } from '../render/cameras.js';
-import { MAX_SUPERSAMPLING, downsampleImage } from '../render/downsample.js';
+import { MAX_SUPERSAMPLING, downsampleImage, isSupersampling } from '../render/downsample.js';
 import { createCameraImage } from '../render/imageIO.js';
 import { ArmModel } from '../robot/ArmModel.js';
 import { JointController } from '../robot/JointController.js';
@@ -245,7 +245,7 @@ export class Environment {
   render(name: CameraName, width: number, height: number, extra: { depth?: boolean; segmentation?: boolean; supersampling?: number } = {}): CameraImage {
     this.graph!.sync(this.physics!, this.linkPoses);
     const k = extra.supersampling ?? 1;
-    if (!Number.isInteger(k) || k < 1 || k > MAX_SUPERSAMPLING) {
+    if (!isSupersampling(k)) {
       throw new Error(`camera "${name}": supersampling must be an integer from 1 to ${MAX_SUPERSAMPLING}, got ${k}`);
     }
     const image = createCameraImage(width, height, extra);
@@ -258,16 +258,12 @@ export class Environment {
     return downsampleImage(big, k, image);
   }
 
-  /** The large image a supersampled frame is rendered into, one per size and planes, reused frame after frame. */
-  private readonly supersampleCache = new Map<string, CameraImage>();
+  /** The large image a supersampled frame is rendered into, reused while the size and planes asked for stay the same. */
+  private supersampleScratch: CameraImage | null = null;
   private supersampled(width: number, height: number, extra: { depth?: boolean; segmentation?: boolean }): CameraImage {
-    const key = `${width}x${height}:${extra.depth ? 'd' : ''}${extra.segmentation ? 's' : ''}`;
-    let image = this.supersampleCache.get(key);
-    if (!image) {
-      image = createCameraImage(width, height, extra);
-      this.supersampleCache.set(key, image);
-    }
-    return image;
+    const s = this.supersampleScratch;
+    if (s && s.width === width && s.height === height && !s.depth === !extra.depth && !s.segmentation === !extra.segmentation) return s;
+    return (this.supersampleScratch = createCameraImage(width, height, extra));
   }
 
   private readonly cameraCache = new Map<string, ReturnType<typeof makeCamera>>();

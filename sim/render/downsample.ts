@@ -15,6 +15,11 @@ import { srgbByteAt, srgbToLinear } from './raster.js';
 /** The largest supported factor (k x k = 64 samples per pixel). */
 export const MAX_SUPERSAMPLING = 8;
 
+/** Whether k is a supported supersampling factor: an integer from 1 to MAX_SUPERSAMPLING. */
+export function isSupersampling(k: unknown): k is number {
+  return typeof k === 'number' && Number.isInteger(k) && k >= 1 && k <= MAX_SUPERSAMPLING;
+}
+
 /** sRGB byte -> linear, by table. */
 const LINEAR = new Float64Array(256);
 for (let i = 0; i < 256; i++) LINEAR[i] = srgbToLinear(i / 255);
@@ -32,7 +37,7 @@ const _seen = new Uint8Array(MAX_SUPERSAMPLING * MAX_SUPERSAMPLING);
 export function downsampleImage(src: CameraImage, k: number, out: CameraImage): CameraImage {
   const W = out.width;
   const H = out.height;
-  if (!Number.isInteger(k) || k < 1 || k > MAX_SUPERSAMPLING) {
+  if (!isSupersampling(k)) {
     throw new Error(`downsampleImage: the factor must be an integer 1..${MAX_SUPERSAMPLING}, got ${k}`);
   }
   if (src.width !== W * k || src.height !== H * k) {

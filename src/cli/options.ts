@@ -2,7 +2,7 @@
 import { InvalidArgumentError } from 'commander';
 import { parseExecution, type Execution } from '../train/policyDriver.js';
 import { TASK_NAMES, type TaskName } from '../../sim/tasks/index.js';
-import { MAX_SUPERSAMPLING } from '../../sim/render/downsample.js';
+import { MAX_SUPERSAMPLING, isSupersampling } from '../../sim/render/downsample.js';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -19,7 +19,7 @@ export function nonNegativeInt(value: string): number {
 /** Samples per pixel side of a simulated camera (CameraSpec.supersampling): an integer 1..MAX_SUPERSAMPLING. */
 export function supersamplingFactor(value: string): number {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > MAX_SUPERSAMPLING) {
+  if (!isSupersampling(n)) {
     throw new InvalidArgumentError(`expected an integer from 1 to ${MAX_SUPERSAMPLING} (samples per pixel side), got "${value}"`);
   }
   return n;

@@ -14,7 +14,7 @@
 import { SCORE_KINDS, type ScoreKind } from '../attention/index.js';
 import { EE_ACTION_KEYS } from '../../sim/types.js';
 import { CAMERA_NAMES } from '../../sim/render/cameras.js';
-import { MAX_SUPERSAMPLING } from '../../sim/render/downsample.js';
+import { MAX_SUPERSAMPLING, isSupersampling } from '../../sim/render/downsample.js';
 
 export { SCORE_KINDS, type ScoreKind };
 
@@ -247,7 +247,7 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
       problems.push(`cameras (${show(c.cameras)}) must not repeat a name: each camera gets its own patch tokens`);
     }
   }
-  if (!isInt(c.supersampling) || c.supersampling < 1 || c.supersampling > MAX_SUPERSAMPLING) {
+  if (!isSupersampling(c.supersampling)) {
     problems.push(`supersampling (${show(c.supersampling)}) must be an integer from 1 to ${MAX_SUPERSAMPLING}: samples per pixel side when the simulator renders the images`);
   }
   if (typeof c.convStem !== 'boolean') problems.push(`convStem (${show(c.convStem)}) must be true or false`);
