@@ -29,17 +29,29 @@ export interface Episodes {
   imageSize: number;
   /** Samples per pixel side the frames were rendered with (DatasetMeta.supersampling; 1 when absent). */
   supersampling: number;
-  /** All frames of all episodes, concatenated: frame f at f * S * S * 3. */
+  /**
+   * The kept frames of all episodes, concatenated: kept frame f at f * S * S * 3. With a frame stride k, an episode
+   * keeps the frames of its steps t = offset, offset + k, ... only (see loadEpisodes); proprio and actions keep
+   * every step.
+   */
   frames: Uint8Array;
-  /** Their segmentation masks: frame f at f * S * S; 0 = no object, i + 1 = scene object i. */
+  /** Every how many steps a frame is kept (1: all). */
+  frameStride: number;
+  /** Their segmentation masks: kept frame f at f * S * S; 0 = no object, i + 1 = scene object i. */
   segmentation: Uint8Array;
   /** Per frame: proprio (7) and action (5). */
   proprio: Float32Array;
   actions: Float32Array;
-  /** Per episode: first frame, length, token ids, token mask, command, task. */
+  /**
+   * Per episode: first step (in proprio and actions), length in steps, first kept frame (in frames and
+   * segmentation) and the first step whose frame is kept (0 <= frameOffset < frameStride), token ids, token mask,
+   * command, task.
+   */
   episodes: Array<{
     start: number;
     length: number;
+    frameStart: number;
+    frameOffset: number;
     ids: Int32Array;
     mask: Int32Array;
     command: string;
@@ -62,9 +74,10 @@ export function loadEpisodes(
   dirs: string | readonly string[],
   tokenizer: Tokenizer,
   maxWords: number,
-  options: { onProgress?: (done: number, total: number) => void; maxFrameBytes?: number } = {},
+  options: { onProgress?: (done: number, total: number) => void; maxFrameBytes?: number; frameStride?: number } = {},
 ): Episodes {
-  const { onProgress, maxFrameBytes = MAX_FRAME_BYTES } = options;
+  const { onProgress, maxFrameBytes = MAX_FRAME_BYTES, frameStride = 1 } = options;
+  if (!Number.isInteger(frameStride) || frameStride < 1) throw new Error(`frameStride must be a whole number >= 1, got ${frameStride}`);
   const list = typeof dirs === 'string' ? [dirs] : dirs;
   if (list.length === 0) throw new Error('no dataset folder given');
   const metas = list.map((dir) => ({ dir, meta: readMeta(dir), names: listEpisodes(dir) }));
@@ -84,48 +97,57 @@ export function loadEpisodes(
   // Pass 1, the records only: which episodes to learn from and how many frames they hold, so that the frames can
   // go straight into one array (never two copies of the data in memory at once).
   const used: Array<{ dir: string; name: string; record: EpisodeRecord }> = [];
-  let total = 0;
+  let total = 0; // steps
+  let kept = 0; // frames
   for (const { dir, names } of metas) {
     for (const name of names) {
       const record = readEpisodeRecord(dir, name);
       if (record.success || record.driver === 'dagger') {
+        const offset = used.length % frameStride; // the episodes' kept steps take turns over the stride's phases
         used.push({ dir, name, record });
         total += record.steps;
+        kept += keptFrames(record.steps, offset, frameStride);
       }
     }
   }
   if (used.length === 0) throw new Error(`${list.join(', ')}: no successful episodes to learn from`);
-  if (total * frameBytes > maxFrameBytes) {
+  if (kept * frameBytes > maxFrameBytes) {
     const fit = Math.floor(maxFrameBytes / frameBytes);
     throw new Error(
-      `${list.join(', ')}: ${total} frames of ${S}x${S}x3 are ${(total * frameBytes / 2 ** 30).toFixed(2)} GiB, more than the ` +
-        `${+(maxFrameBytes / 2 ** 30).toFixed(6)} GiB one array can hold; train on fewer episodes (at most about ${fit} frames) or a smaller --image-size`,
+      `${list.join(', ')}: ${kept} frames of ${S}x${S}x3 are ${(kept * frameBytes / 2 ** 30).toFixed(2)} GiB, more than the ` +
+        `${+(maxFrameBytes / 2 ** 30).toFixed(6)} GiB one array can hold; train on fewer episodes (at most about ${fit} frames), ` +
+        `keep every ${Math.ceil(kept / fit) * frameStride}th frame ("train": {"frameStride": ${Math.ceil(kept / fit) * frameStride}} in the config file) or a smaller --image-size`,
     );
   }
   const out: Episodes = {
     imageSize: S,
     supersampling,
-    frames: new Uint8Array(total * frameBytes),
-    segmentation: new Uint8Array(total * S * S),
+    frames: new Uint8Array(kept * frameBytes),
+    frameStride,
+    segmentation: new Uint8Array(kept * S * S),
     proprio: new Float32Array(total * P),
     actions: new Float32Array(total * A),
     episodes: [],
     unknownWords: new Set(),
   };
-  let f = 0;
-  let read = 0;
-  for (const { dir, name, record } of used) {
+  let f = 0; // steps so far
+  let kf = 0; // kept frames so far
+  for (const [read, { dir, name, record }] of used.entries()) {
     const { frames, segmentation } = readEpisodeFrames(dir, name, record, S);
-    out.frames.set(frames, f * frameBytes);
-    out.segmentation.set(segmentation, f * S * S);
+    const offset = read % frameStride;
+    const frameStart = kf;
+    for (let t = offset; t < record.steps; t += frameStride, kf++) {
+      out.frames.set(frames.subarray(t * frameBytes, (t + 1) * frameBytes), kf * frameBytes);
+      out.segmentation.set(segmentation.subarray(t * S * S, (t + 1) * S * S), kf * S * S);
+    }
     out.proprio.set(record.proprio, f * P);
     out.actions.set(record.actions, f * A);
     const enc = tokenizer.encode(record.command, maxWords);
     enc.unknown.forEach((w) => out.unknownWords.add(w));
     const referents = wordReferents(enc.words, record, maxWords);
-    out.episodes.push({ start: f, length: record.steps, ids: Int32Array.from(enc.ids), mask: Int32Array.from(enc.mask), command: record.command, task: record.task, referents });
+    out.episodes.push({ start: f, length: record.steps, frameStart, frameOffset: offset, ids: Int32Array.from(enc.ids), mask: Int32Array.from(enc.mask), command: record.command, task: record.task, referents });
     f += record.steps;
-    onProgress?.(++read, used.length);
+    onProgress?.(read + 1, used.length);
   }
   return out;
 }
@@ -159,7 +181,25 @@ export interface SampleRef {
   t: number;
 }
 
-/** Splits episodes into training and validation samples (a seeded choice of whole episodes). */
+/** Frames an episode of `steps` steps keeps with this stride and phase. */
+function keptFrames(steps: number, offset: number, stride: number): number {
+  return offset < steps ? Math.floor((steps - 1 - offset) / stride) + 1 : 0;
+}
+
+/** Where a sample's frame is in Episodes.frames (in frames): the sample's step must be one whose frame is kept. */
+export function frameIndex(data: Episodes, s: SampleRef): number {
+  const e = data.episodes[s.episode]!;
+  const k = s.t - e.frameOffset;
+  if (k < 0 || k % data.frameStride !== 0 || s.t >= e.length) {
+    throw new Error(`episode ${s.episode} step ${s.t}: no frame kept there (frame stride ${data.frameStride}, first kept step ${e.frameOffset})`);
+  }
+  return e.frameStart + k / data.frameStride;
+}
+
+/**
+ * Splits episodes into training and validation samples (a seeded choice of whole episodes): one sample per kept
+ * frame (every step with frame stride 1).
+ */
 export function splitSamples(data: Episodes, valFraction: number, seed: number): { train: SampleRef[]; val: SampleRef[] } {
   const rng = new Rng(`split:${seed}`);
   const order = rng.shuffle(data.episodes.map((_, i) => i));
@@ -168,7 +208,7 @@ export function splitSamples(data: Episodes, valFraction: number, seed: number):
   const train: SampleRef[] = [];
   const val: SampleRef[] = [];
   data.episodes.forEach((e, i) => {
-    for (let t = 0; t < e.length; t++) (valSet.has(i) ? val : train).push({ episode: i, t });
+    for (let t = e.frameOffset; t < e.length; t += data.frameStride) (valSet.has(i) ? val : train).push({ episode: i, t });
   });
   return { train, val };
 }
@@ -223,14 +263,15 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
   const shiftedSeg = PG ? new Uint8Array(S * S) : null; // the sample's segmentation as the shifted image sees it (scratch)
   samples.forEach((s, b) => {
     const e = data.episodes[s.episode]!;
-    const f = e.start + s.t;
-    const src = data.frames.subarray(f * frameBytes, (f + 1) * frameBytes);
+    const f = e.start + s.t; // step (proprio, actions)
+    const fi = frameIndex(data, s); // kept frame (frames, segmentation)
+    const src = data.frames.subarray(fi * frameBytes, (fi + 1) * frameBytes);
     const sx = shiftMax ? rng.int(-shiftMax, shiftMax) : 0;
     const sy = shiftMax ? rng.int(-shiftMax, shiftMax) : 0;
     const gain = o.augment ? rng.float(0.85, 1.15) : 1; // contrast
     const bias = o.augment ? rng.float(-20, 20) : 0; // brightness
     const dst = b * frameBytes;
-    const seg = data.segmentation.subarray(f * S * S, (f + 1) * S * S);
+    const seg = data.segmentation.subarray(fi * S * S, (fi + 1) * S * S);
     if (G) {
       counts.fill(0);
       sums.fill(0);

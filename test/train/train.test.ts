@@ -123,9 +123,46 @@ describe('loading', () => {
     expect(eps.segmentation.length).toBe(frames * 32 * 32);
     const limit = (frames - 1) * 32 * 32 * 3;
     expect(() => loadEpisodes(data, new Tokenizer(), 12, { maxFrameBytes: limit })).toThrow(
-      new RegExp(`${frames} frames of 32x32x3 .*\\(at most about ${frames - 1} frames\\) or a smaller --image-size`),
+      new RegExp(`${frames} frames of 32x32x3 .*\\(at most about ${frames - 1} frames\\), keep every 2th frame \\("train": \\{"frameStride": 2\\}.* or a smaller --image-size`),
     );
     expect(loadEpisodes(data, new Tokenizer(), 12, { maxFrameBytes: frames * 32 * 32 * 3 }).frames.length).toBe(frames * 32 * 32 * 3);
+  });
+
+  it('with a frame stride keeps the frame of every k-th step, the phases taking turns over the episodes, and every step\'s actions', () => {
+    const all = loadEpisodes(data, new Tokenizer(), 12);
+    const k = 3;
+    const some = loadEpisodes(data, new Tokenizer(), 12, { frameStride: k, maxFrameBytes: Math.ceil(all.frames.length / 2) });
+    expect(some.frameStride).toBe(k);
+    expect(Array.from(some.proprio)).toEqual(Array.from(all.proprio));
+    expect(Array.from(some.actions)).toEqual(Array.from(all.actions));
+    const B = 32 * 32 * 3;
+    let keptTotal = 0;
+    some.episodes.forEach((e, i) => {
+      expect(e.frameOffset).toBe(i % k);
+      const kept = Math.floor((e.length - 1 - e.frameOffset) / k) + 1;
+      keptTotal += kept;
+      // Kept frame j of the episode is the frame of step offset + j k.
+      for (const j of [0, kept - 1]) {
+        const t = e.frameOffset + j * k;
+        const mine = some.frames.subarray((e.frameStart + j) * B, (e.frameStart + j + 1) * B);
+        const full = all.frames.subarray((all.episodes[i]!.start + t) * B, (all.episodes[i]!.start + t + 1) * B);
+        expect(Buffer.from(mine).equals(Buffer.from(full))).toBe(true);
+      }
+    });
+    expect(some.frames.length).toBe(keptTotal * B);
+    expect(some.segmentation.length).toBe(keptTotal * 32 * 32);
+    const { train: refs, val } = splitSamples(some, 0.34, 0);
+    expect(refs.length + val.length).toBe(keptTotal);
+    for (const r of [...refs, ...val]) expect((r.t - some.episodes[r.episode]!.frameOffset) % k).toBe(0);
+    // A batch of a kept step holds that step's frame and the chunk of actions from that step on.
+    const r = refs.find((x) => x.t > 0)!;
+    const b = makeBatch(some, [r], { chunk: 4, maxWords: 12, camera: 'scene', augment: false }, new Rng(1));
+    const ref = makeBatch(all, [r], { chunk: 4, maxWords: 12, camera: 'scene', augment: false }, new Rng(1));
+    expect(Array.from(b.images.scene!.dataSync())).toEqual(Array.from(ref.images.scene!.dataSync()));
+    expect(Array.from(b.actions.dataSync())).toEqual(Array.from(ref.actions.dataSync()));
+    disposeInputs(b);
+    disposeInputs(ref);
+    expect(() => loadEpisodes(data, new Tokenizer(), 12, { frameStride: 0 })).toThrow(/frameStride must be a whole number >= 1, got 0/);
   });
 });
 
