@@ -116,7 +116,7 @@ export function loadEpisodes(
     throw new Error(
       `${list.join(', ')}: ${kept} frames of ${S}x${S}x3 are ${(kept * frameBytes / 2 ** 30).toFixed(2)} GiB, more than the ` +
         `${+(maxFrameBytes / 2 ** 30).toFixed(6)} GiB one array can hold; train on fewer episodes (at most about ${fit} frames), ` +
-        `keep every ${Math.ceil(kept / fit) * frameStride}th frame ("train": {"frameStride": ${Math.ceil(kept / fit) * frameStride}} in the config file) or a smaller --image-size`,
+        `keep one frame in every ${Math.ceil(kept / fit) * frameStride} steps ("train": {"frameStride": ${Math.ceil(kept / fit) * frameStride}} in the config file) or a smaller --image-size`,
     );
   }
   const out: Episodes = {

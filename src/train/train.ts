@@ -213,7 +213,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     const s = statsSamples(data, trainSet, c.proprioDim);
     policy.setStats(computeStats(s.actions, s.proprio));
   }
-  log(`${data.episodes.length} episodes, ${trainSet.length} training and ${val.length} validation samples${o.frameStride > 1 ? ` (the frame of every ${o.frameStride}th step)` : ''}; ${policy.parameterCount} parameters`);
+  log(`${data.episodes.length} episodes, ${trainSet.length} training and ${val.length} validation samples${o.frameStride > 1 ? ` (one frame in every ${o.frameStride} steps)` : ''}; ${policy.parameterCount} parameters`);
 
   const optimizer = tf.train.adam(o.learningRate);
   const rng = new Rng(`train:${o.seed}:${startStep}`);

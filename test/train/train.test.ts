@@ -123,7 +123,7 @@ describe('loading', () => {
     expect(eps.segmentation.length).toBe(frames * 32 * 32);
     const limit = (frames - 1) * 32 * 32 * 3;
     expect(() => loadEpisodes(data, new Tokenizer(), 12, { maxFrameBytes: limit })).toThrow(
-      new RegExp(`${frames} frames of 32x32x3 .*\\(at most about ${frames - 1} frames\\), keep every 2th frame \\("train": \\{"frameStride": 2\\}.* or a smaller --image-size`),
+      new RegExp(`${frames} frames of 32x32x3 .*\\(at most about ${frames - 1} frames\\), keep one frame in every 2 steps \\("train": \\{"frameStride": 2\\}.* or a smaller --image-size`),
     );
     expect(loadEpisodes(data, new Tokenizer(), 12, { maxFrameBytes: frames * 32 * 32 * 3 }).frames.length).toBe(frames * 32 * 32 * 3);
   });
