@@ -92,6 +92,8 @@ export interface CollectOptions {
   stalls?: number | undefined;
   /** The expert's blended phase changes (m; ExpertOptions.blend); 0 or absent: off. */
   blend?: number | undefined;
+  /** Placing, the expert's release band (m; ExpertOptions.releaseBand); 0 or absent: off. */
+  releaseBand?: number | undefined;
   /** Episodes per scene (see Siblings above); 1 or absent: every episode its own scene. */
   siblings?: number | undefined;
   /** The share (0..1) of scenes drawn with confusers (see Confusers above); 0 or absent: none. */
@@ -146,6 +148,7 @@ function initDataset(o: Omit<CollectOptions, 'workers'>): void {
     ...(o.misses ? { misses: o.misses } : {}),
     ...(o.stalls ? { stalls: o.stalls } : {}),
     ...(o.blend ? { blend: o.blend } : {}),
+    ...(o.releaseBand ? { releaseBand: o.releaseBand } : {}),
     ...(o.siblings && o.siblings > 1 ? { siblings: o.siblings } : {}),
     ...(o.confusers ? { confusers: o.confusers } : {}),
     ...(o.supersampling && o.supersampling > 1 ? { supersampling: o.supersampling } : {}),
@@ -181,7 +184,7 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
     }
     const seed = seedOf(o.seed, task, index);
     let obs = resetForPlan(env, o, task, index, seed);
-    const driver = expertDriver(seed, { lenient: Boolean(policy), ...(o.blend ? { blend: o.blend } : {}) });
+    const driver = expertDriver(seed, { lenient: Boolean(policy), ...(o.blend ? { blend: o.blend } : {}), ...(o.releaseBand ? { releaseBand: o.releaseBand } : {}) });
     driver.reset(env);
     const mix = new Rng(hashSeed(`dagger:${seed}`));
     let policySteps = 0;
@@ -308,6 +311,7 @@ export async function collect(o: CollectOptions): Promise<CollectProgress> {
       if (o.misses) args.push('--misses', String(o.misses));
       if (o.stalls) args.push('--stalls', String(o.stalls));
       if (o.blend) args.push('--blend', String(o.blend));
+      if (o.releaseBand) args.push('--release-band', String(o.releaseBand));
       if (o.siblings && o.siblings > 1) args.push('--siblings', String(o.siblings));
       if (o.confusers) args.push('--confusers', String(o.confusers));
       if (o.supersampling && o.supersampling > 1) args.push('--supersampling', String(o.supersampling));

@@ -73,6 +73,8 @@ export const DatasetMetaSchema = z
     stalls: z.number().min(0).max(1).optional(),
     /** The expert's blended phase changes (m, ScriptedExpert's blend option); absent: off. */
     blend: z.number().min(0).max(0.02).optional(),
+    /** Placing, the expert's release band (m, ScriptedExpert's releaseBand option); absent: off. */
+    releaseBand: z.number().min(0).max(0.03).optional(),
     /** Episodes per scene (collect.ts, Siblings): groups of this many share a scene and name different objects; absent: 1. */
     siblings: z.number().int().min(2).optional(),
     /** The share of scenes drawn with confusers (collect.ts, Confusers); absent: none. */
@@ -149,7 +151,7 @@ export function writeMeta(dir: string, meta: DatasetMeta): void {
   const path = join(dir, 'meta.json');
   if (existsSync(path)) {
     const old = readMeta(dir);
-    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split', 'driver', 'policy', 'beta', 'noise', 'misses', 'stalls', 'blend', 'siblings', 'confusers', 'supersampling'] as const).every(
+    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split', 'driver', 'policy', 'beta', 'noise', 'misses', 'stalls', 'blend', 'releaseBand', 'siblings', 'confusers', 'supersampling'] as const).every(
       (k) => JSON.stringify(old[k]) === JSON.stringify(meta[k]),
     );
     if (!same) {
@@ -157,7 +159,7 @@ export function writeMeta(dir: string, meta: DatasetMeta): void {
         `${path}: this folder holds a collection with other settings (tasks ${old.tasks.join(',')}, ` +
           `${old.episodesPerTask} episodes per task, seed ${old.seed}, image ${old.imageSize}` +
           `${old.driver === 'dagger' ? `, dagger with ${old.policy} at beta ${old.beta}` : ''}` +
-          `${old.noise ? `, noise ${old.noise} m` : ''}${old.misses ? `, misses ${old.misses}` : ''}${old.stalls ? `, stalls ${old.stalls}` : ''}${old.blend ? `, blend ${old.blend} m` : ''}${old.siblings ? `, siblings ${old.siblings}` : ''}${old.confusers ? `, confusers ${old.confusers}` : ''}${old.supersampling ? `, supersampling ${old.supersampling}` : ''}); ` +
+          `${old.noise ? `, noise ${old.noise} m` : ''}${old.misses ? `, misses ${old.misses}` : ''}${old.stalls ? `, stalls ${old.stalls}` : ''}${old.blend ? `, blend ${old.blend} m` : ''}${old.releaseBand ? `, release band ${old.releaseBand} m` : ''}${old.siblings ? `, siblings ${old.siblings}` : ''}${old.confusers ? `, confusers ${old.confusers}` : ''}${old.supersampling ? `, supersampling ${old.supersampling}` : ''}); ` +
           `use another --out or the same settings to resume`,
       );
     }

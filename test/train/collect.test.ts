@@ -184,6 +184,23 @@ describe('collect', () => {
     expect(() => collectInProcess({ ...base, tasks: ['pick', 'push'], out: dir, blend: 0.01 })).toThrow(/other settings .*blend 0\.012 m/);
   });
 
+  it('--release-band records the placing expert\'s band: its meta says so, place episodes differ, another band is refused', () => {
+    const dir = tmp();
+    const plain = tmp();
+    collectInProcess({ ...base, tasks: ['place'], out: dir, blend: 0.012, releaseBand: 0.03 });
+    collectInProcess({ ...base, tasks: ['place'], out: plain, blend: 0.012 });
+    expect(readMeta(dir).releaseBand).toBe(0.03);
+    expect(readMeta(plain).releaseBand).toBeUndefined();
+    let differ = 0;
+    for (const n of listEpisodes(dir)) {
+      const a = readEpisode(dir, n, 32).record;
+      expect(a.success).toBe(true);
+      if (JSON.stringify(a.actions) !== JSON.stringify(readEpisode(plain, n, 32).record.actions)) differ++;
+    }
+    expect(differ).toBeGreaterThan(0);
+    expect(() => collectInProcess({ ...base, tasks: ['place'], out: dir, blend: 0.012, releaseBand: 0.02 })).toThrow(/other settings .*release band 0\.03 m/);
+  });
+
   it('--siblings K: groups of K episodes share a scene and name different objects; meta says so; another K is refused', () => {
     const dir = tmp();
     const plain = tmp();

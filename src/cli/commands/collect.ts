@@ -7,7 +7,7 @@ import { nonNegativeInt, positiveInt, supersamplingFactor, taskList } from '../o
 import { MAX_SUPERSAMPLING } from '../../../sim/render/downsample.js';
 import { selectBackend } from '../../tf/backend.js';
 import { MAX_EE_STEP } from '../../../sim/types.js';
-import { MAX_BLEND } from '../../../sim/expert/ScriptedExpert.js';
+import { MAX_BLEND, MAX_RELEASE_BAND } from '../../../sim/expert/ScriptedExpert.js';
 
 function unitInterval(value: string): number {
   const x = Number(value);
@@ -27,6 +27,14 @@ function blendMetres(value: string): number {
   const x = Number(value);
   if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > MAX_BLEND) {
     throw new InvalidArgumentError(`expected a distance in metres from 0 to ${MAX_BLEND} (below 1.5 cm, where the expert gives a descent up), got "${value}"`);
+  }
+  return x;
+}
+
+function releaseBandMetres(value: string): number {
+  const x = Number(value);
+  if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > MAX_RELEASE_BAND) {
+    throw new InvalidArgumentError(`expected a height in metres from 0 to ${MAX_RELEASE_BAND}, got "${value}"`);
   }
   return x;
 }
@@ -51,6 +59,7 @@ export function registerCollectCommand(program: Command): void {
     .option('--misses <share>', 'the share of pick and place episodes whose first grasp is made to miss, so the data shows the expert recovering (see src/train/collect.ts)', unitInterval, 0)
     .option('--stalls <share>', 'the share of episodes whose arm is parked 3-5 cm beside its way down for 15-25 steps, so the data shows the expert recovering (see src/train/collect.ts)', unitInterval, 0)
     .option('--blend <m>', `the expert turns down (and lowers onto the destination) once within this horizontal distance of the point above, instead of stopping on it; at most ${MAX_BLEND} (see ScriptedExpert's blend)`, blendMetres, 0)
+    .option('--release-band <m>', `placing, the expert lets go once lowered to within this height above its release point over the destination, instead of stopping on that point; at most ${MAX_RELEASE_BAND} (see ScriptedExpert's releaseBand)`, releaseBandMetres, 0)
     .option('--siblings <k>', 'episodes per scene: each group of K shares one scene and names a different object in each (see src/train/collect.ts)', positiveInt, 1)
     .option('--confusers <share>', 'the share of scenes drawn again with an object of the target\'s colour and another shape and one of its shape and another colour; with --siblings those are named first (see src/train/collect.ts)', unitInterval, 0)
     .option('--supersampling <k>', `render every frame at k times the size and average each k x k block (anti-aliasing, as a real camera; 1 to ${MAX_SUPERSAMPLING}); a policy trained on it sets config.supersampling to k (see src/train/collect.ts)`, supersamplingFactor, 1)
@@ -78,6 +87,7 @@ export function registerCollectCommand(program: Command): void {
         misses: opts.misses,
         stalls: opts.stalls,
         blend: opts.blend,
+        releaseBand: opts.releaseBand,
         siblings: opts.siblings,
         confusers: opts.confusers,
         supersampling: opts.supersampling,

@@ -5,18 +5,22 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Environment } from '../../../sim/env/Environment.js';
-import { ScriptedExpert } from '../../../sim/expert/ScriptedExpert.js';
+import { MAX_RELEASE_BAND, ScriptedExpert, type ExpertOptions } from '../../../sim/expert/ScriptedExpert.js';
+import { objectHeight } from '../../../sim/scene/geometry.js';
 
-function placeTrace(seed: number) {
+function placeTrace(seed: number, options: ExpertOptions = {}) {
   const env = new Environment({ cameras: [] });
   let obs = env.reset({ seed, task: 'place', split: 'seen' });
-  const expert = new ScriptedExpert(seed);
+  const expert = new ScriptedExpert(seed, options);
   expert.reset(env.info, env.snapshot());
-  const steps: { z: number; holding: boolean; phase: string; move: number; across: number }[] = [];
+  const { scene, target, destination } = env.info;
+  // The height the expert lets go at without a release band: the destination's top + half the object + 2 cm.
+  const releaseZ = objectHeight(scene.objects[destination!]!) + objectHeight(scene.objects[target]!) / 2 + 0.02;
+  const steps: { z: number; holding: boolean; phase: string; move: number; across: number; gripper: number }[] = [];
   let success = false;
   for (let t = 0; t < 400; t++) {
     const a = expert.act(obs, env.snapshot());
-    steps.push({ z: obs.eePose.z, holding: obs.holding, phase: expert.currentPhase, move: Math.hypot(a.dx, a.dy, a.dz), across: Math.hypot(a.dx, a.dy) });
+    steps.push({ z: obs.eePose.z, holding: obs.holding, phase: expert.currentPhase, move: Math.hypot(a.dx, a.dy, a.dz), across: Math.hypot(a.dx, a.dy), gripper: a.gripper });
     const r = env.step(a);
     obs = r.observation;
     if (r.done) {
@@ -24,8 +28,11 @@ function placeTrace(seed: number) {
       break;
     }
   }
-  return { steps, success };
+  return { steps, success, releaseZ };
 }
+
+/** The gripper's height when the expert first says "open" while holding. */
+const releaseHeight = (steps: ReturnType<typeof placeTrace>['steps']) => steps.find((s) => s.holding && s.gripper === 0)!.z;
 
 describe('ScriptedExpert, place', () => {
   for (const seed of [3, 4, 5]) {
@@ -48,4 +55,27 @@ describe('ScriptedExpert, place', () => {
       expect(slow).toEqual([]);
     });
   }
+});
+
+describe('ScriptedExpert, release band', () => {
+  it('lets go as soon as it is lowered into the band over the destination, higher than without it, and still places', () => {
+    let higher = 0;
+    for (const seed of [3, 4, 5, 6, 7, 8]) {
+      const plain = placeTrace(seed, { blend: 0.012 });
+      const band = placeTrace(seed, { blend: 0.012, releaseBand: 0.03 });
+      expect(plain.success && band.success).toBe(true);
+      // Without the band it stops on the release height (4 mm) first; with it, anywhere up to 3 cm above.
+      expect(Math.abs(releaseHeight(plain.steps) - plain.releaseZ)).toBeLessThan(0.0045);
+      const z = releaseHeight(band.steps);
+      expect(z).toBeLessThanOrEqual(band.releaseZ + 0.03 + 1e-9);
+      expect(z).toBeGreaterThan(band.releaseZ - 0.0045);
+      if (z > band.releaseZ + 0.005) higher++;
+    }
+    expect(higher).toBeGreaterThanOrEqual(3);
+  });
+
+  it('refuses a band outside 0..MAX_RELEASE_BAND, naming the option', () => {
+    expect(() => new ScriptedExpert(1, { releaseBand: MAX_RELEASE_BAND + 0.01 })).toThrow(/releaseBand must be between 0 and 0.03 m, got 0.04/);
+    expect(() => new ScriptedExpert(1, { releaseBand: -1 })).toThrow(/releaseBand/);
+  });
 });
