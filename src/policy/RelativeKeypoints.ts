@@ -2,7 +2,8 @@
  * Relative keypoints (config.relativeKeypoints): where each word's object is *relative to the gripper*, in the image.
  *
  * Why: traced failures of the shipped policy came down beside the object (pick, place) or beside the line of the
- * push, 3-8 cm off, and failed; successes came down within 1-2 cm (scratch measurement in MODEL_CARD.md). The
+ * push, 3-8 cm off, and failed; successes came down within 1-2 cm (a scratch measurement in
+ * models/default/EXPERIMENTS.md). The
  * keypoints say where the object is in the image and the proprioception says where the gripper is on the table, but
  * the action decoder had to learn the camera's projection to compare the two, and did so only to a few cm. Here the
  * comparison is made explicit: the gripper's point (x, y from the end-effector pose, at the height of an object's

@@ -113,7 +113,7 @@ export interface PolicyConfig {
    * names is (x, y in [-1, 1]); trained by the locate loss from the segmentation's centroids. It makes the word
    * tokens carry the object's position finer than a patch (8 px = about 12 cm of table), which grasping needs.
    * The prediction is also returned by forward (PolicyOutput.locate). Default false: with it, 4500 steps gave 22%
-   * success against 38% without (models/default/MODEL_CARD.md).
+   * success against 38% without (models/default/EXPERIMENTS.md).
    */
   locateHead: boolean;
   /** What the action queries attend to (see ACTION_MEMORIES). */

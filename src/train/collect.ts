@@ -29,7 +29,7 @@
  * Stalls (--stalls P): in a seeded share P of the episodes, once the arm is below 6 cm on its way down, it is moved
  * 3 to 5 cm to a random side and held still there for 15 to 25 steps, gripper as the expert has it; the labels stay
  * the expert's ("off course: back up and approach again"). A cloned policy's most common failure was to stand still
- * low beside an object until the timeout (models/default/MODEL_CARD.md); plain demonstrations never stand still
+ * low beside an object until the timeout (models/default/EXPERIMENTS.md); plain demonstrations never stand still
  * there, so it had not seen what to do next.
  * All of these live in ExpertPerturbation.ts.
  *
@@ -37,7 +37,7 @@
  * the seed of episode g); the first has the scene's own command, the others name other objects of the same scene
  * (sim/tasks/siblings.ts; the same destination for place), so the data holds frames that are the same up to the
  * words and actions that differ with them. Why: 40% of the shipped weights' failed pick and place episodes came
- * down by another object than the named one (models/default/MODEL_CARD.md).
+ * down by another object than the named one (models/default/EXPERIMENTS.md).
  *
  * Confusers (--confusers P): a seeded share P of the plan's scenes (with --siblings, of the groups' scenes) are drawn
  * again for the same command with the objects most easily taken for its target added: one of its colour and another
