@@ -39,7 +39,7 @@ export interface Episodes {
   frameStride: number;
   /** Their segmentation masks: kept frame f at f * S * S; 0 = no object, i + 1 = scene object i. */
   segmentation: Uint8Array;
-  /** Per frame: proprio (7) and action (5). */
+  /** Per step (every step, whatever the frame stride): proprio (11) and action (5). */
   proprio: Float32Array;
   actions: Float32Array;
   /**
