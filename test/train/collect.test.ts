@@ -167,6 +167,17 @@ describe('collect', () => {
     }
   });
 
+  /** Every episode of `dir` succeeded; how many of them have other actions than the same episode of `plain`. */
+  const successfulEpisodesWithOtherActions = (dir: string, plain: string) => {
+    let differ = 0;
+    for (const n of listEpisodes(dir)) {
+      const a = readEpisode(dir, n, 32).record;
+      expect(a.success).toBe(true);
+      if (JSON.stringify(a.actions) !== JSON.stringify(readEpisode(plain, n, 32).record.actions)) differ++;
+    }
+    return differ;
+  };
+
   it('--blend records the blended expert: its meta says so, the episodes differ, and resuming with another blend is refused', () => {
     const dir = tmp();
     const plain = tmp();
@@ -174,13 +185,7 @@ describe('collect', () => {
     collectInProcess({ ...base, tasks: ['pick', 'push'], out: plain });
     expect(readMeta(dir).blend).toBe(0.012);
     expect(readMeta(plain).blend).toBeUndefined();
-    let differ = 0;
-    for (const n of listEpisodes(dir)) {
-      const a = readEpisode(dir, n, 32).record;
-      expect(a.success).toBe(true);
-      if (JSON.stringify(a.actions) !== JSON.stringify(readEpisode(plain, n, 32).record.actions)) differ++;
-    }
-    expect(differ).toBeGreaterThan(0);
+    expect(successfulEpisodesWithOtherActions(dir, plain)).toBeGreaterThan(0);
     expect(() => collectInProcess({ ...base, tasks: ['pick', 'push'], out: dir, blend: 0.01 })).toThrow(/other settings .*blend 0\.012 m/);
   });
 
@@ -191,13 +196,7 @@ describe('collect', () => {
     collectInProcess({ ...base, tasks: ['place'], out: plain, blend: 0.012 });
     expect(readMeta(dir).releaseBand).toBe(0.03);
     expect(readMeta(plain).releaseBand).toBeUndefined();
-    let differ = 0;
-    for (const n of listEpisodes(dir)) {
-      const a = readEpisode(dir, n, 32).record;
-      expect(a.success).toBe(true);
-      if (JSON.stringify(a.actions) !== JSON.stringify(readEpisode(plain, n, 32).record.actions)) differ++;
-    }
-    expect(differ).toBeGreaterThan(0);
+    expect(successfulEpisodesWithOtherActions(dir, plain)).toBeGreaterThan(0);
     expect(() => collectInProcess({ ...base, tasks: ['place'], out: dir, blend: 0.012, releaseBand: 0.02 })).toThrow(/other settings .*release band 0\.03 m/);
   });
 
