@@ -3,7 +3,9 @@
  *
  * - Language sensitivity: on the same scene, commands naming each different movable object ("pick up the blue
  *   cube", then "pick up the red ball", ...); the share of these counterfactual commands that end with the named
- *   object picked. A policy that ignores words picks the same object whatever is said and scores about 1/n.
+ *   object picked. A policy that ignores words picks the same object whatever is said and scores about 1/n. For
+ *   place, scenes with one receptacle, and commands that name each movable object and that same destination ("put
+ *   the blue cube in the green bowl", then "put the red ball in the green bowl", ...): the named one must end there.
  * - Attention on target: at the first frame, the share of the target words' cross-attention mass (colour and shape
  *   words, last fusion layer, heads averaged) that falls on the patches the target object covers (from the
  *   segmentation mask), against the share a uniform map would give (covered patches / all patches). With it, how
@@ -17,11 +19,16 @@ import { median } from '../../sim/util/median.js';
 import { Environment } from '../../sim/env/Environment.js';
 import { runEpisode, type Driver } from '../../sim/env/episodes.js';
 import { randomScene } from '../../sim/scene/index.js';
-import { hashSeed } from '../../sim/util/Rng.js';
-import { SHAPES, type Observation, type Scene } from '../../sim/types.js';
+import { hashSeed, Rng } from '../../sim/util/Rng.js';
+import { COLOURS, RECEPTACLES, SHAPES, type Observation, type Scene } from '../../sim/types.js';
 import { averageHeads, type VlaPolicy } from '../policy/index.js';
 
+/** The tasks language sensitivity is measured on (push would also need a direction per command). */
+export const LANGUAGE_TASKS = ['pick', 'place'] as const;
+export type LanguageTask = (typeof LANGUAGE_TASKS)[number];
+
 export interface LanguageSensitivity {
+  task: LanguageTask;
   scenes: number;
   commands: number;
   successes: number;
@@ -34,20 +41,45 @@ export async function languageSensitivity(o: {
   env: Environment;
   scenes: number;
   seed: number;
+  /** Default 'pick'. */
+  task?: LanguageTask;
 }): Promise<LanguageSensitivity> {
+  const task = o.task ?? 'pick';
   let commands = 0;
   let successes = 0;
   for (let i = 0; i < o.scenes; i++) {
-    const seed = hashSeed(`language:${o.seed}:${i}`);
-    const scene: Scene = randomScene({ seed, count: 4 });
+    const { seed, scene, phrase } = task === 'pick' ? pickScene(o.seed, i) : placeScene(o.seed, i);
     for (const obj of scene.objects) {
       if (!(SHAPES as readonly string[]).includes(obj.kind)) continue; // receptacles cannot be picked
-      const r = await runEpisode({ seed, scene, command: `pick up the ${obj.colour} ${obj.kind}`, env: o.env, driver: o.makeDriver(seed) });
+      const command = phrase(`${obj.colour} ${obj.kind}`);
+      const r = await runEpisode({ seed, scene, command, env: o.env, driver: o.makeDriver(seed) });
       commands++;
       if (r.success) successes++;
     }
   }
-  return { scenes: o.scenes, commands, successes, rate: commands ? successes / commands : 0 };
+  return { task, scenes: o.scenes, commands, successes, rate: commands ? successes / commands : 0 };
+}
+
+interface CounterfactualScene {
+  seed: number;
+  scene: Scene;
+  /** The command naming one movable object. */
+  phrase: (target: string) => string;
+}
+
+function pickScene(firstSeed: number, i: number): CounterfactualScene {
+  const seed = hashSeed(`language:${firstSeed}:${i}`);
+  return { seed, scene: randomScene({ seed, count: 4 }), phrase: (target) => `pick up the ${target}` };
+}
+
+/** Four movable objects and one receptacle, the destination of every command on the scene. */
+function placeScene(firstSeed: number, i: number): CounterfactualScene {
+  const seed = hashSeed(`language-place:${firstSeed}:${i}`);
+  const rng = new Rng(seed);
+  const dest = { kind: rng.pick(RECEPTACLES), colour: rng.pick(COLOURS) };
+  const scene = randomScene({ seed, count: 5, include: [dest], maxReceptacles: 1 });
+  const into = dest.kind === 'bowl' ? 'in' : 'on';
+  return { seed, scene, phrase: (target) => `put the ${target} ${into} the ${dest.colour} ${dest.kind}` };
 }
 
 const SHAPE_WORDS: Readonly<Record<string, readonly string[]>> = {

@@ -1,7 +1,8 @@
 /** The language-sensitivity and attention-on-target measures. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Environment } from '../../sim/env/Environment.js';
-import { expertDriver } from '../../sim/env/episodes.js';
+import { expertDriver, type Driver } from '../../sim/env/episodes.js';
+import type { EpisodeInfo } from '../../sim/env/Environment.js';
 import { selectBackend } from '../../src/tf/backend.js';
 import { VlaPolicy } from '../../src/policy/index.js';
 import { attentionOnTarget, coveredPatches, expectedPosition, languageSensitivity, maskCentroid, nearestObject } from '../../src/train/measures.js';
@@ -27,6 +28,32 @@ describe('languageSensitivity', () => {
     const r = await languageSensitivity({ makeDriver: expertDriver, env: new Environment({ cameras: [] }), scenes: 1, seed: 3 });
     expect(r.commands).toBeGreaterThanOrEqual(2);
     expect(r.rate).toBe(1);
+    expect(r.task).toBe('pick');
+  });
+
+  it('place: every command names another movable object and the same destination; the expert places each', async () => {
+    const seen: EpisodeInfo[] = [];
+    const recording = (seed: number): Driver => {
+      const expert = expertDriver(seed);
+      return { reset: (env) => { seen.push(env.info); expert.reset(env); }, act: (obs, env) => expert.act(obs, env) };
+    };
+    const r = await languageSensitivity({ makeDriver: recording, env: new Environment({ cameras: [] }), scenes: 2, seed: 3, task: 'place' });
+    expect(r.task).toBe('place');
+    expect(r.commands).toBe(8); // four movable objects and one receptacle per scene
+    expect(r.rate).toBe(1);
+    for (const scene of [seen.slice(0, 4), seen.slice(4, 8)]) {
+      expect(scene.every((x) => x.task === 'place')).toBe(true);
+      expect(new Set(scene.map((x) => x.target)).size).toBe(4);
+      expect(new Set(scene.map((x) => x.destination)).size).toBe(1);
+      expect(scene[0]!.destination).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it('place: a driver that stands still succeeds on no command', async () => {
+    const idle = (): Driver => ({ reset: () => {}, act: () => ({ dx: 0, dy: 0, dz: 0, dyaw: 0, gripper: 0 }) });
+    const r = await languageSensitivity({ makeDriver: idle, env: new Environment({ cameras: [] }), scenes: 1, seed: 4, task: 'place' });
+    expect(r.commands).toBe(4);
+    expect(r.successes).toBe(0);
   });
 });
 

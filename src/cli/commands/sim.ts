@@ -9,7 +9,7 @@ import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
 import { nonNegativeInt, positiveInt, supersamplingFactor, taskList, execution } from '../options.js';
 import { resolveDriver } from '../../train/drivers.js';
 import { DEFAULT_EXECUTION } from '../../train/policyDriver.js';
-import { attentionOnTarget, languageSensitivity } from '../../train/measures.js';
+import { attentionOnTarget, languageSensitivity, LANGUAGE_TASKS, type LanguageTask } from '../../train/measures.js';
 import { Environment } from '../../../sim/env/Environment.js';
 import { selectBackend } from '../../tf/backend.js';
 
@@ -65,6 +65,11 @@ export function registerSimCommands(program: Command, bench: Command): void {
     .option('--videos <k>', 'write GIFs of the first k episodes of each task', nonNegativeInt, 0)
     .option('--out <dir>', 'where --videos go', 'out/eval')
     .option('--language <scenes>', 'also measure language sensitivity on this many scenes (0 = skip)', nonNegativeInt, 0)
+    .addOption(
+      new Option('--language-task <task>', 'the counterfactual commands of --language: pick (name each object to pick) or place (each object, one destination)')
+        .choices(LANGUAGE_TASKS)
+        .default('pick'),
+    )
     .option('--attention <episodes>', 'also measure attention on target over this many first frames (policies only; 0 = skip)', nonNegativeInt, 0)
     .action(async (opts, cmd: Command) => {
       if (opts.policy !== 'expert') await selectBackend({ flag: cmd.optsWithGlobals().backend });
@@ -82,8 +87,9 @@ export function registerSimCommands(program: Command, bench: Command): void {
       const extra: Record<string, unknown> = {};
       if (opts.language > 0) {
         const env = new Environment({ cameras: driver.cameras });
-        const ls = await languageSensitivity({ makeDriver: driver.make, env, scenes: opts.language, seed: opts.seed });
-        console.log(`language sensitivity: ${(100 * ls.rate).toFixed(1)}% of ${ls.commands} counterfactual commands on ${ls.scenes} scenes picked the named object`);
+        const ls = await languageSensitivity({ makeDriver: driver.make, env, scenes: opts.language, seed: opts.seed, task: opts.languageTask as LanguageTask });
+        const did = ls.task === 'pick' ? 'picked the named object' : 'put the named object in its destination';
+        console.log(`language sensitivity (${ls.task}): ${(100 * ls.rate).toFixed(1)}% of ${ls.commands} counterfactual commands on ${ls.scenes} scenes ${did}`);
         extra.languageSensitivity = ls;
       }
       if (opts.attention > 0 && driver.policy) {
