@@ -3,12 +3,12 @@
  *
  * Why: traced failures of the shipped policy came down beside the object (pick, place) or beside the line of the
  * push, 3-8 cm off, and failed; successes came down within 1-2 cm (a scratch measurement in
- * models/default/EXPERIMENTS.md). The
- * keypoints say where the object is in the image and the proprioception says where the gripper is on the table, but
- * the action decoder had to learn the camera's projection to compare the two, and did so only to a few cm. Here the
- * comparison is made explicit: the gripper's point (x, y from the end-effector pose, at the height of an object's
- * middle) is projected into the camera image with the camera's own pose (CAMERA_PRESETS; a fixed, calibrated camera,
- * as hand-eye calibration gives on a real arm), and subtracted from each keypoint of the word:
+ * models/default/EXPERIMENTS.md). The keypoints say where the object is in the image and the proprioception says
+ * where the gripper is on the table, but the action decoder had to learn the camera's projection to compare the two,
+ * and did so only to a few cm. Here the comparison is made explicit: the gripper's point (x, y from the end-effector
+ * pose, at the height of an object's middle) is projected into the camera image with the camera's own pose
+ * (CAMERA_PRESETS; a fixed, calibrated camera, as hand-eye calibration gives on a real arm), and subtracted from
+ * each keypoint of the word:
  *
  *     ee (x, y) from the raw proprioception [B, 2] -> [x, y, z0, 1] @ (projection * view)^T -> / w -> eePix [B, 2]
  *     keypoints [B, L, M, 2] (M = heads of the patch maps, + 1 with pixel keypoints) - eePix   -> rel [B, L, 2M]

@@ -20,7 +20,8 @@ import { Environment } from '../../sim/env/Environment.js';
 import { runEpisode, type Driver } from '../../sim/env/episodes.js';
 import { randomScene } from '../../sim/scene/index.js';
 import { hashSeed, Rng } from '../../sim/util/Rng.js';
-import { COLOURS, RECEPTACLES, SHAPES, type Observation, type Scene } from '../../sim/types.js';
+import { COLOURS, RECEPTACLES, SHAPES, type Observation, type Scene, type Shape } from '../../sim/types.js';
+import { allPhrasings, getTemplate, type TargetRef } from '../../sim/tasks/index.js';
 import { averageHeads, type VlaPolicy } from '../policy/index.js';
 
 /** The tasks language sensitivity is measured on (push would also need a direction per command). */
@@ -51,7 +52,7 @@ export async function languageSensitivity(o: {
     const { seed, scene, phrase } = task === 'pick' ? pickScene(o.seed, i) : placeScene(o.seed, i);
     for (const obj of scene.objects) {
       if (!(SHAPES as readonly string[]).includes(obj.kind)) continue; // receptacles cannot be picked
-      const command = phrase(`${obj.colour} ${obj.kind}`);
+      const command = phrase({ kind: obj.kind as Shape, colour: obj.colour });
       const r = await runEpisode({ seed, scene, command, env: o.env, driver: o.makeDriver(seed) });
       commands++;
       if (r.success) successes++;
@@ -63,23 +64,24 @@ export async function languageSensitivity(o: {
 interface CounterfactualScene {
   seed: number;
   scene: Scene;
-  /** The command naming one movable object. */
-  phrase: (target: string) => string;
+  /** The command naming one movable object: the first phrasing of a seen template ("pick up the red ball"). */
+  phrase: (target: TargetRef) => string;
 }
 
 function pickScene(firstSeed: number, i: number): CounterfactualScene {
   const seed = hashSeed(`language:${firstSeed}:${i}`);
-  return { seed, scene: randomScene({ seed, count: 4 }), phrase: (target) => `pick up the ${target}` };
+  const template = getTemplate('pick.pick-up');
+  return { seed, scene: randomScene({ seed, count: 4 }), phrase: (target) => allPhrasings(template, target)[0]! };
 }
 
 /** Four movable objects and one receptacle, the destination of every command on the scene. */
 function placeScene(firstSeed: number, i: number): CounterfactualScene {
   const seed = hashSeed(`language-place:${firstSeed}:${i}`);
   const rng = new Rng(seed);
-  const dest = { kind: rng.pick(RECEPTACLES), colour: rng.pick(COLOURS) };
-  const scene = randomScene({ seed, count: 5, include: [dest], maxReceptacles: 1 });
-  const into = dest.kind === 'bowl' ? 'in' : 'on';
-  return { seed, scene, phrase: (target) => `put the ${target} ${into} the ${dest.colour} ${dest.kind}` };
+  const destination = { kind: rng.pick(RECEPTACLES), colour: rng.pick(COLOURS) };
+  const scene = randomScene({ seed, count: 5, include: [destination], maxReceptacles: 1 });
+  const template = getTemplate('place.put');
+  return { seed, scene, phrase: (target) => allPhrasings(template, target, { destination })[0]! };
 }
 
 const SHAPE_WORDS: Readonly<Record<string, readonly string[]>> = {
