@@ -5,7 +5,7 @@
  *
  * Augmentation (training only): a random shift of up to `shift` pixels (pad by edge replication, crop), and
  * brightness/contrast jitter applied equally to the three channels, so that hues, and with them colour names,
- * stay true.
+ * stay true. Optionally (BatchOptions.paraphrase) the command is said again in other seen words.
  *
  * Grounding targets (when asked for): for each word of the command that names the target or the destination (its
  * colour or noun), where on the patch grid that object is in the frame: the share of the object's pixels in each
@@ -18,7 +18,8 @@ import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
 import type { PolicyBatch } from '../policy/index.js';
 import type { Tokenizer } from '../policy/index.js';
-import { SHAPE_NOUNS } from '../../sim/tasks/language.js';
+import { parseCommand, SHAPE_NOUNS, type ParsedCommand } from '../../sim/tasks/language.js';
+import { drawParaphrase } from '../../sim/tasks/paraphrase.js';
 import type { Shape } from '../../sim/types.js';
 import { listEpisodes, readEpisodeFrames, readEpisodeRecord, readMeta, PROPRIO_KEYS, type EpisodeRecord } from './dataset.js';
 
@@ -58,6 +59,10 @@ export interface Episodes {
     task: string;
     /** Per token position: the segmentation id (object index + 1) of the object the word names, or 0. */
     referents: Int32Array;
+    /** The command parsed (null if it does not parse): what a paraphrase must say again. */
+    parsed: ParsedCommand | null;
+    /** The referents of another wording of the command (a paraphrase) in this episode's scene. */
+    referentsOf: (words: readonly string[]) => Int32Array;
   }>;
   unknownWords: Set<string>;
 }
@@ -145,11 +150,21 @@ export function loadEpisodes(
     const enc = tokenizer.encode(record.command, maxWords);
     enc.unknown.forEach((w) => out.unknownWords.add(w));
     const referents = wordReferents(enc.words, record, maxWords);
-    out.episodes.push({ start: f, length: record.steps, frameStart, frameOffset: offset, ids: Int32Array.from(enc.ids), mask: Int32Array.from(enc.mask), command: record.command, task: record.task, referents });
+    const names = { objects: record.objects, targetIndex: record.targetIndex, destinationIndex: record.destinationIndex };
+    const referentsOf = (words: readonly string[]) => wordReferents(words, names, maxWords);
+    out.episodes.push({ start: f, length: record.steps, frameStart, frameOffset: offset, ids: Int32Array.from(enc.ids), mask: Int32Array.from(enc.mask), command: record.command, task: record.task, referents, parsed: parseOrNull(record.command), referentsOf });
     f += record.steps;
     onProgress?.(read + 1, used.length);
   }
   return out;
+}
+
+function parseOrNull(command: string): ParsedCommand | null {
+  try {
+    return parseCommand(command);
+  } catch {
+    return null;
+  }
 }
 
 /** The words that name an object: its colour and its nouns (ball/sphere, ..., bowl, plate). */
@@ -230,6 +245,11 @@ export interface BatchOptions {
    * S / spaceToDepth): the named object's share of the pixels of each cell.
    */
   pixelGrid?: number;
+  /**
+   * Paraphrase augmentation (training only, with `augment`): with probability `p` a sample's command is replaced
+   * by a paraphrase of it (sim/tasks/paraphrase.ts), encoded with `tokenizer`. Never a held-out template.
+   */
+  paraphrase?: { p: number; tokenizer: Tokenizer };
 }
 
 /** Builds a batch for the given samples (tensors; dispose with tf.dispose or disposeInputs). */
@@ -295,11 +315,23 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
         }
       }
     }
-    tokens.set(e.ids.subarray(0, L), b * L);
-    for (let i = 0; i < L; i++) tokenMask[b * L + i] = e.mask[i] ?? 0;
+    let ids = e.ids;
+    let mask = e.mask;
+    let referents = e.referents;
+    if (o.augment && o.paraphrase && e.parsed && rng.float(0, 1) < o.paraphrase.p) {
+      const text = drawParaphrase(e.parsed, L, rng);
+      if (text !== null) {
+        const enc = o.paraphrase.tokenizer.encode(text, L);
+        ids = enc.ids;
+        mask = enc.mask;
+        referents = e.referentsOf(enc.words);
+      }
+    }
+    tokens.set(ids.subarray(0, L), b * L);
+    for (let i = 0; i < L; i++) tokenMask[b * L + i] = mask[i] ?? 0;
     if (groundTarget && groundWeight) {
       for (let i = 0; i < L; i++) {
-        const id = e.referents[i] ?? 0;
+        const id = referents[i] ?? 0;
         if (!id) continue;
         let n = 0;
         for (let p = 0; p < T; p++) n += counts[id * T + p]!;
@@ -315,7 +347,7 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
       const cell = S / PG;
       const done = new Map<number, number>(); // segmentation id -> the word whose targets hold it already
       for (let i = 0; i < L; i++) {
-        const id = e.referents[i] ?? 0;
+        const id = referents[i] ?? 0;
         if (!id) continue;
         const at = (b * L + i) * NP;
         const same = done.get(id);

@@ -41,6 +41,7 @@ export const TrainOptionsSchema = z
     locateWeight: z.number().min(0),
     pixelGroundingWeight: z.number().min(0),
     frameStride: z.number().int().min(1),
+    paraphrase: z.number().min(0).max(1),
     seed: z.number().int().nonnegative(),
   })
   .strict();
@@ -70,6 +71,9 @@ export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
   // chunks still hold every step). Neighbouring frames are nearly the same picture, and all frames must fit one
   // array (4 GiB, about 350,000 frames of 64x64): a stride of 3 trains on three times the scenes in that memory.
   frameStride: 1,
+  // The share of training samples whose command is replaced by a paraphrase: the same request in a recombination
+  // of the seen templates' verbs, "please" and synonyms (sim/tasks/paraphrase.ts; never a held-out template).
+  paraphrase: 0,
   seed: 0,
 });
 
@@ -238,6 +242,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
       proprioDim: c.proprioDim,
       ...(o.groundingWeight > 0 || o.locateWeight > 0 ? { groundingGrid: policy.grid[0] } : {}),
       ...(c.pixelKeypoints && o.pixelGroundingWeight > 0 ? { pixelGrid: pixelCellSide(c) } : {}),
+      ...(o.paraphrase > 0 ? { paraphrase: { p: o.paraphrase, tokenizer: policy.tokenizer } } : {}),
     }, r);
   const lossOptions = { groundingWeight: o.groundingWeight, locateWeight: o.locateWeight, pixelWeight: o.pixelGroundingWeight };
 

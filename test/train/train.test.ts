@@ -10,6 +10,8 @@ import { collectInProcess } from '../../src/train/collect.js';
 import { loadEpisodes, makeBatch, splitSamples, wordReferents } from '../../src/train/TrainData.js';
 import { learningRateAt, readTrainConfig, train } from '../../src/train/train.js';
 import { Rng } from '../../sim/util/Rng.js';
+import { SHAPE_NOUNS } from '../../sim/tasks/language.js';
+import { allParaphrases } from '../../sim/tasks/paraphrase.js';
 
 const tiny = { imageSize: 32, patchSize: 8, width: 16, heads: 2, visionLayers: 1, languageLayers: 1, fusionLayers: 1, actionLayers: 1, stemChannels: 4, chunk: 4 };
 let data = '';
@@ -112,6 +114,32 @@ describe('batches', () => {
     }
     const valid = plain.actionValid.dataSync();
     expect(valid.length).toBe(4);
+  });
+
+  it('with paraphrase augmentation say the command in other seen words, and ground the words that name the target there', () => {
+    const tok = new Tokenizer();
+    const eps = loadEpisodes(data, tok, 12);
+    const ref = { episode: 0, t: 0 };
+    const e = eps.episodes[0]!;
+    const list = new Set(allParaphrases(e.parsed!, 12));
+    const opts = { chunk: 4, maxWords: 12, camera: 'scene', groundingGrid: 4, paraphrase: { p: 1, tokenizer: tok } };
+    // Without augmentation (validation) the recorded command stays.
+    const plain = makeBatch(eps, [ref], { ...opts, augment: false }, new Rng(1));
+    expect(tok.decode(plain.tokens.dataSync()).join(' ')).toBe(e.command);
+    disposeInputs(plain);
+    const said = new Set<string>();
+    for (let s = 0; s < 12; s++) {
+      const b = makeBatch(eps, [ref], { ...opts, augment: true, shift: 0 }, new Rng(s));
+      const text = tok.decode(b.tokens.dataSync()).join(' ');
+      expect(list.has(text), text).toBe(true);
+      said.add(text);
+      // The grounding weight marks exactly the target's colour and noun in the new wording.
+      const names = [e.parsed!.target.colour, ...SHAPE_NOUNS[e.parsed!.target.kind]];
+      const w = Array.from(b.groundWeight!.dataSync());
+      text.split(' ').forEach((word, i) => expect(w[i]).toBe(names.includes(word) ? 1 : 0));
+      disposeInputs(b);
+    }
+    expect(said.size).toBeGreaterThan(3);
   });
 });
 
