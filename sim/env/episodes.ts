@@ -180,6 +180,8 @@ export interface EvaluateOptions {
   /** Record GIFs of the first `count` episodes of each task into `dir` (named TASK-INDEX-success|failure.gif). */
   videos?: { count: number; dir: string; size?: number };
   progress?: 'bar' | 'lines' | 'none';
+  /** Draw every episode's command from this split; default the mix of evalSplit (3 seen : 1 : 1). */
+  split?: Split;
 }
 
 export interface RateTable {
@@ -262,7 +264,7 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
       const seed = o.seed + i;
       const driver = o.driverFactory ? o.driverFactory(seed) : expertDriver(seed);
       const record = o.videos && i < o.videos.count ? { size: o.videos.size ?? 128 } : undefined;
-      const r = await runEpisode({ seed: hashSeed(`${task}:${seed}`), task, split: evalSplit(i), driver, env, ...(record ? { record } : {}) });
+      const r = await runEpisode({ seed: hashSeed(`${task}:${seed}`), task, split: o.split ?? evalSplit(i), driver, env, ...(record ? { record } : {}) });
       if (record && r.gif) {
         mkdirSync(o.videos!.dir, { recursive: true });
         writeFileSync(join(o.videos!.dir, `${task}-${i}-${r.success ? 'success' : 'failure'}.gif`), r.gif);

@@ -72,6 +72,15 @@ describe('vla eval', () => {
     expect(Object.keys(j.perTask.pick.perSplit).length).toBeGreaterThan(0);
   });
 
+  it('--split draws every command from one split, and rejects a split it does not know', () => {
+    const r = vla(['eval', '--policy', 'expert', '--task', 'place', '--episodes', '3', '--seed', '4', '--split', 'heldout-template', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(Object.keys(lastJson(r.stdout).perTask.place.perSplit)).toEqual(['heldout-template']);
+    const bad = vla(['eval', '--policy', 'expert', '--split', 'unseen']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/unseen.*heldout-template/s);
+  });
+
   it('--videos writes GIFs of the first episodes', () => {
     const out = mkdtempSync(join(tmpdir(), 'vla-eval-'));
     const r = vla(['eval', '--policy', 'expert', '--task', 'push', '--episodes', '2', '--videos', '1', '--out', out]);

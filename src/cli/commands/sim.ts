@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { runEpisode, evaluate, formatEvaluation } from '../../../sim/env/episodes.js';
 import { benchSim, formatSimBench } from '../../../sim/env/benchSim.js';
-import { TASK_NAMES, type TaskName } from '../../../sim/tasks/index.js';
+import { SPLITS, TASK_NAMES, type Split, type TaskName } from '../../../sim/tasks/index.js';
 import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
 import { nonNegativeInt, positiveInt, supersamplingFactor, taskList, execution } from '../options.js';
 import { resolveDriver } from '../../train/drivers.js';
@@ -60,6 +60,9 @@ export function registerSimCommands(program: Command, bench: Command): void {
     .option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`, taskList, ['pick'] as TaskName[])
     .option('--episodes <n>', 'episodes per task', positiveInt, 100)
     .option('--seed <n>', 'first seed; episode i uses seed + i', nonNegativeInt, 0)
+    .addOption(
+      new Option('--split <split>', 'draw every command from one split (default: 3 seen : 1 held-out combination : 1 held-out template, in turn)').choices(SPLITS),
+    )
     .option('--execution <mode>', 'how a policy\'s action chunks are executed: ensemble[:DECAY] (ACT temporal ensembling) or receding:N', execution, DEFAULT_EXECUTION)
     .option('--json', 'print the result as one JSON object on the last line (field successRate in 0..1)', false)
     .option('--videos <k>', 'write GIFs of the first k episodes of each task', nonNegativeInt, 0)
@@ -81,6 +84,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
         tasks: opts.task,
         episodes: opts.episodes,
         seed: opts.seed,
+        ...(opts.split ? { split: opts.split as Split } : {}),
         progress: process.stderr.isTTY ? 'bar' : 'lines',
       });
       console.log(formatEvaluation(result));
