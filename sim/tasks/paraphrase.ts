@@ -16,7 +16,7 @@
  * policy's word budget (`maxWords`, articles counted), which would cut off its last words.
  */
 import type { Rng } from '../util/Rng.js';
-import { DIRECTION_PHRASES, getTemplate, parseCommand, PREPOSITIONS, RECEPTACLE_NOUNS, SHAPE_NOUNS, type ParsedCommand } from './language.js';
+import { DIRECTION_PHRASES, getTemplate, parseCommand, PREPOSITIONS, RECEPTACLE_NOUNS, SHAPE_NOUNS, TASK_NAMES, type ParsedCommand } from './language.js';
 
 export const PICK_PHRASES = ['pick up', 'grab', 'lift', 'take', 'lift up'] as const;
 export const PUT_PHRASES = ['put', 'place', 'drop'] as const;
@@ -36,6 +36,11 @@ function frames(task: ParsedCommand['task']): string[] {
 
 const wordCount = (text: string): number => text.split(' ').filter((w) => w !== '').length;
 
+/** A frame with its slots filled: `{T}` target phrase, `{D}` destination, `{I}` preposition, `{R}` direction. */
+function fill(frame: string, slots: { T: string; D: string; I: string; R: string }): string {
+  return frame.replace('{T}', slots.T).replace('{D}', slots.D).replace('{I}', slots.I).replace('{R}', slots.R);
+}
+
 function parsesHeldOut(text: string): boolean {
   try {
     return getTemplate(parseCommand(text).template).heldOut;
@@ -53,6 +58,17 @@ export function isHeldOutPhrasing(text: string): boolean {
 }
 
 /**
+ * The frames ("please " or not in front) that are held-out phrasings. Whether a phrasing is held out depends on its
+ * words around the slots, not on what fills them, so one filling decides for every filling: paraphrases are drawn
+ * without parsing each one.
+ */
+const HELD_OUT_FRAMES: ReadonlySet<string> = new Set(
+  TASK_NAMES.flatMap((task) => frames(task).flatMap((f) => [f, `please ${f}`])).filter((f) =>
+    isHeldOutPhrasing(fill(f, { T: 'red ball', D: 'blue bowl', I: 'in', R: 'left' })),
+  ),
+);
+
+/**
  * Every paraphrase of `command` (the parsed command: task, target, destination, direction) within `maxWords`
  * words, held-out phrasings left out, sorted. Includes the seen templates' own phrasings.
  */
@@ -62,11 +78,12 @@ export function allParaphrases(command: ParsedCommand, maxWords: number): string
   const dests = command.destination ? RECEPTACLE_NOUNS[command.destination.kind].map((n) => `${command.destination!.colour} ${n}`) : [''];
   const preps = command.destination ? PREPOSITIONS[command.destination.kind] : [''];
   const dirs = command.direction ? DIRECTION_PHRASES[command.direction] : [''];
-  for (const frame of frames(command.task)) {
-    for (const please of ['', 'please ']) {
-      for (const t of targets) for (const d of dests) for (const i of preps) for (const r of dirs) {
-        const text = `${please}${frame}`.replace('{T}', t).replace('{D}', d).replace('{I}', i).replace('{R}', r);
-        if (wordCount(text) <= maxWords && !isHeldOutPhrasing(text)) out.add(text);
+  for (const base of frames(command.task)) {
+    for (const frame of [base, `please ${base}`]) {
+      if (HELD_OUT_FRAMES.has(frame)) continue;
+      for (const T of targets) for (const D of dests) for (const I of preps) for (const R of dirs) {
+        const text = fill(frame, { T, D, I, R });
+        if (wordCount(text) <= maxWords) out.add(text);
       }
     }
   }
@@ -81,14 +98,16 @@ export function allParaphrases(command: ParsedCommand, maxWords: number): string
  */
 export function drawParaphrase(command: ParsedCommand, maxWords: number, rng: Rng): string | null {
   const fs = frames(command.task);
+  const d = command.destination;
   for (let attempt = 0; attempt < 32; attempt++) {
-    let text = `${rng.bool() ? 'please ' : ''}${rng.pick(fs)}`.replace('{T}', `${command.target.colour} ${rng.pick(SHAPE_NOUNS[command.target.kind])}`);
-    if (command.destination) {
-      const d = command.destination;
-      text = text.replace('{D}', `${d.colour} ${rng.pick(RECEPTACLE_NOUNS[d.kind])}`).replace('{I}', rng.pick(PREPOSITIONS[d.kind]));
-    }
-    if (command.direction) text = text.replace('{R}', rng.pick(DIRECTION_PHRASES[command.direction]));
-    if (wordCount(text) <= maxWords && !isHeldOutPhrasing(text)) return text;
+    // The draws in this order: please, frame, target noun, destination noun, preposition, direction phrase.
+    const frame = `${rng.bool() ? 'please ' : ''}${rng.pick(fs)}`;
+    const T = `${command.target.colour} ${rng.pick(SHAPE_NOUNS[command.target.kind])}`;
+    const D = d ? `${d.colour} ${rng.pick(RECEPTACLE_NOUNS[d.kind])}` : '';
+    const I = d ? rng.pick(PREPOSITIONS[d.kind]) : '';
+    const R = command.direction ? rng.pick(DIRECTION_PHRASES[command.direction]) : '';
+    const text = fill(frame, { T, D, I, R });
+    if (wordCount(text) <= maxWords && !HELD_OUT_FRAMES.has(frame)) return text;
   }
   return null;
 }
