@@ -95,6 +95,21 @@ describe('vla eval', () => {
   });
 });
 
+describe('vla collect', () => {
+  it('writes the plan, then on a second run says there is nothing left to collect', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'vla-collect-')), 'd');
+    const args = ['collect', '--task', 'pick', '--episodes', '2', '--seed', '11', '--workers', '1', '--out', out];
+    const first = vla(args);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(/2 episodes written, 0 already there, expert success \d+\.\d% /);
+    expect(existsSync(join(out, 'meta.json'))).toBe(true);
+    const again = vla(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('nothing to collect, all 2 episodes of the plan already there');
+    expect(again.stdout).not.toContain('-%');
+  });
+});
+
 describe('vla bench sim', () => {
   it('--json has the documented fields', () => {
     const r = vla(['bench', 'sim', '--runs', '1', '--json']);

@@ -106,8 +106,11 @@ export function registerCollectCommand(program: Command): void {
       bar?.stop();
       if (!opts.progressJson) {
         const s = (performance.now() - started) / 1000;
+        const who = opts.dagger ? 'success' : 'expert success';
         console.log(
-          `${opts.out}: ${p.written} episodes written, ${p.skipped} already there, ${opts.dagger ? "success" : "expert success"} ${p.written ? ((100 * p.successes) / p.written).toFixed(1) : '-'}% (${s.toFixed(1)} s, ${(p.written / s).toFixed(1)} episodes/s)`,
+          p.written === 0
+            ? `${opts.out}: nothing to collect, all ${p.skipped} episodes of the plan already there`
+            : `${opts.out}: ${p.written} episodes written, ${p.skipped} already there, ${who} ${((100 * p.successes) / p.written).toFixed(1)}% (${s.toFixed(1)} s, ${(p.written / s).toFixed(1)} episodes/s)`,
         );
       }
     });
