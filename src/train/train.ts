@@ -143,9 +143,19 @@ export function learningRateAt(step: number, o: Pick<TrainOptions, 'steps' | 'le
 }
 
 /**
+ * The weights that write a transformer block's residual branches into its stream (attention output projection,
+ * second FFN layer): a block whose ones are zero is the identity.
+ */
+const RESIDUAL_OUTPUT = /\/block\d+\/(attn\/(wo|bo)|ffn\/fc2\/(kernel|bias))$/;
+
+/**
  * A trained policy with more parts: the config file's "policy" fields over the trained policy's config (e.g.
- * {"pixelKeypoints": true}); every trained weight is kept, the new parts start fresh. A field that would change the
- * shape of a trained weight, or drop one, is refused by name. Disposes `base`.
+ * {"pixelKeypoints": true}, {"visionLayers": 3}); every trained weight is kept, the new parts start fresh. A new
+ * transformer block starts as the identity (its attention output and second FFN layer zero; function-preserving
+ * growth as in Net2Net, Chen, Goodfellow & Shlens 2016), so a deeper vision, language or action stack first acts
+ * exactly as the trained one did and learns from there; a new fusion block also moves the attention keypoints, which
+ * read the last fusion layer's maps. A field that would change the shape of a trained weight, or drop one, is refused
+ * by name. Disposes `base`.
  */
 export function extendPolicy(base: VlaPolicy, fields: Partial<PolicyConfig>, name: string, log: (line: string) => void): VlaPolicy {
   let next: VlaPolicy;
@@ -164,6 +174,10 @@ export function extendPolicy(base: VlaPolicy, fields: Partial<PolicyConfig>, nam
     else weights.set(key, w);
   }
   const added = [...weights.keys()].filter((k) => !base.namedVariables.has(k));
+  for (const key of added) {
+    const w = weights.get(key)!;
+    if (RESIDUAL_OUTPUT.test(key)) weights.set(key, { shape: w.shape, data: new Float32Array(w.data.length) });
+  }
   base.dispose();
   if (problems.length > 0) {
     next.dispose();

@@ -142,6 +142,27 @@ describe('training on several collections', () => {
     expect(ext.act(obs)).toEqual(actsBase);
     ext.dispose();
   });
+
+  it('grows deeper stacks whose new blocks start as the identity: the same actions, then trainable', () => {
+    const base = loadPolicy(policyDir);
+    const c = base.config;
+    const obs = observation(32, 'pick up the red ball', 4);
+    const actsBase = base.act(obs);
+    const lines: string[] = [];
+    const fields = { visionLayers: c.visionLayers + 1, languageLayers: c.languageLayers + 1, actionLayers: c.actionLayers + 1 };
+    const ext = extendPolicy(base, fields, policyDir, (l) => lines.push(l));
+    const w = ext.getWeights();
+    for (const stack of ['vision', 'language', 'action'] as const) {
+      const b = `${stack}/block${fields[`${stack}Layers`] - 1}`;
+      expect(lines.join('\n')).toContain(`${b}/attn/wo`);
+      // The branches' outputs are zero; what feeds them is fresh (not zero), so they learn once the outputs move.
+      for (const k of ['attn/wo', 'attn/bo', 'ffn/fc2/kernel', 'ffn/fc2/bias']) expect(w.get(`${b}/${k}`)!.data.every((x) => x === 0), k).toBe(true);
+      for (const k of ['attn/wq', 'ffn/fc1/kernel']) expect(w.get(`${b}/${k}`)!.data.some((x) => x !== 0), k).toBe(true);
+    }
+    // x + 0 is x: the grown policy's actions are bit for bit the trained one's.
+    expect(ext.act(obs)).toEqual(actsBase);
+    ext.dispose();
+  });
 });
 
 describe('the expert labelling for another driver', () => {
