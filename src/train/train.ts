@@ -174,9 +174,9 @@ export function extendPolicy(base: VlaPolicy, fields: Partial<PolicyConfig>, nam
     else weights.set(key, w);
   }
   const added = [...weights.keys()].filter((k) => !base.namedVariables.has(k));
-  for (const key of added) {
+  for (const key of added.filter((k) => RESIDUAL_OUTPUT.test(k))) {
     const w = weights.get(key)!;
-    if (RESIDUAL_OUTPUT.test(key)) weights.set(key, { shape: w.shape, data: new Float32Array(w.data.length) });
+    weights.set(key, { shape: w.shape, data: new Float32Array(w.data.length) }); // zeros
   }
   base.dispose();
   if (problems.length > 0) {

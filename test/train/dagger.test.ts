@@ -143,7 +143,7 @@ describe('training on several collections', () => {
     ext.dispose();
   });
 
-  it('grows deeper stacks whose new blocks start as the identity: the same actions, then trainable', () => {
+  it('grows deeper stacks whose new blocks start as the identity: zero branch outputs, fresh weights feeding them, the same actions', () => {
     const base = loadPolicy(policyDir);
     const c = base.config;
     const obs = observation(32, 'pick up the red ball', 4);
