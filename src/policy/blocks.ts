@@ -287,6 +287,15 @@ export class TransformerBlock {
   }
 }
 
+/**
+ * Whether a checkpoint name is one of the weights that write a TransformerBlock's residual branches into its stream
+ * (the attention output projection `attn/wo`, `attn/bo`; the second FFN layer `ffn/fc2`): a block whose ones are all
+ * zero is the identity.
+ */
+export function isResidualOutputWeight(name: string): boolean {
+  return /\/block\d+\/(attn\/(wo|bo)|ffn\/fc2\/(kernel|bias))$/.test(name);
+}
+
 /** Builds `n` blocks named `${prefix}/block${i}`. */
 export function makeBlocks(store: ParamStore, prefix: string, n: number, o: BlockOptions): TransformerBlock[] {
   return Array.from({ length: n }, (_, i) => new TransformerBlock(store, `${prefix}/block${i}`, o));

@@ -74,6 +74,7 @@ export {
   dropout,
   gatherRows,
   gelu,
+  isResidualOutputWeight,
   makeBlocks,
   seedOf,
   tidyObject,

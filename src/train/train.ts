@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
-import { computeStats, disposeInputs, loadPolicy, pixelCellSide, savePolicy, VlaPolicy, type PolicyConfig } from '../policy/index.js';
+import { computeStats, disposeInputs, isResidualOutputWeight, loadPolicy, pixelCellSide, savePolicy, VlaPolicy, type PolicyConfig } from '../policy/index.js';
 import { loadEpisodes, makeBatch, splitSamples, statsSamples, type SampleRef } from './TrainData.js';
 import { renderLossCurvePng } from '../viz/lossCurve.js';
 
@@ -143,12 +143,6 @@ export function learningRateAt(step: number, o: Pick<TrainOptions, 'steps' | 'le
 }
 
 /**
- * The weights that write a transformer block's residual branches into its stream (attention output projection,
- * second FFN layer): a block whose ones are zero is the identity.
- */
-const RESIDUAL_OUTPUT = /\/block\d+\/(attn\/(wo|bo)|ffn\/fc2\/(kernel|bias))$/;
-
-/**
  * A trained policy with more parts: the config file's "policy" fields over the trained policy's config (e.g.
  * {"pixelKeypoints": true}, {"visionLayers": 3}); every trained weight is kept, the new parts start fresh. A new
  * transformer block starts as the identity (its attention output and second FFN layer zero; function-preserving
@@ -174,14 +168,14 @@ export function extendPolicy(base: VlaPolicy, fields: Partial<PolicyConfig>, nam
     else weights.set(key, w);
   }
   const added = [...weights.keys()].filter((k) => !base.namedVariables.has(k));
-  for (const key of added.filter((k) => RESIDUAL_OUTPUT.test(k))) {
-    const w = weights.get(key)!;
-    weights.set(key, { shape: w.shape, data: new Float32Array(w.data.length) }); // zeros
-  }
   base.dispose();
   if (problems.length > 0) {
     next.dispose();
     throw new Error(`--init ${name}: the policy fields ${JSON.stringify(fields)} do not only add parts to that policy: ${problems.join('; ')}`);
+  }
+  for (const key of added.filter(isResidualOutputWeight)) {
+    const w = weights.get(key)!;
+    weights.set(key, { shape: w.shape, data: new Float32Array(w.data.length) }); // zeros: the new block is the identity
   }
   next.setWeights(weights);
   log(`new parts (fresh weights): ${added.join(', ') || 'none'}`);
