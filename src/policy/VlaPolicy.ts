@@ -36,12 +36,15 @@ import { averageHeads, type AttentionMaps } from './maps.js';
 import { matMul2d } from '../tf/linalg.js';
 import { PixelKeypoints } from './PixelKeypoints.js';
 import { RelativeKeypoints } from './RelativeKeypoints.js';
+import { PatchLabels } from './PatchLabels.js';
 
 export interface ForwardOptions {
   /** Training mode: dropout on (if config.dropout > 0). Default false. */
   training?: boolean;
   /** Also return the self-attention weights of the encoders and the action decoder's weights. Default false. */
   keepAttention?: boolean;
+  /** With config.patchLabels: also return the patch label logits (PolicyOutput.patchLabels). Default false. */
+  patchLabels?: boolean;
 }
 
 export interface PolicyOutput {
@@ -53,12 +56,14 @@ export interface PolicyOutput {
   pixelWeights?: tf.Tensor;
   /** With config.locateHead: [B, L, 2], where each word says its object is (x right, y down, in [-1, 1]). */
   locate?: tf.Tensor;
+  /** With config.patchLabels and ForwardOptions.patchLabels: [B, P, NK + NC], kind and colour logits per patch. */
+  patchLabels?: tf.Tensor;
   /** With keepAttention: per layer, vision [C*B, H, P, P], language [B, H, L, L], action [B, H, K, L+1]. */
   attention?: { vision: tf.Tensor[]; language: tf.Tensor[]; action: tf.Tensor[] };
 }
 
 export interface LossTerms {
-  /** delta + gripper + groundingWeight * grounding */
+  /** delta + gripper + the weighted grounding, locate, pixel and patch label terms */
   total: tf.Scalar;
   /** Mean L1 over the normalised deltas of valid steps. */
   delta: tf.Scalar;
@@ -73,6 +78,8 @@ export interface LossTerms {
   locate: tf.Scalar;
   /** Cross-entropy of the pixel targets against the pixel keypoints' maps over words that have one; 0 without. */
   pixel: tf.Scalar;
+  /** Cross-entropy of the patch labels' kind and colour against the patches' objects (PatchLabels); 0 without. */
+  labels: tf.Scalar;
 }
 
 export interface LossOptions {
@@ -84,6 +91,8 @@ export interface LossOptions {
   locateWeight?: number;
   /** Weight of the pixel grounding term in total (default 0: off). */
   pixelWeight?: number;
+  /** Weight of the patch label term in total (default 0: off). */
+  labelWeight?: number;
 }
 
 export interface PolicyOptions {
@@ -107,6 +116,7 @@ export class VlaPolicy {
   private readonly locateProj: Dense | null;
   private readonly pixelKeypoints: PixelKeypoints | null;
   private readonly relativeKeypoints: RelativeKeypoints | null;
+  private readonly patchLabels: PatchLabels | null;
   /** Patch centres in [-1, 1] (x right, y down), camera after camera: [C*P, 2] flat. */
   private readonly patchCoords: Float32Array;
   private readonly proprioProj: Dense;
@@ -135,6 +145,7 @@ export class VlaPolicy {
     this.pixelKeypoints = c.pixelKeypoints ? new PixelKeypoints(s, c) : null;
     const points = (c.attentionKeypoints ? c.heads : 0) + (c.pixelKeypoints ? 1 : 0);
     this.relativeKeypoints = c.relativeKeypoints ? new RelativeKeypoints(s, c, points) : null;
+    this.patchLabels = c.patchLabels ? new PatchLabels(s, c.width) : null;
     const { gh, gw } = patchGrid(c);
     this.patchCoords = new Float32Array(c.cameras.length * gh * gw * 2);
     for (let cam = 0; cam < c.cameras.length; cam++) {
@@ -282,6 +293,9 @@ export class VlaPolicy {
       const actions = this.head.apply(this.lnAction.apply(q)); // [B, K, 5]
 
       const out: PolicyOutput = { actions, crossWeights, ...(locate ? { locate } : {}), ...(pixelWeights ? { pixelWeights } : {}) };
+      if (this.patchLabels && options.patchLabels) {
+        out.patchLabels = this.patchLabels.apply(tf.slice(vis.tokens, [0, 0, 0], [B, P, c.width])); // first camera [B, P, NK + NC]
+      }
       if (options.keepAttention) out.attention = { vision: vis.weights, language: lang.weights, action: actionWeights };
       return out;
     });
@@ -299,7 +313,8 @@ export class VlaPolicy {
       throw new Error(`VlaPolicy.loss: actionValid must be [${B}, ${K}], got [${batch.actionValid.shape.join(', ')}]`);
     }
     return tidyObject(() => {
-      const out = this.forward(batch, { training: options.training ?? true });
+      const wantLabels = this.patchLabels !== null && batch.patchKind !== undefined;
+      const out = this.forward(batch, { training: options.training ?? true, patchLabels: wantLabels });
       const pred = out.actions; // [B, K, 5]
       const target = tf.cast(batch.actions, 'float32'); // [B, K, 5] physical
       const valid = tf.cast(batch.actionValid, 'float32'); // [B, K]
@@ -339,8 +354,14 @@ export class VlaPolicy {
         const ce = tf.neg(tf.sum(tf.mul(batch.pixelTarget, tf.log(tf.add(out.pixelWeights, 1e-6))), 2)); // [B, L]
         pixel = tf.div(tf.sum(tf.mul(ce, batch.pixelWeight)), tf.maximum(tf.sum(batch.pixelWeight), 1)) as tf.Scalar;
       }
-      const total = tf.addN([delta, gripper, tf.mul(grounding, gw), tf.mul(locate, lw), tf.mul(pixel, pw)]) as tf.Scalar;
-      return { total, delta, gripper, grounding, locate, pixel };
+      // Patch labels: what kind and colour of object each patch of the first camera holds.
+      const bw = options.labelWeight ?? 0;
+      let labels = tf.scalar(0);
+      if (out.patchLabels && batch.patchKind && batch.patchColour && batch.patchLabelWeight) {
+        labels = PatchLabels.loss(out.patchLabels, batch.patchKind, batch.patchColour, batch.patchLabelWeight);
+      }
+      const total = tf.addN([delta, gripper, tf.mul(grounding, gw), tf.mul(locate, lw), tf.mul(pixel, pw), tf.mul(labels, bw)]) as tf.Scalar;
+      return { total, delta, gripper, grounding, locate, pixel, labels };
     });
   }
 

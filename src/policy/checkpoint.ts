@@ -151,6 +151,7 @@ export const CONFIG_FIELDS_ADDED_LATER: Readonly<Partial<PolicyConfig>> = Object
   pixelKeypoints: false,
   relativeKeypoints: false,
   supersampling: 1,
+  patchLabels: false,
 });
 
 /** Reads a checkpoint written by savePolicy; throws a CheckpointError naming the file and the problem. */

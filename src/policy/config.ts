@@ -147,6 +147,13 @@ export interface PolicyConfig {
    * pixelKeypoints, and one fixed camera (a CAMERA_PRESETS name). Default false.
    */
   relativeKeypoints: boolean;
+  /**
+   * Patch labels: an auxiliary head on the vision encoder's patch tokens says what kind (ball, cube, cylinder, bowl,
+   * plate) and colour of object each patch holds, trained by its own loss (`patchLabelWeight`) from the
+   * segmentation and the scene's objects, for every object of every frame, named or not (src/policy/PatchLabels.ts).
+   * It teaches the tokens the words attend to to carry shape; the actions do not read it. Default false.
+   */
+  patchLabels: boolean;
   /** Dropout on the embeddings and on every residual branch while training; 0 disables it. */
   dropout: number;
   /** Seed of the initial weights (and of the dropout masks). */
@@ -184,6 +191,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   commandQuery: false,
   pixelKeypoints: false,
   relativeKeypoints: false,
+  patchLabels: false,
   dropout: 0,
   seed: 0,
 } as const satisfies PolicyConfig);
@@ -313,6 +321,7 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
       problems.push(`relativeKeypoints (true) needs exactly one fixed camera, one of ${CAMERA_NAMES.join(', ')} (its pose projects the gripper into the image); cameras is ${show(c.cameras)}`);
     }
   }
+  if (typeof c.patchLabels !== 'boolean') problems.push(`patchLabels (${show(c.patchLabels)}) must be true or false`);
   if (typeof c.attentionKeypoints !== 'boolean') problems.push(`attentionKeypoints (${show(c.attentionKeypoints)}) must be true or false`);
   if (typeof c.dropout !== 'number' || !Number.isFinite(c.dropout) || c.dropout < 0 || c.dropout >= 1) {
     problems.push(`dropout (${show(c.dropout)}) must be a number in [0, 1): the probability of zeroing an activation`);

@@ -41,6 +41,13 @@ export interface PolicyBatch extends PolicyInputs {
    */
   pixelTarget?: tf.Tensor;
   pixelWeight?: tf.Tensor;
+  /**
+   * Optional patch label targets (config.patchLabels), over the first camera's patches: [B, P, NK] and [B, P, NC]
+   * the shares of each kind and colour among the patch's object pixels, [B, P] the patch's weight in the loss.
+   */
+  patchKind?: tf.Tensor;
+  patchColour?: tf.Tensor;
+  patchLabelWeight?: tf.Tensor;
 }
 
 /** Checks an observation against the config; throws an Error saying what does not fit. */
@@ -119,6 +126,9 @@ export function disposeInputs(x: PolicyInputs | PolicyBatch): void {
     x.groundCentroid?.dispose();
     x.pixelTarget?.dispose();
     x.pixelWeight?.dispose();
+    x.patchKind?.dispose();
+    x.patchColour?.dispose();
+    x.patchLabelWeight?.dispose();
   }
 }
 

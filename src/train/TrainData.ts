@@ -12,11 +12,13 @@
  * patch (from the segmentation, shifted with the image), and the object's pixel centroid. The policy's grounding
  * loss pulls the word's attention towards the object and teaches it to say where the object is. Words naming nothing, or an object hidden in that frame, get weight 0.
  * Pixel grounding targets (for config.pixelKeypoints) are the same at the resolution of the conv stem's feature map.
+ * Patch label targets (for config.patchLabels): per patch, what kinds and colours its object pixels are, for every
+ * object in the frame (src/policy/PatchLabels.ts).
  */
 import { constants } from 'node:buffer';
 import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
-import type { PolicyBatch } from '../policy/index.js';
+import { PATCH_COLOURS, PATCH_KINDS, PATCH_LABEL_FULL_PIXELS, patchColourIndex, patchKindIndex, type PolicyBatch } from '../policy/index.js';
 import type { Tokenizer } from '../policy/index.js';
 import { parseCommand, SHAPE_NOUNS, type ParsedCommand } from '../../sim/tasks/language.js';
 import { drawParaphrase } from '../../sim/tasks/paraphrase.js';
@@ -63,6 +65,9 @@ export interface Episodes {
     parsed: ParsedCommand | null;
     /** The referents of another wording of the command (a paraphrase) in this episode's scene. */
     referentsOf: (words: readonly string[]) => Int32Array;
+    /** Per segmentation id (0: no object): the object's index in PATCH_KINDS and PATCH_COLOURS, -1 for none. */
+    kindOf: Int8Array;
+    colourOf: Int8Array;
   }>;
   unknownWords: Set<string>;
 }
@@ -152,7 +157,9 @@ export function loadEpisodes(
     const referents = wordReferents(enc.words, record, maxWords);
     const names = { objects: record.objects, targetIndex: record.targetIndex, destinationIndex: record.destinationIndex };
     const referentsOf = (words: readonly string[]) => wordReferents(words, names, maxWords);
-    out.episodes.push({ start: f, length: record.steps, frameStart, frameOffset: offset, ids: Int32Array.from(enc.ids), mask: Int32Array.from(enc.mask), command: record.command, task: record.task, referents, parsed: parseOrNull(record.command), referentsOf });
+    const kindOf = Int8Array.from([-1, ...record.objects.map((o) => patchKindIndex(o.kind))]);
+    const colourOf = Int8Array.from([-1, ...record.objects.map((o) => patchColourIndex(o.colour))]);
+    out.episodes.push({ start: f, length: record.steps, frameStart, frameOffset: offset, ids: Int32Array.from(enc.ids), mask: Int32Array.from(enc.mask), command: record.command, task: record.task, referents, parsed: parseOrNull(record.command), referentsOf, kindOf, colourOf });
     f += record.steps;
     onProgress?.(read + 1, used.length);
   }
@@ -250,6 +257,12 @@ export interface BatchOptions {
    * by a paraphrase of it (sim/tasks/paraphrase.ts), encoded with `tokenizer`. Never a held-out template.
    */
   paraphrase?: { p: number; tokenizer: Tokenizer };
+  /**
+   * Also build patch label targets (config.patchLabels) over a patch grid of this many rows and columns: per patch,
+   * the shares of each kind and colour among its object pixels, and its weight min(1, object pixels /
+   * PATCH_LABEL_FULL_PIXELS).
+   */
+  labelGrid?: number;
 }
 
 /** Builds a batch for the given samples (tensors; dispose with tf.dispose or disposeInputs). */
@@ -281,6 +294,14 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
   const pixelTarget = PG ? new Float32Array(B * L * NP) : null;
   const pixelWeight = PG ? new Float32Array(B * L) : null;
   const shiftedSeg = PG ? new Uint8Array(S * S) : null; // the sample's segmentation as the shifted image sees it (scratch)
+  const LG = o.labelGrid ?? 0;
+  if (LG && S % LG !== 0) throw new Error(`makeBatch: labelGrid (${LG}) must divide the image side (${S})`);
+  const LT = LG * LG;
+  const NK = PATCH_KINDS.length;
+  const NC = PATCH_COLOURS.length;
+  const patchKind = LG ? new Float32Array(B * LT * NK) : null;
+  const patchColour = LG ? new Float32Array(B * LT * NC) : null;
+  const patchLabelWeight = LG ? new Float32Array(B * LT) : null;
   samples.forEach((s, b) => {
     const e = data.episodes[s.episode]!;
     const f = e.start + s.t; // step (proprio, actions)
@@ -304,6 +325,16 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
         const di = dst + (y * S + x) * 3;
         for (let c = 0; c < 3; c++) images[di + c] = Math.min(255, Math.max(0, (src[si + c]! - 128) * gain + 128 + bias));
         if (shiftedSeg) shiftedSeg[y * S + x] = seg[yy * S + xx]!;
+        if (patchKind && patchColour && patchLabelWeight) {
+          // Counts first (normalised per patch below); an object of a kind or colour without a label counts for neither.
+          const id = seg[yy * S + xx]!;
+          const k = id ? (e.kindOf[id] ?? -1) : -1;
+          const c = id ? (e.colourOf[id] ?? -1) : -1;
+          const p = b * LT + Math.floor((y * LG) / S) * LG + Math.floor((x * LG) / S);
+          if (k >= 0) patchKind[p * NK + k]! += 1;
+          if (c >= 0) patchColour[p * NC + c]! += 1;
+          if (k >= 0 || c >= 0) patchLabelWeight[p]! += 1;
+        }
         if (G) {
           const id = seg[yy * S + xx]!;
           if (id) {
@@ -371,6 +402,13 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
         for (let p = 0; p < NP; p++) pixelTarget[at + p]! /= n;
       }
     }
+    if (patchKind && patchColour && patchLabelWeight) {
+      for (let p = b * LT; p < (b + 1) * LT; p++) {
+        normaliseRow(patchKind, p * NK, NK);
+        normaliseRow(patchColour, p * NC, NC);
+        patchLabelWeight[p] = Math.min(1, patchLabelWeight[p]! / PATCH_LABEL_FULL_PIXELS);
+      }
+    }
     for (let d = 0; d < PD; d++) proprio[b * PD + d] = data.proprio[f * P + d]!;
     for (let k = 0; k < K; k++) {
       if (s.t + k < e.length) {
@@ -394,7 +432,21 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
         }
       : {}),
     ...(pixelTarget && pixelWeight ? { pixelTarget: tf.tensor3d(pixelTarget, [B, L, NP]), pixelWeight: tf.tensor2d(pixelWeight, [B, L]) } : {}),
+    ...(patchKind && patchColour && patchLabelWeight
+      ? {
+          patchKind: tf.tensor3d(patchKind, [B, LT, NK]),
+          patchColour: tf.tensor3d(patchColour, [B, LT, NC]),
+          patchLabelWeight: tf.tensor2d(patchLabelWeight, [B, LT]),
+        }
+      : {}),
   };
+}
+
+/** Divides a[at .. at + n) by its sum (left as zeros when the sum is 0). */
+function normaliseRow(a: Float32Array, at: number, n: number): void {
+  let sum = 0;
+  for (let i = at; i < at + n; i++) sum += a[i]!;
+  if (sum > 0) for (let i = at; i < at + n; i++) a[i]! /= sum;
 }
 
 /** Per-sample action and proprio vectors (the first proprioDim numbers) of the training samples, for statistics. */

@@ -40,6 +40,7 @@ export const TrainOptionsSchema = z
     groundingWeight: z.number().min(0),
     locateWeight: z.number().min(0),
     pixelGroundingWeight: z.number().min(0),
+    patchLabelWeight: z.number().min(0),
     frameStride: z.number().int().min(1),
     paraphrase: z.number().min(0).max(1),
     seed: z.number().int().nonnegative(),
@@ -67,6 +68,9 @@ export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
   // The pixel grounding loss (policy.pixelKeypoints): cross-entropy of each naming word's pixel map against the
   // object's pixels.
   pixelGroundingWeight: 0.5,
+  // The patch label loss (policy.patchLabels): cross-entropy of each patch's kind and colour against its object
+  // pixels' (src/policy/PatchLabels.ts).
+  patchLabelWeight: 0.5,
   // Learn from the frames of every k-th step of each episode (the episodes take turns over the k phases; the action
   // chunks still hold every step). Neighbouring frames are nearly the same picture, and all frames must fit one
   // array (4 GiB, about 350,000 frames of 64x64): a stride of 3 trains on three times the scenes in that memory.
@@ -250,28 +254,29 @@ export async function train(run: TrainRun): Promise<TrainResult> {
       proprioDim: c.proprioDim,
       ...(o.groundingWeight > 0 || o.locateWeight > 0 ? { groundingGrid: policy.grid[0] } : {}),
       ...(c.pixelKeypoints && o.pixelGroundingWeight > 0 ? { pixelGrid: pixelCellSide(c) } : {}),
+      ...(c.patchLabels && o.patchLabelWeight > 0 ? { labelGrid: policy.grid[0] } : {}),
       ...(o.paraphrase > 0 ? { paraphrase: { p: o.paraphrase, tokenizer: policy.tokenizer } } : {}),
     }, r);
-  const lossOptions = { groundingWeight: o.groundingWeight, locateWeight: o.locateWeight, pixelWeight: o.pixelGroundingWeight };
+  const lossOptions = { groundingWeight: o.groundingWeight, locateWeight: o.locateWeight, pixelWeight: o.pixelGroundingWeight, labelWeight: o.patchLabelWeight };
 
-  /** Validation loss terms (total, delta, gripper, grounding), means over the validation samples. */
-  let valTerms: Record<'delta' | 'gripper' | 'grounding' | 'locate' | 'pixel', number> | null = null;
+  /** Validation loss terms (the total's parts), means over the validation samples. */
+  let valTerms: Record<'delta' | 'gripper' | 'grounding' | 'locate' | 'pixel' | 'labels', number> | null = null;
   const valLoss = (): number | null => {
     if (valSamples.length === 0) return null;
-    const sum = [0, 0, 0, 0, 0, 0];
+    const sum = [0, 0, 0, 0, 0, 0, 0];
     let n = 0;
     for (let i = 0; i < valSamples.length; i += 64) {
       const part = valSamples.slice(i, i + 64);
       const batch = batchOf(part, false, valRng);
       const l = tf.tidy(() => {
         const t = policy.lossTerms(batch, { training: false, ...lossOptions });
-        return [t.total, t.delta, t.gripper, t.grounding, t.locate, t.pixel].map((x) => x.dataSync()[0]!);
+        return [t.total, t.delta, t.gripper, t.grounding, t.locate, t.pixel, t.labels].map((x) => x.dataSync()[0]!);
       });
       disposeInputs(batch);
       l.forEach((v, k) => (sum[k] = sum[k]! + v * part.length));
       n += part.length;
     }
-    valTerms = { delta: sum[1]! / n, gripper: sum[2]! / n, grounding: sum[3]! / n, locate: sum[4]! / n, pixel: sum[5]! / n };
+    valTerms = { delta: sum[1]! / n, gripper: sum[2]! / n, grounding: sum[3]! / n, locate: sum[4]! / n, pixel: sum[5]! / n, labels: sum[6]! / n };
     return sum[0]! / n;
   };
 
