@@ -8,6 +8,7 @@ import { registerBenchCommands } from './commands/bench.js';
 import { registerSimCommands } from './commands/sim.js';
 import { registerCollectCommand } from './commands/collect.js';
 import { registerTrainCommand } from './commands/train.js';
+import { registerProbeCommand } from './commands/probe.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRosCommands } from './commands/ros.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerSimCommands(program, bench);
   registerCollectCommand(program);
   registerTrainCommand(program);
+  registerProbeCommand(program);
   registerRunCommand(program);
   registerRosCommands(program, bench);
   registerServeCommand(program, bench);

@@ -27,6 +27,8 @@ import { Dense, type ParamStore } from './blocks.js';
 export const PATCH_KINDS = [...SHAPES, ...RECEPTACLES] as const;
 /** The colours the head tells apart, in logit order (after the kinds). */
 export const PATCH_COLOURS = COLOURS;
+/** Checkpoint names of the head's weights start with this. */
+export const PATCH_LABEL_PREFIX = 'vision/labels/';
 /** Object pixels from which a patch counts fully in the loss. */
 export const PATCH_LABEL_FULL_PIXELS = 4;
 
@@ -44,7 +46,7 @@ export class PatchLabels {
   private readonly proj: Dense;
 
   constructor(store: ParamStore, width: number) {
-    this.proj = new Dense(store, 'vision/labels', width, PATCH_KINDS.length + PATCH_COLOURS.length);
+    this.proj = new Dense(store, PATCH_LABEL_PREFIX.slice(0, -1), width, PATCH_KINDS.length + PATCH_COLOURS.length);
   }
 
   /** patches [B, P, E] -> logits [B, P, NK + NC] */

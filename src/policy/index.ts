@@ -51,7 +51,7 @@ export {
   type PolicyOutput,
 } from './VlaPolicy.js';
 export { averageHeads, cameraSlice, type AttentionMaps } from './maps.js';
-export { PATCH_COLOURS, PATCH_KINDS, PATCH_LABEL_FULL_PIXELS, PatchLabels, patchColourIndex, patchKindIndex } from './PatchLabels.js';
+export { PATCH_COLOURS, PATCH_KINDS, PATCH_LABEL_FULL_PIXELS, PATCH_LABEL_PREFIX, PatchLabels, patchColourIndex, patchKindIndex } from './PatchLabels.js';
 export {
   CHECKPOINT_FILES,
   CONFIG_FIELDS_ADDED_LATER,

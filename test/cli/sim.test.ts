@@ -110,6 +110,28 @@ describe('vla collect', () => {
   });
 });
 
+describe('vla probe', () => {
+  it('probes the shipped policy on data rendered as it was trained, and refuses other data by name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vla-probe-cli-'));
+    const ss = join(dir, 'ss');
+    const plain = join(dir, 'plain');
+    for (const [out, extra] of [[ss, ['--supersampling', '4']], [plain, []]] as const) {
+      const c = vla(['collect', '--task', 'pick', '--episodes', '3', '--seed', '12', '--workers', '1', ...extra, '--out', out]);
+      expect(c.code, c.stderr).toBe(0);
+    }
+    const r = vla(['probe', '--policy', 'models/default', '--data', ss, '--steps', '20', '--frames', '10', '--frame-stride', '8', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/a linear probe \(20 steps\) on the patch tokens, asked about \d+ single-object patches of \d+ held-out frames/);
+    const j = lastJson(r.stdout);
+    expect(j.kinds.map((k: { kind: string }) => k.kind)).toEqual(['ball', 'cube', 'cylinder', 'bowl', 'plate']);
+    expect(j.patches).toBeGreaterThan(0);
+    const bad = vla(['probe', '--policy', 'models/default', '--data', plain, '--steps', '1']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain(`${plain}: frames of 64x64 rendered with supersampling 1 (meta.json), but models/default sees 64x64 with supersampling 4`);
+    expect(bad.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  }, 180_000);
+});
+
 describe('vla bench sim', () => {
   it('--json has the documented fields', () => {
     const r = vla(['bench', 'sim', '--runs', '1', '--json']);
