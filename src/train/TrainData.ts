@@ -18,8 +18,7 @@
 import { constants } from 'node:buffer';
 import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
-import { PATCH_COLOURS, PATCH_KINDS, PATCH_LABEL_FULL_PIXELS, patchColourIndex, patchKindIndex, type PolicyBatch } from '../policy/index.js';
-import type { Tokenizer } from '../policy/index.js';
+import { PATCH_COLOURS, PATCH_KINDS, PATCH_LABEL_FULL_PIXELS, patchColourIndex, patchKindIndex, type PolicyBatch, type Tokenizer } from '../policy/index.js';
 import { parseCommand, SHAPE_NOUNS, type ParsedCommand } from '../../sim/tasks/language.js';
 import { drawParaphrase } from '../../sim/tasks/paraphrase.js';
 import type { Shape } from '../../sim/types.js';
@@ -329,11 +328,11 @@ export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: Batc
           // Counts first (normalised per patch below); an object of a kind or colour without a label counts for neither.
           const id = seg[yy * S + xx]!;
           const k = id ? (e.kindOf[id] ?? -1) : -1;
-          const c = id ? (e.colourOf[id] ?? -1) : -1;
+          const col = id ? (e.colourOf[id] ?? -1) : -1;
           const p = b * LT + Math.floor((y * LG) / S) * LG + Math.floor((x * LG) / S);
           if (k >= 0) patchKind[p * NK + k]! += 1;
-          if (c >= 0) patchColour[p * NC + c]! += 1;
-          if (k >= 0 || c >= 0) patchLabelWeight[p]! += 1;
+          if (col >= 0) patchColour[p * NC + col]! += 1;
+          if (k >= 0 || col >= 0) patchLabelWeight[p]! += 1;
         }
         if (G) {
           const id = seg[yy * S + xx]!;
