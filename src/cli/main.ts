@@ -9,6 +9,7 @@ import { registerSimCommands } from './commands/sim.js';
 import { registerCollectCommand } from './commands/collect.js';
 import { registerTrainCommand } from './commands/train.js';
 import { registerProbeCommand } from './commands/probe.js';
+import { registerAverageCommand } from './commands/average.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRosCommands } from './commands/ros.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerCollectCommand(program);
   registerTrainCommand(program);
   registerProbeCommand(program);
+  registerAverageCommand(program);
   registerRunCommand(program);
   registerRosCommands(program, bench);
   registerServeCommand(program, bench);

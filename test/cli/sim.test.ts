@@ -1,6 +1,6 @@
 /** `vla sim`, `vla eval` and `vla bench sim` as a user runs them. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -130,6 +130,26 @@ describe('vla probe', () => {
     expect(bad.stderr).toContain(`${plain}: frames of 64x64 rendered with supersampling 1 (meta.json), but models/default sees 64x64 with supersampling 4`);
     expect(bad.stderr).not.toMatch(/\n\s+at /); // no stack trace
   }, 180_000);
+});
+
+describe('vla average', () => {
+  it('averages policy folders into a new one and refuses what cannot be averaged, without a stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vla-average-cli-'));
+    const copy = join(dir, 'copy');
+    cpSync('models/default', copy, { recursive: true });
+    const r = vla(['average', '--policies', `models/default,${copy}`, '--out', join(dir, 'soup'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`averaged 2 policies (${lastJson(r.stdout).parameters.toLocaleString('en-US')} parameters each) into ${join(dir, 'soup')}`);
+    expect(lastJson(r.stdout).relativeDistances).toEqual([0, 0]);
+    expect(readFileSync(join(dir, 'soup', 'weights.bin')).equals(readFileSync('models/default/weights.bin'))).toBe(true);
+    const one = vla(['average', '--policies', 'models/default', '--out', join(dir, 'one')]);
+    expect(one.code).not.toBe(0);
+    expect(one.stderr).toContain('average: needs at least two policy folders, got 1');
+    const w = vla(['average', '--policies', `models/default,${copy}`, '--weights', '1,0', '--out', join(dir, 'w')]);
+    expect(w.code).not.toBe(0);
+    expect(w.stderr).toContain('"0" is not one');
+    for (const e of [one, w]) expect(e.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  }, 60_000);
 });
 
 describe('vla bench sim', () => {
