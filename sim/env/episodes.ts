@@ -46,6 +46,8 @@ export interface EpisodeResult {
   task: TaskName;
   command: string;
   split: string;
+  /** The named object as "colour kind", e.g. "purple ball". */
+  target: string;
   success: boolean;
   reason: string;
   steps: number;
@@ -68,9 +70,9 @@ export interface EpisodeResult {
    * Pick and place: the object nearest the gripper (horizontally, the destination left out) when it first came
    * down, as for approachError, and whether that is the target; null when it never came down, and for push (whose
    * descent is behind the object). Tells a failure that went for another object ("which object") from one that
-   * came down by the target and failed there ("where", "how").
+   * came down by the target and failed there ("where", "how"). name: "colour kind", as `target`.
    */
-  cameDownBy: { id: string; isTarget: boolean } | null;
+  cameDownBy: { id: string; name: string; isTarget: boolean } | null;
 }
 
 /** Margin (m) above the target's top below which the gripper counts as having come down (approachError). */
@@ -126,7 +128,8 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeResult> {
           const d = Math.hypot(e.x - q.x, e.y - q.y);
           if (k !== info.destination && d < best) [nearest, best] = [k, d];
         }
-        cameDownBy = { id: objects[nearest]!.id, isTarget: nearest === info.target };
+        const o = info.scene.objects[nearest]!;
+        cameDownBy = { id: objects[nearest]!.id, name: objectName(o), isTarget: nearest === info.target };
       }
     }
     const at = 3 * (steps % (PARKED_STEPS + 1));
@@ -145,6 +148,7 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeResult> {
     task: info.task,
     command: info.command,
     split: info.split,
+    target: objectName(targetSpec),
     success: result.success,
     reason: result.reason,
     steps,
@@ -154,6 +158,11 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeResult> {
     approachError,
     cameDownBy,
   };
+}
+
+/** "colour kind", as commands name an object ("purple ball"). */
+function objectName(o: { colour: string; kind: string }): string {
+  return `${o.colour} ${o.kind}`;
 }
 
 /** Path length of the ring's last PARKED_STEPS moves, oldest to newest; `steps` positions were written. */
@@ -190,6 +199,12 @@ export interface RateTable {
   successRate: number;
 }
 
+/**
+ * One target ("purple ball") of one task: its episodes, and for pick and place the failed ones that came down by
+ * another object, counted by that object's name (which object it was taken for).
+ */
+export type TargetTable = RateTable & { cameDownBy: Record<string, number> };
+
 export interface Evaluation {
   /** Overall success rate, 0..1 (the field scripts read). */
   successRate: number;
@@ -198,11 +213,20 @@ export interface Evaluation {
   /**
    * failures: by reason; parked: failed episodes that ended with the arm standing still (EpisodeResult.parked);
    * approach: where the gripper came down (EpisodeResult.approachError), over the episodes where it did;
-   * failedBy: pick and place, where the failed episodes came down (EpisodeResult.cameDownBy), null for push.
+   * failedBy: pick and place, where the failed episodes came down (EpisodeResult.cameDownBy), null for push;
+   * perTarget: by the named object ("purple ball"), sorted by name.
    */
   perTask: Record<
     string,
-    RateTable & { meanSteps: number; perSplit: Record<string, RateTable>; failures: Record<string, number>; parked: number; approach: ApproachSummary; failedBy: FailureSites | null }
+    RateTable & {
+      meanSteps: number;
+      perSplit: Record<string, RateTable>;
+      failures: Record<string, number>;
+      parked: number;
+      approach: ApproachSummary;
+      failedBy: FailureSites | null;
+      perTarget: Record<string, TargetTable>;
+    }
   >;
   seconds: number;
 }
@@ -258,6 +282,7 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
     let parked = 0;
     const approaches: number[] = [];
     const failedBy: FailureSites = { byTarget: 0, byOther: 0, never: 0 };
+    const targets: Record<string, { e: number; s: number; by: Record<string, number> }> = {};
     let ts = 0;
     let tSteps = 0;
     for (let i = 0; i < o.episodes; i++) {
@@ -270,11 +295,15 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
         writeFileSync(join(o.videos!.dir, `${task}-${i}-${r.success ? 'success' : 'failure'}.gif`), r.gif);
       }
       const sp = (splits[r.split] ??= { e: 0, s: 0 });
+      const tg = (targets[r.target] ??= { e: 0, s: 0, by: {} });
       sp.e++;
+      tg.e++;
       if (r.success) {
         sp.s++;
+        tg.s++;
         ts++;
       } else {
+        if (r.cameDownBy && !r.cameDownBy.isTarget) tg.by[r.cameDownBy.name] = (tg.by[r.cameDownBy.name] ?? 0) + 1;
         failures[r.reason] = (failures[r.reason] ?? 0) + 1;
         if (r.parked) parked++;
         if (!r.cameDownBy) failedBy.never++;
@@ -299,6 +328,11 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
       parked,
       approach: summariseApproach(approaches),
       failedBy: task === 'push' ? null : failedBy,
+      perTarget: Object.fromEntries(
+        Object.keys(targets)
+          .sort()
+          .map((k) => [k, { ...rate(targets[k]!.e, targets[k]!.s), cameDownBy: targets[k]!.by }]),
+      ),
     };
   }
   bar?.stop();
@@ -324,6 +358,28 @@ export function formatEvaluation(e: Evaluation): string {
     if (!f || f.byTarget + f.byOther + f.never === 0) continue;
     lines.push(`${task} failures: ${f.byTarget} came down by the target, ${f.byOther} by another object, ${f.never} never came down`);
   }
+  for (const [task, t] of Object.entries(e.perTask)) {
+    const weak = weakestTargets(t.perTarget);
+    if (weak) lines.push(`${task}: ${weak}`);
+  }
   return lines.join('\n');
 }
 
+/**
+ * The targets with failures, lowest success rate first (at most `max`), each with what its failures came down by:
+ * "the targets that failed most: orange cube 14/18 (came down by orange ball 2, red cube 1), ...". '' when none failed.
+ */
+export function weakestTargets(perTarget: Record<string, TargetTable>, max = 4): string {
+  const failed = Object.entries(perTarget)
+    .filter(([, t]) => t.successes < t.episodes)
+    .sort(([a, x], [b, y]) => x.successRate - y.successRate || y.episodes - x.episodes || a.localeCompare(b));
+  if (failed.length === 0) return '';
+  const show = failed.slice(0, max).map(([name, t]) => {
+    const by = Object.entries(t.cameDownBy)
+      .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+      .map(([o, n]) => `${o} ${n}`);
+    return `${name} ${t.successes}/${t.episodes}${by.length ? ` (came down by ${by.join(', ')})` : ''}`;
+  });
+  const more = failed.length > max ? `, and ${failed.length - max} more` : '';
+  return `the targets that failed most: ${show.join(', ')}${more}`;
+}

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Environment } from '../../../sim/env/Environment.js';
-import { evaluate, expertDriver, formatEvaluation, runEpisode, summariseApproach } from '../../../sim/env/episodes.js';
+import { evaluate, expertDriver, formatEvaluation, runEpisode, summariseApproach, weakestTargets } from '../../../sim/env/episodes.js';
 import { loadScene } from '../../../sim/scene/index.js';
 import { objectHeight } from '../../../sim/scene/geometry.js';
 import type { EeAction, Observation } from '../../../sim/types.js';
@@ -276,11 +276,14 @@ describe('approach error', () => {
     const env = new Environment({ cameras: [] });
     for (const task of ['pick', 'place'] as const) {
       const r = await runEpisode({ seed: 21, task, env });
-      expect(r.cameDownBy, task).toEqual({ id: env.info.scene.objects[env.info.target]!.id, isTarget: true });
+      const t = env.info.scene.objects[env.info.target]!;
+      expect(r.target, task).toBe(`${t.colour} ${t.kind}`);
+      expect(r.cameDownBy, task).toEqual({ id: t.id, name: r.target, isTarget: true });
       const wrong = await runEpisode({ seed: 21, task, env: new Environment({ cameras: [], maxSteps: 60 }), driver: byOther });
       expect(wrong.success, task).toBe(false);
       expect(wrong.cameDownBy?.isTarget, task).toBe(false);
       expect(wrong.cameDownBy?.id, task).not.toBe(env.info.scene.objects[env.info.target]!.id);
+      expect(wrong.cameDownBy?.name, task).not.toBe(wrong.target);
     }
     // Push comes down behind the object: not measured.
     expect((await runEpisode({ seed: 21, task: 'push', env })).cameDownBy).toBeNull();
@@ -293,6 +296,33 @@ describe('approach error', () => {
     expect(idle.perTask.pick!.failedBy).toEqual({ byTarget: 0, byOther: 0, never: 1 });
     expect(formatEvaluation(wrong)).toMatch(/pick failures: 0 came down by the target, 2 by another object, 0 never came down/);
     expect(formatEvaluation(wrong)).not.toMatch(/push failures/);
+    // Per target: every episode counted under its target, the wrong object named by what it is.
+    const perTarget = wrong.perTask.pick!.perTarget;
+    expect(Object.values(perTarget).reduce((n, t) => n + t.episodes, 0)).toBe(2);
+    for (const [name, t] of Object.entries(perTarget)) {
+      expect(t.successes, name).toBe(0);
+      expect(Object.values(t.cameDownBy).reduce((n, k) => n + k, 0), name).toBe(t.episodes);
+      expect(Object.keys(t.cameDownBy), name).not.toContain(name);
+    }
+    const [first, t0] = Object.entries(perTarget)[0]!;
+    const [taken] = Object.keys(t0.cameDownBy);
+    expect(formatEvaluation(wrong)).toContain(`pick: the targets that failed most: ${first} 0/${t0.episodes} (came down by ${taken} `);
+    expect(Object.values(near.perTask.pick!.perTarget).every((t) => Object.keys(t.cameDownBy).length === 0)).toBe(true);
+  });
+
+  it('weakestTargets lists the targets with failures, lowest success rate first, and what they were taken for', () => {
+    const t = (episodes: number, successes: number, cameDownBy: Record<string, number> = {}) => ({ episodes, successes, successRate: successes / episodes, cameDownBy });
+    const perTarget = {
+      'blue cube': t(10, 10),
+      'orange cube': t(10, 6, { 'orange ball': 1, 'red cube': 3 }),
+      'purple ball': t(5, 4),
+      'yellow cylinder': t(8, 4, { 'yellow ball': 2 }),
+    };
+    expect(weakestTargets(perTarget)).toBe(
+      'the targets that failed most: yellow cylinder 4/8 (came down by yellow ball 2), orange cube 6/10 (came down by red cube 3, orange ball 1), purple ball 4/5',
+    );
+    expect(weakestTargets(perTarget, 1)).toBe('the targets that failed most: yellow cylinder 4/8 (came down by yellow ball 2), and 2 more');
+    expect(weakestTargets({ 'blue cube': t(3, 3) })).toBe('');
   });
 
   it('is summarised per task by evaluate and printed', async () => {
