@@ -128,8 +128,7 @@ export async function runEpisode(o: EpisodeOptions): Promise<EpisodeResult> {
           const d = Math.hypot(e.x - q.x, e.y - q.y);
           if (k !== info.destination && d < best) [nearest, best] = [k, d];
         }
-        const o = info.scene.objects[nearest]!;
-        cameDownBy = { id: objects[nearest]!.id, name: objectName(o), isTarget: nearest === info.target };
+        cameDownBy = { id: objects[nearest]!.id, name: objectName(info.scene.objects[nearest]!), isTarget: nearest === info.target };
       }
     }
     const at = 3 * (steps % (PARKED_STEPS + 1));
