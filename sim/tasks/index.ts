@@ -42,7 +42,7 @@ export {
   type TrackerStatus,
   type WorldSnapshot,
 } from './types.js';
-export { confusable, confuserPairs, confuserScene } from './confusers.js';
+export { CONFUSER_SHAPES, confusable, confuserPairs, confuserScene, type ConfuserShapes } from './confusers.js';
 export { PICK_PHRASES, PUSH_PHRASES, PUT_PHRASES, allParaphrases, drawParaphrase, isHeldOutPhrasing } from './paraphrase.js';
 export { HoldTimer, TaskTracker, checkGoal, type Vec3, type Verdict } from './tracker.js';
 export { PickTracker, pickTask } from './pick.js';

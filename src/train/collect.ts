@@ -43,7 +43,8 @@
  * again for the same command with the objects most easily taken for its target added: one of its colour and another
  * shape, one of its shape and another colour (sim/tasks/confusers.ts). With --siblings those are named first. Why: of
  * the first frames where the shipped weights' target words pointed at another object, most pointed at one of the
- * same colour and another shape; a random scene seldom makes the shape matter.
+ * same colour and another shape; a random scene seldom makes the shape matter. --confuser-shapes all adds every other
+ * shape of the target's colour instead of one (held-out combinations too, never named; sim/tasks/confusers.ts).
  *
  * Supersampling (--supersampling K): every frame (and its segmentation) is rendered at K times the size and
  * box-filtered down (sim/render/downsample.ts), as a real camera averages the light over each pixel; a policy
@@ -57,7 +58,7 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { Environment } from '../../sim/env/Environment.js';
 import { expertDriver } from '../../sim/env/episodes.js';
-import { confuserScene, siblingCommand, type TaskName } from '../../sim/tasks/index.js';
+import { confuserScene, siblingCommand, type ConfuserShapes, type TaskName } from '../../sim/tasks/index.js';
 import { EE_ACTION_KEYS } from '../../sim/types.js';
 import { proprioVector } from '../policy/normalization.js';
 import { ChunkExecutor, DEFAULT_EXECUTION, loadPolicy } from '../policy/index.js';
@@ -98,6 +99,8 @@ export interface CollectOptions {
   siblings?: number | undefined;
   /** The share (0..1) of scenes drawn with confusers (see Confusers above); 0 or absent: none. */
   confusers?: number | undefined;
+  /** With confusers: one other shape of the target's colour, or all (see Confusers above); absent: 'one'. */
+  confuserShapes?: ConfuserShapes | undefined;
   /** Samples per pixel side (see Supersampling above); 1 or absent: one sample at each pixel's centre. */
   supersampling?: number | undefined;
   /** Called after each episode (written or skipped). */
@@ -151,6 +154,7 @@ function initDataset(o: Omit<CollectOptions, 'workers'>): void {
     ...(o.releaseBand ? { releaseBand: o.releaseBand } : {}),
     ...(o.siblings && o.siblings > 1 ? { siblings: o.siblings } : {}),
     ...(o.confusers ? { confusers: o.confusers } : {}),
+    ...(o.confusers && o.confuserShapes === 'all' ? { confuserShapes: 'all' as const } : {}),
     ...(o.supersampling && o.supersampling > 1 ? { supersampling: o.supersampling } : {}),
   });
 }
@@ -268,13 +272,13 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
  * scenes are drawn again with confusers (sim/tasks/confusers.ts) for the same command, and the siblings name the
  * objects sharing the target's colour or shape first (without it, scene order, as collections made before it).
  */
-function resetForPlan(env: Environment, o: Pick<CollectOptions, 'seed' | 'siblings' | 'confusers'>, task: TaskName, index: number, seed: number) {
+function resetForPlan(env: Environment, o: Pick<CollectOptions, 'seed' | 'siblings' | 'confusers' | 'confuserShapes'>, task: TaskName, index: number, seed: number) {
   const K = o.siblings ?? 1;
   const sceneSeed = K <= 1 ? seed : seedOf(o.seed, task, Math.floor(index / K));
   let first = env.reset({ seed: sceneSeed, task, split: 'seen' });
   if (o.confusers) {
     const rng = new Rng(hashSeed(`confusers:${sceneSeed}`));
-    const scene = rng.nextFloat() < o.confusers ? confuserScene(env.info, env.info.command, rng) : null;
+    const scene = rng.nextFloat() < o.confusers ? confuserScene(env.info, env.info.command, rng, 'seen', o.confuserShapes ?? 'one') : null;
     if (scene) first = env.reset({ seed: sceneSeed, scene, command: env.info.command });
   }
   const k = index % K;
@@ -314,6 +318,7 @@ export async function collect(o: CollectOptions): Promise<CollectProgress> {
       if (o.releaseBand) args.push('--release-band', String(o.releaseBand));
       if (o.siblings && o.siblings > 1) args.push('--siblings', String(o.siblings));
       if (o.confusers) args.push('--confusers', String(o.confusers));
+      if (o.confusers && o.confuserShapes === 'all') args.push('--confuser-shapes', 'all');
       if (o.supersampling && o.supersampling > 1) args.push('--supersampling', String(o.supersampling));
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       createInterface({ input: child.stdout! }).on('line', (line) => {

@@ -79,6 +79,8 @@ export const DatasetMetaSchema = z
     siblings: z.number().int().min(2).optional(),
     /** The share of scenes drawn with confusers (collect.ts, Confusers); absent: none. */
     confusers: z.number().min(0).max(1).optional(),
+    /** With confusers, 'all': every other shape of the target's colour was added (collect.ts, Confusers); absent: one. */
+    confuserShapes: z.enum(['all']).optional(),
     /** Samples per pixel side the frames were rendered with (collect.ts, Supersampling); absent: 1. */
     supersampling: z.number().int().min(1).max(MAX_SUPERSAMPLING).optional(),
   })
@@ -151,7 +153,7 @@ export function writeMeta(dir: string, meta: DatasetMeta): void {
   const path = join(dir, 'meta.json');
   if (existsSync(path)) {
     const old = readMeta(dir);
-    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split', 'driver', 'policy', 'beta', 'noise', 'misses', 'stalls', 'blend', 'releaseBand', 'siblings', 'confusers', 'supersampling'] as const).every(
+    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split', 'driver', 'policy', 'beta', 'noise', 'misses', 'stalls', 'blend', 'releaseBand', 'siblings', 'confusers', 'confuserShapes', 'supersampling'] as const).every(
       (k) => JSON.stringify(old[k]) === JSON.stringify(meta[k]),
     );
     if (!same) {
@@ -159,7 +161,7 @@ export function writeMeta(dir: string, meta: DatasetMeta): void {
         `${path}: this folder holds a collection with other settings (tasks ${old.tasks.join(',')}, ` +
           `${old.episodesPerTask} episodes per task, seed ${old.seed}, image ${old.imageSize}` +
           `${old.driver === 'dagger' ? `, dagger with ${old.policy} at beta ${old.beta}` : ''}` +
-          `${old.noise ? `, noise ${old.noise} m` : ''}${old.misses ? `, misses ${old.misses}` : ''}${old.stalls ? `, stalls ${old.stalls}` : ''}${old.blend ? `, blend ${old.blend} m` : ''}${old.releaseBand ? `, release band ${old.releaseBand} m` : ''}${old.siblings ? `, siblings ${old.siblings}` : ''}${old.confusers ? `, confusers ${old.confusers}` : ''}${old.supersampling ? `, supersampling ${old.supersampling}` : ''}); ` +
+          `${old.noise ? `, noise ${old.noise} m` : ''}${old.misses ? `, misses ${old.misses}` : ''}${old.stalls ? `, stalls ${old.stalls}` : ''}${old.blend ? `, blend ${old.blend} m` : ''}${old.releaseBand ? `, release band ${old.releaseBand} m` : ''}${old.siblings ? `, siblings ${old.siblings}` : ''}${old.confusers ? `, confusers ${old.confusers}` : ''}${old.confuserShapes ? `, confuser shapes ${old.confuserShapes}` : ''}${old.supersampling ? `, supersampling ${old.supersampling}` : ''}); ` +
           `use another --out or the same settings to resume`,
       );
     }

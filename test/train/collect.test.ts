@@ -256,6 +256,24 @@ describe('collect', () => {
     expect(() => collectInProcess({ ...base, tasks: ['pick', 'place'], episodes: 6, out: dir, siblings: 3, confusers: 0.5 })).toThrow(/other settings .*confusers 1/);
   });
 
+  it('--confuser-shapes all: every other shape of the target\'s colour is in the scene, held-out pairs never named; meta says so; a change is refused', () => {
+    const dir = tmp();
+    collectInProcess({ ...base, tasks: ['pick', 'place'], episodes: 4, out: dir, siblings: 2, confusers: 1, confuserShapes: 'all' });
+    expect(readMeta(dir).confuserShapes).toBe('all');
+    for (const task of ['pick', 'place']) {
+      for (let i = 0; i < 4; i++) {
+        const e = readEpisode(dir, `${task}-00000${i}`, 32).record;
+        const t = e.objects[e.targetIndex]!;
+        expect(isHeldOutCombo(t), `${task} ${i}: ${t.colour} ${t.kind} named`).toBe(false);
+        if (i % 2 === 0) {
+          const kinds = new Set(e.objects.filter((o) => o.colour === t.colour).map((o) => o.kind));
+          for (const k of ['ball', 'cube', 'cylinder']) expect(kinds.has(k as 'ball'), `${task} ${i}: ${t.colour} ${k}`).toBe(true);
+        }
+      }
+    }
+    expect(() => collectInProcess({ ...base, tasks: ['pick', 'place'], episodes: 4, out: dir, siblings: 2, confusers: 1 })).toThrow(/other settings .*confuser shapes all/);
+  });
+
   it('--supersampling K: frames and masks rendered K times larger and box-filtered; the same episodes otherwise; meta says so; another K is refused', () => {
     const plain = tmp();
     const aa = tmp();

@@ -1,13 +1,18 @@
 /** `vla collect`: demonstrations from the scripted expert, written as a dataset (src/train/dataset.ts). */
 import cliProgress from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { TASK_NAMES, type TaskName } from '../../../sim/tasks/index.js';
+import { CONFUSER_SHAPES, TASK_NAMES, type ConfuserShapes, type TaskName } from '../../../sim/tasks/index.js';
 import { collect, parseShard } from '../../train/collect.js';
 import { nonNegativeInt, positiveInt, supersamplingFactor, taskList } from '../options.js';
 import { MAX_SUPERSAMPLING } from '../../../sim/render/downsample.js';
 import { selectBackend } from '../../tf/backend.js';
 import { MAX_EE_STEP } from '../../../sim/types.js';
 import { MAX_BLEND, MAX_RELEASE_BAND } from '../../../sim/expert/ScriptedExpert.js';
+
+function confuserShapes(value: string): ConfuserShapes {
+  if (!(CONFUSER_SHAPES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected ${CONFUSER_SHAPES.join(' or ')}, got "${value}"`);
+  return value as ConfuserShapes;
+}
 
 function unitInterval(value: string): number {
   const x = Number(value);
@@ -62,10 +67,12 @@ export function registerCollectCommand(program: Command): void {
     .option('--release-band <m>', `placing, the expert lets go once lowered to within this height above its release point over the destination, instead of stopping on that point; at most ${MAX_RELEASE_BAND} (see ScriptedExpert's releaseBand)`, releaseBandMetres, 0)
     .option('--siblings <k>', 'episodes per scene: each group of K shares one scene and names a different object in each (see src/train/collect.ts)', positiveInt, 1)
     .option('--confusers <share>', 'the share of scenes drawn again with an object of the target\'s colour and another shape and one of its shape and another colour; with --siblings those are named first (see src/train/collect.ts)', unitInterval, 0)
+    .option('--confuser-shapes <one|all>', 'with --confusers: add one other shape of the target\'s colour, or all of them (held-out combinations too, never named; see sim/tasks/confusers.ts)', confuserShapes, 'one')
     .option('--supersampling <k>', `render every frame at k times the size and average each k x k block (anti-aliasing, as a real camera; 1 to ${MAX_SUPERSAMPLING}); a policy trained on it sets config.supersampling to k (see src/train/collect.ts)`, supersamplingFactor, 1)
     .option('--progress-json', 'print progress as JSON lines (used between processes)', false)
     .action(async (opts, cmd: Command) => {
       const started = performance.now();
+      if (opts.confuserShapes === 'all' && !opts.confusers) throw new Error('--confuser-shapes all needs --confusers P (a share of scenes above 0) to act on');
       if (opts.dagger) await selectBackend({ flag: cmd.optsWithGlobals().backend, ...(opts.progressJson ? { log: null } : {}) });
       const bar = opts.progressJson
         ? null
@@ -90,6 +97,7 @@ export function registerCollectCommand(program: Command): void {
         releaseBand: opts.releaseBand,
         siblings: opts.siblings,
         confusers: opts.confusers,
+        confuserShapes: opts.confuserShapes,
         supersampling: opts.supersampling,
         onProgress: (q) => {
           if (opts.progressJson) {

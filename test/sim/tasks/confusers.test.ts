@@ -21,6 +21,28 @@ describe('confuser scenes', () => {
     }
   });
 
+  it("with shapes 'all', every other shape of the target's colour (held-out combinations too) and one of its shape", () => {
+    const purpleCylinder = { kind: 'cylinder', colour: 'purple' } as const;
+    for (let seed = 0; seed < 10; seed++) {
+      const pairs = confuserPairs(purpleCylinder, new Rng(seed), 'seen', 'all');
+      expect(pairs.slice(0, 2)).toEqual([{ kind: 'ball', colour: 'purple' }, { kind: 'cube', colour: 'purple' }]);
+      expect(isHeldOutCombo(pairs[0]!)).toBe(true); // a purple ball: present, never named
+      expect(pairs).toHaveLength(3);
+      expect(pairs[2]!.kind).toBe('cylinder');
+      expect(pairs[2]!.colour).not.toBe('purple');
+      expect(isHeldOutCombo(pairs[2]!)).toBe(false);
+    }
+    // 'one' is unchanged by the option: the same draws as before it existed.
+    expect(confuserPairs(purpleCylinder, new Rng(4), 'seen', 'one')).toEqual(confuserPairs(purpleCylinder, new Rng(4)));
+    for (let seed = 0; seed < 8; seed++) {
+      const s = source('pick', seed);
+      const t = s.scene.objects[s.target]!;
+      const scene = confuserScene(s, s.goal.command, new Rng(2000 + seed), 'seen', 'all')!;
+      const kinds = new Set(scene.objects.filter((o) => o.colour === t.colour).map((o) => o.kind));
+      for (const k of ['ball', 'cube', 'cylinder']) expect(kinds.has(k as 'ball'), `${seed}: ${t.colour} ${k}`).toBe(true);
+    }
+  });
+
   it('hold the command\'s target (and destination), the confusers, and for push keep the commanded direction free', () => {
     for (const task of ['pick', 'place', 'push'] as const) {
       for (let seed = 0; seed < 12; seed++) {
