@@ -16,9 +16,8 @@
  * when the random fill puts it there.
  */
 import { randomScene, type ObjectRef } from '../scene/randomScene.js';
-import type { Scene } from '../types.js';
+import type { Scene, Shape } from '../types.js';
 import type { Rng } from '../util/Rng.js';
-import type { Shape } from '../types.js';
 import { SHAPE_NOUNS, parseCommand, targetsFor, type Split } from './language.js';
 import { pushPathClear } from './push.js';
 import { idOf } from './sampling.js';
