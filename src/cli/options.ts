@@ -25,6 +25,13 @@ export function supersamplingFactor(value: string): number {
   return n;
 }
 
+/** "a, b,c" -> ['a', 'b', 'c'] (folders and the like), refusing an empty list. */
+export function commaList(value: string): string[] {
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.length === 0) throw new InvalidArgumentError(`expected a comma-separated list, got "${value}"`);
+  return items;
+}
+
 /** "pick,place" -> ['pick', 'place'], refusing unknown names. */
 export function taskList(value: string): TaskName[] {
   const names = value.split(',').map((s) => s.trim()).filter(Boolean);

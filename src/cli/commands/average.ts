@@ -2,15 +2,10 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { selectBackend } from '../../tf/backend.js';
 import { averagePolicies, formatAverage } from '../../policy/averagePolicies.js';
-
-function list(value: string): string[] {
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
-  if (items.length === 0) throw new InvalidArgumentError(`expected a comma-separated list, got "${value}"`);
-  return items;
-}
+import { commaList } from '../options.js';
 
 function numbers(value: string): number[] {
-  return list(value).map((s) => {
+  return commaList(value).map((s) => {
     const n = Number(s);
     if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected positive numbers, comma-separated; "${s}" is not one`);
     return n;
@@ -24,7 +19,7 @@ export function registerAverageCommand(program: Command): void {
       'Average the weights of policies fine-tuned from one checkpoint (a "model soup", Wortsman et al. 2022) into a new policy folder; ' +
         'they must share config, tokenizer and normalisation',
     )
-    .requiredOption('--policies <dirs>', 'two or more policy folders from vla train, comma-separated', list)
+    .requiredOption('--policies <dirs>', 'two or more policy folders from vla train, comma-separated', commaList)
     .requiredOption('--out <dir>', 'the new policy folder (must not hold a policy yet)')
     .option('--weights <numbers>', 'one positive weight per policy, comma-separated (default: equal)', numbers)
     .option('--json', 'print the result as one JSON object on the last line', false)

@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { selectBackend } from '../../tf/backend.js';
 import { formatProbe, probePatchTokens } from '../../train/probe.js';
-import { positiveInt } from '../options.js';
+import { commaList, positiveInt } from '../options.js';
 
 export function registerProbeCommand(program: Command): void {
   program
@@ -13,7 +13,7 @@ export function registerProbeCommand(program: Command): void {
         'and report what it gets right on held-out episodes of the data: how well the tokens the words attend to carry shape and colour',
     )
     .requiredOption('--policy <dir>', 'a policy folder from vla train')
-    .requiredOption('--data <dirs>', 'dataset folder(s) from vla collect, comma-separated (with segmentation: format v2 or later)')
+    .requiredOption('--data <dirs>', 'dataset folder(s) from vla collect, comma-separated (with segmentation: format v2 or later)', commaList)
     .option('--steps <n>', 'probe training steps', positiveInt, 600)
     .option('--frames <n>', 'held-out frames asked', positiveInt, 2000)
     .option('--frame-stride <n>', 'keep one frame in every n steps of each episode', positiveInt, 4)
@@ -22,7 +22,7 @@ export function registerProbeCommand(program: Command): void {
       await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const bar = process.stderr.isTTY ? new cliProgress.SingleBar({ format: 'probe [{bar}] {value}/{total} steps | loss {loss}' }, cliProgress.Presets.shades_classic) : null;
       bar?.start(opts.steps, 0, { loss: '-' });
-      const r = probePatchTokens(opts.policy, String(opts.data).split(',').map((d: string) => d.trim()).filter(Boolean), {
+      const r = probePatchTokens(opts.policy, opts.data, {
         steps: opts.steps,
         frames: opts.frames,
         frameStride: opts.frameStride,

@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { selectBackend } from '../../tf/backend.js';
 import { readTrainConfig, train } from '../../train/train.js';
-import { positiveInt } from '../options.js';
+import { commaList, positiveInt } from '../options.js';
 
 export function registerTrainCommand(program: Command): void {
   program
@@ -12,7 +12,7 @@ export function registerTrainCommand(program: Command): void {
       'Train the VLA policy by behaviour cloning on a dataset from vla collect. The output folder is a loadable ' +
         'policy at every checkpoint, with metrics.jsonl and loss.png beside it; run the same command again to resume.',
     )
-    .requiredOption('--data <dirs>', 'dataset folder (vla collect --out); several, comma-separated, are trained on together')
+    .requiredOption('--data <dirs>', 'dataset folder (vla collect --out); several, comma-separated, are trained on together', commaList)
     .requiredOption('--out <dir>', 'where the policy goes, e.g. models/mine')
     .option('--config <file>', 'JSON: {"policy": {PolicyConfig fields}, "train": {steps, batchSize, learningRate, ...}}')
     .option('--init <policy>', 'fine-tune: start from this trained policy (its config, weights and normalisation); the schedule starts over')
@@ -28,7 +28,7 @@ export function registerTrainCommand(program: Command): void {
         : null;
       let started = false;
       const r = await train({
-        data: String(opts.data).split(',').map((d: string) => d.trim()).filter(Boolean),
+        data: opts.data,
         init: opts.init,
         out: opts.out,
         policy: file.policy,
