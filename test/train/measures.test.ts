@@ -5,9 +5,9 @@ import { expertDriver, type Driver } from '../../sim/env/episodes.js';
 import type { EpisodeInfo } from '../../sim/env/Environment.js';
 import { selectBackend } from '../../src/tf/backend.js';
 import { VlaPolicy } from '../../src/policy/index.js';
-import { attentionOnTarget, coveredPatches, expectedPosition, languageSensitivity, maskCentroid, nearestObject } from '../../src/train/measures.js';
+import { attentionOnTarget, coveredPatches, expectedPosition, formatLanguageSensitivity, languageSensitivity, maskCentroid, nearestObject } from '../../src/train/measures.js';
 import { hashSeed } from '../../sim/util/Rng.js';
-import type { Observation } from '../../sim/types.js';
+import type { EeAction, Observation } from '../../sim/types.js';
 
 beforeAll(async () => {
   await selectBackend({ flag: 'wasm', log: null });
@@ -54,6 +54,49 @@ describe('languageSensitivity', () => {
     const r = await languageSensitivity({ makeDriver: idle, env: new Environment({ cameras: [] }), scenes: 1, seed: 4, task: 'place' });
     expect(r.commands).toBe(4);
     expect(r.successes).toBe(0);
+    expect(r.failedBy).toEqual({ byTarget: 0, byOther: 0, never: 4 });
+    expect(r.confusions).toEqual({});
+  });
+
+  it('a driver that goes to the same object whatever is said: the failures came down by it, named as confusions', async () => {
+    // Flies 10 cm above the scene's first object, then comes straight down; never closes the gripper.
+    const firstObject = (): Driver => ({
+      reset: () => {},
+      act: (obs: Observation, env: Environment): EeAction => {
+        const p = env.snapshot().objects[0]!.position;
+        const dx = p.x - obs.eePose.x;
+        const dy = p.y - obs.eePose.y;
+        const far = Math.hypot(dx, dy);
+        const k = Math.min(1, 0.01 / Math.max(far, 1e-9));
+        if (far > 0.006) return { dx: dx * k, dy: dy * k, dz: Math.max(-0.01, Math.min(0.01, 0.1 - obs.eePose.z)), dyaw: 0, gripper: 0 };
+        return { dx: 0, dy: 0, dz: -0.01, dyaw: 0, gripper: 0 };
+      },
+    });
+    const env = new Environment({ cameras: [], maxSteps: 60 });
+    const r = await languageSensitivity({ makeDriver: firstObject, env, scenes: 1, seed: 3 });
+    const objects = env.info.scene.objects.filter((o) => o.kind !== 'bowl' && o.kind !== 'plate');
+    const first = `${env.info.scene.objects[0]!.colour} ${env.info.scene.objects[0]!.kind}`;
+    expect(r.successes).toBe(0);
+    // The command naming the first object came down by it; every other command came down by the first object.
+    expect(r.failedBy).toEqual({ byTarget: 1, byOther: objects.length - 1, never: 0 });
+    const expected = Object.fromEntries(objects.slice(1).map((o) => [`${o.colour} ${o.kind} -> ${first}`, 1]));
+    expect(r.confusions).toEqual(expected);
+    expect(Object.values(r.failures).reduce((a, b) => a + b, 0)).toBe(r.commands);
+    const line = formatLanguageSensitivity(r);
+    expect(line).toContain(`0.0% of ${r.commands} counterfactual commands on 1 scenes picked the named object`);
+    expect(line).toContain(`of the ${r.commands} failures, ${objects.length - 1} came down by another object (`);
+    expect(line).toContain(`-> ${first} 1`);
+    expect(line).toContain(', 1 by the named one, 0 never came down (');
+  });
+
+  it('prints no failure breakdown when every command succeeds, and at most four confusions', () => {
+    const base = { task: 'pick' as const, scenes: 2, failures: {}, failedBy: { byTarget: 0, byOther: 0, never: 0 }, confusions: {} };
+    expect(formatLanguageSensitivity({ ...base, commands: 8, successes: 8, rate: 1 })).toBe(
+      'language sensitivity (pick): 100.0% of 8 counterfactual commands on 2 scenes picked the named object',
+    );
+    const confusions = { 'a -> b': 1, 'c -> d': 3, 'e -> f': 1, 'g -> h': 1, 'i -> j': 1 };
+    const line = formatLanguageSensitivity({ ...base, commands: 8, successes: 1, rate: 1 / 8, failures: { 'wrong object': 7 }, failedBy: { byTarget: 0, byOther: 7, never: 0 }, confusions });
+    expect(line).toContain('of the 7 failures, 7 came down by another object (c -> d 3, a -> b 1, e -> f 1, g -> h 1, and 1 more), 0 by the named one, 0 never came down (wrong object: 7)');
   });
 });
 

@@ -9,7 +9,7 @@ import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
 import { nonNegativeInt, positiveInt, supersamplingFactor, taskList, execution } from '../options.js';
 import { resolveDriver } from '../../train/drivers.js';
 import { DEFAULT_EXECUTION } from '../../train/policyDriver.js';
-import { attentionOnTarget, languageSensitivity, LANGUAGE_TASKS, type LanguageTask } from '../../train/measures.js';
+import { attentionOnTarget, formatLanguageSensitivity, languageSensitivity, LANGUAGE_TASKS, type LanguageTask } from '../../train/measures.js';
 import { Environment } from '../../../sim/env/Environment.js';
 import { selectBackend } from '../../tf/backend.js';
 
@@ -92,8 +92,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
       if (opts.language > 0) {
         const env = new Environment({ cameras: driver.cameras });
         const ls = await languageSensitivity({ makeDriver: driver.make, env, scenes: opts.language, seed: opts.seed, task: opts.languageTask as LanguageTask });
-        const did = ls.task === 'pick' ? 'picked the named object' : 'put the named object in its destination';
-        console.log(`language sensitivity (${ls.task}): ${(100 * ls.rate).toFixed(1)}% of ${ls.commands} counterfactual commands on ${ls.scenes} scenes ${did}`);
+        console.log(formatLanguageSensitivity(ls));
         extra.languageSensitivity = ls;
       }
       if (opts.attention > 0 && driver.policy) {
