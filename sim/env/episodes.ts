@@ -255,6 +255,13 @@ export interface FailureSites {
   never: number;
 }
 
+/** Counts a failed episode in `sites` by where it first came down. */
+export function countFailureSite(sites: FailureSites, r: Pick<EpisodeResult, 'cameDownBy'>): void {
+  if (!r.cameDownBy) sites.never++;
+  else if (r.cameDownBy.isTarget) sites.byTarget++;
+  else sites.byOther++;
+}
+
 /** An approach within this distance (m) counts as close in ApproachSummary. */
 export const APPROACH_CLOSE = 0.02;
 
@@ -305,9 +312,7 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
         if (r.cameDownBy && !r.cameDownBy.isTarget) tg.by[r.cameDownBy.name] = (tg.by[r.cameDownBy.name] ?? 0) + 1;
         failures[r.reason] = (failures[r.reason] ?? 0) + 1;
         if (r.parked) parked++;
-        if (!r.cameDownBy) failedBy.never++;
-        else if (r.cameDownBy.isTarget) failedBy.byTarget++;
-        else failedBy.byOther++;
+        countFailureSite(failedBy, r);
       }
       if (r.approachError !== null) approaches.push(r.approachError);
       tSteps += r.steps;

@@ -17,7 +17,7 @@
  */
 import { median } from '../../sim/util/median.js';
 import { Environment } from '../../sim/env/Environment.js';
-import { runEpisode, type Driver, type FailureSites } from '../../sim/env/episodes.js';
+import { countFailureSite, runEpisode, type Driver, type FailureSites } from '../../sim/env/episodes.js';
 import { randomScene } from '../../sim/scene/index.js';
 import { hashSeed, Rng } from '../../sim/util/Rng.js';
 import { COLOURS, RECEPTACLES, SHAPES, type Observation, type Scene, type Shape } from '../../sim/types.js';
@@ -72,10 +72,8 @@ export async function languageSensitivity(o: {
         continue;
       }
       failures[r.reason] = (failures[r.reason] ?? 0) + 1;
-      if (!r.cameDownBy) failedBy.never++;
-      else if (r.cameDownBy.isTarget) failedBy.byTarget++;
-      else {
-        failedBy.byOther++;
+      countFailureSite(failedBy, r);
+      if (r.cameDownBy && !r.cameDownBy.isTarget) {
         const key = `${r.target} -> ${r.cameDownBy.name}`;
         confusions[key] = (confusions[key] ?? 0) + 1;
       }
