@@ -91,7 +91,7 @@ export async function languageSensitivity(o: {
  */
 export function formatLanguageSensitivity(ls: LanguageSensitivity): string {
   const did = ls.task === 'pick' ? 'picked the named object' : 'put the named object in its destination';
-  let line = `language sensitivity (${ls.task}): ${(100 * ls.rate).toFixed(1)}% of ${ls.commands} counterfactual commands on ${ls.scenes} scenes ${did}`;
+  let line = `language sensitivity (${ls.task}): ${(100 * ls.rate).toFixed(1)}% of ${ls.commands} counterfactual commands on ${ls.scenes} scene${ls.scenes === 1 ? '' : 's'} ${did}`;
   const failed = ls.commands - ls.successes;
   if (failed === 0) return line;
   const f = ls.failedBy;

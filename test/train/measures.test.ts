@@ -84,7 +84,7 @@ describe('languageSensitivity', () => {
     expect(r.confusions).toEqual(expected);
     expect(Object.values(r.failures).reduce((a, b) => a + b, 0)).toBe(r.commands);
     const line = formatLanguageSensitivity(r);
-    expect(line).toContain(`0.0% of ${r.commands} counterfactual commands on 1 scenes picked the named object`);
+    expect(line).toContain(`0.0% of ${r.commands} counterfactual commands on 1 scene picked the named object`);
     expect(line).toContain(`of the ${r.commands} failures, ${objects.length - 1} came down by another object (`);
     expect(line).toContain(`-> ${first} 1`);
     expect(line).toContain(', 1 by the named one, 0 never came down (');
