@@ -369,6 +369,13 @@ export function formatEvaluation(e: Evaluation): string {
   return lines.join('\n');
 }
 
+/** Counts as "name n", most first (ties by name): ["orange cylinder 4", "yellow cylinder 1"]. */
+export function countsMostFirst(counts: Readonly<Record<string, number>>): string[] {
+  return Object.entries(counts)
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
+    .map(([name, n]) => `${name} ${n}`);
+}
+
 /**
  * The targets with failures, lowest success rate first (at most `max`), each with what its failures came down by:
  * "the targets that failed most: orange cube 14/18 (came down by orange ball 2, red cube 1), ...". '' when none failed.
@@ -379,9 +386,7 @@ export function weakestTargets(perTarget: Record<string, TargetTable>, max = 4):
     .sort(([a, x], [b, y]) => x.successRate - y.successRate || y.episodes - x.episodes || a.localeCompare(b));
   if (failed.length === 0) return '';
   const show = failed.slice(0, max).map(([name, t]) => {
-    const by = Object.entries(t.cameDownBy)
-      .sort(([a, x], [b, y]) => y - x || a.localeCompare(b))
-      .map(([o, n]) => `${o} ${n}`);
+    const by = countsMostFirst(t.cameDownBy);
     return `${name} ${t.successes}/${t.episodes}${by.length ? ` (came down by ${by.join(', ')})` : ''}`;
   });
   const more = failed.length > max ? `, and ${failed.length - max} more` : '';

@@ -19,7 +19,7 @@
  */
 import { median } from '../../sim/util/median.js';
 import { Environment } from '../../sim/env/Environment.js';
-import { countFailureSite, runEpisode, type Driver, type FailureSites } from '../../sim/env/episodes.js';
+import { countFailureSite, countsMostFirst, runEpisode, type Driver, type FailureSites } from '../../sim/env/episodes.js';
 import { randomScene } from '../../sim/scene/index.js';
 import { hashSeed, Rng } from '../../sim/util/Rng.js';
 import { COLOURS, RECEPTACLES, SHAPES, type Observation, type Scene, type Shape } from '../../sim/types.js';
@@ -95,9 +95,7 @@ export function formatLanguageSensitivity(ls: LanguageSensitivity): string {
   const failed = ls.commands - ls.successes;
   if (failed === 0) return line;
   const f = ls.failedBy;
-  const taken = Object.entries(ls.confusions)
-    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
-    .map(([k, n]) => `${k} ${n}`);
+  const taken = countsMostFirst(ls.confusions);
   const shown = taken.length > 4 ? [...taken.slice(0, 4), `and ${taken.length - 4} more`] : taken;
   line += `; of the ${failed} failures, ${f.byOther} came down by another object${shown.length ? ` (${shown.join(', ')})` : ''}`;
   line += `, ${f.byTarget} by the named one, ${f.never} never came down`;
