@@ -13,6 +13,7 @@ import type { EeAction, Observation, Scene } from '../types.js';
 import { Environment, type CameraSpec, type EpisodeInfo } from './Environment.js';
 import { objectHeight } from '../scene/geometry.js';
 import { median } from '../util/median.js';
+import { formatRate, wilsonInterval } from '../util/wilson.js';
 
 /** Anything that maps an observation (and, for the expert, privileged state) to an action. */
 export interface Driver {
@@ -196,6 +197,8 @@ export interface RateTable {
   episodes: number;
   successes: number;
   successRate: number;
+  /** The 95% Wilson interval of successRate: [low, high] (sim/util/wilson.ts). */
+  ci95: [number, number];
 }
 
 /**
@@ -270,7 +273,10 @@ export function summariseApproach(errors: readonly number[]): ApproachSummary {
   return { measured: n, median: n === 0 ? null : median(errors), close: errors.filter((e) => e < APPROACH_CLOSE).length };
 }
 
-const rate = (episodes: number, successes: number): RateTable => ({ episodes, successes, successRate: episodes ? successes / episodes : 0 });
+const rate = (episodes: number, successes: number): RateTable => {
+  const ci = wilsonInterval(successes, episodes);
+  return { episodes, successes, successRate: episodes ? successes / episodes : 0, ci95: [ci.low, ci.high] };
+};
 
 export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
   const t0 = performance.now();
@@ -345,13 +351,16 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
 
 export function formatEvaluation(e: Evaluation): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const lines = [`task      episodes  success  mean steps  per split / failures`];
+  const lines = [`task      episodes  success  mean steps  per split (95% Wilson intervals) / failures`];
   for (const [task, t] of Object.entries(e.perTask)) {
-    const splits = Object.entries(t.perSplit).map(([k, v]) => `${k} ${pct(v.successRate)} (${v.successes}/${v.episodes})`).join(', ');
+    const splits = Object.entries(t.perSplit).map(([k, v]) => `${k} ${formatRate(v.successes, v.episodes)}`).join(', ');
     const fails = (Object.entries(t.failures).map(([k, v]) => `${k}: ${v}`).join(', ') || 'none') + (t.parked ? ` (${t.parked} of them parked at the end)` : '');
     lines.push(`${task.padEnd(9)} ${String(t.episodes).padStart(8)}  ${pct(t.successRate).padStart(7)}  ${t.meanSteps.toFixed(1).padStart(10)}  ${splits}; failures: ${fails}`);
   }
   lines.push(`overall   ${String(e.episodes).padStart(8)}  ${pct(e.successRate).padStart(7)}  ${e.meanSteps.toFixed(1).padStart(10)}  (${e.seconds.toFixed(1)} s, ${(e.episodes / e.seconds).toFixed(2)} episodes/s)`);
+  for (const [task, t] of Object.entries(e.perTask)) lines.push(`${task}: ${formatRate(t.successes, t.episodes)}`);
+  const overall = Object.values(e.perTask).reduce((n, t) => n + t.successes, 0);
+  lines.push(`overall: ${formatRate(overall, e.episodes)}`);
   for (const [task, t] of Object.entries(e.perTask)) {
     const a = t.approach;
     if (!a || a.measured === 0) continue;
