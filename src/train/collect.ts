@@ -308,18 +308,9 @@ export async function collect(o: CollectOptions): Promise<CollectProgress> {
     Array.from({ length: o.workers }, (_, w) => {
       per.push({ done: 0, total: 0, written: 0, skipped: 0, successes: 0 });
       const shard = `${o.shard.index + o.shard.count * w}/${o.shard.count * o.workers}`;
-      const args = [binPath, 'collect', '--task', o.tasks.join(','), '--episodes', String(o.episodes), '--seed', String(o.seed)];
-      args.push('--image-size', String(o.imageSize), '--out', o.out, '--shard', shard, '--workers', '1', '--progress-json');
-      if (o.dagger) args.push('--dagger', o.dagger.policy, '--beta', String(o.dagger.beta));
-      if (o.noise) args.push('--noise', String(o.noise));
-      if (o.misses) args.push('--misses', String(o.misses));
-      if (o.stalls) args.push('--stalls', String(o.stalls));
-      if (o.blend) args.push('--blend', String(o.blend));
-      if (o.releaseBand) args.push('--release-band', String(o.releaseBand));
-      if (o.siblings && o.siblings > 1) args.push('--siblings', String(o.siblings));
-      if (o.confusers) args.push('--confusers', String(o.confusers));
-      if (o.confusers && o.confuserShapes === 'all') args.push('--confuser-shapes', 'all');
-      if (o.supersampling && o.supersampling > 1) args.push('--supersampling', String(o.supersampling));
+      // The child gets the whole plan as JSON (a hidden option of vla collect): every perturbation travels with it.
+      const { onProgress: _progress, ...plan } = o;
+      const args = [binPath, 'collect', '--plan', JSON.stringify({ ...plan, shard: parseShard(shard), workers: 1 }), '--progress-json'];
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       createInterface({ input: child.stdout! }).on('line', (line) => {
         try {

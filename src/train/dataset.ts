@@ -263,7 +263,8 @@ export function listEpisodes(dir: string): string[] {
     .sort();
 }
 
-function writeAtomic(path: string, data: string | Uint8Array): void {
+/** Writes a file through a temporary one and a rename, so that a reader never sees half of it. */
+export function writeAtomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`;
   writeFileSync(tmp, data);
   renameSync(tmp, path);

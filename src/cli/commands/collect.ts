@@ -1,47 +1,86 @@
-/** `vla collect`: demonstrations from the scripted expert, written as a dataset (src/train/dataset.ts). */
+/**
+ * `vla collect`: demonstrations from the scripted expert, written as a dataset (src/train/dataset.ts). Plain
+ * demonstrations from the command line, rendered as the default policy reads them; the perturbed kinds (drift,
+ * missed grasps, siblings, confusers, ...) are named datasets of a recipe (`--recipe FILE --dataset NAME`).
+ */
 import cliProgress from 'cli-progress';
-import { Command, InvalidArgumentError } from 'commander';
-import { CONFUSER_SHAPES, TASK_NAMES, type ConfuserShapes, type TaskName } from '../../../sim/tasks/index.js';
-import { collect, parseShard } from '../../train/collect.js';
-import { nonNegativeInt, positiveInt, supersamplingFactor, taskList } from '../options.js';
-import { MAX_SUPERSAMPLING } from '../../../sim/render/downsample.js';
-import { selectBackend } from '../../tf/backend.js';
-import { MAX_EE_STEP } from '../../../sim/types.js';
-import { MAX_BLEND, MAX_RELEASE_BAND } from '../../../sim/expert/ScriptedExpert.js';
+import { Command, Option } from 'commander';
+import { z } from 'zod';
+import { CONFUSER_SHAPES, TASK_NAMES, type TaskName } from '../../../sim/tasks/index.js';
+import { collect, collectInProcess, parseShard, type CollectOptions, type CollectProgress } from '../../train/collect.js';
+import { DEFAULT_POLICY_CONFIG } from '../../policy/config.js';
+import { ensureDataset, normaliseSpec, readRecipe, renderingOf } from '../../recipe/index.js';
+import { nonNegativeInt, positiveInt, taskList } from '../options.js';
 
-function confuserShapes(value: string): ConfuserShapes {
-  if (!(CONFUSER_SHAPES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected ${CONFUSER_SHAPES.join(' or ')}, got "${value}"`);
-  return value as ConfuserShapes;
+/** The plan a coordinating `vla collect` hands each worker process (--plan, hidden): CollectOptions as JSON. */
+const PlanSchema = z
+  .object({
+    out: z.string(),
+    tasks: z.array(z.enum(TASK_NAMES)),
+    episodes: z.number().int().positive(),
+    seed: z.number().int().nonnegative(),
+    imageSize: z.number().int().positive(),
+    shard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }),
+    workers: z.literal(1),
+    dagger: z.object({ policy: z.string(), beta: z.number() }).optional(),
+    noise: z.number().optional(),
+    misses: z.number().optional(),
+    stalls: z.number().optional(),
+    blend: z.number().optional(),
+    releaseBand: z.number().optional(),
+    siblings: z.number().int().optional(),
+    confusers: z.number().optional(),
+    confuserShapes: z.enum(CONFUSER_SHAPES).optional(),
+    supersampling: z.number().int().optional(),
+  })
+  .strict();
+
+function progressReporter(json: boolean): { onProgress: (p: CollectProgress) => void; stop: () => void } {
+  if (json) return { onProgress: (p) => process.stdout.write(`${JSON.stringify(p)}\n`), stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    { format: 'collect [{bar}] {value}/{total} episodes | written {written} | expert success {rate} | ETA {eta}s' },
+    cliProgress.Presets.shades_classic,
+  );
+  let began = false;
+  return {
+    onProgress: (q) => {
+      if (!began) bar.start(q.total, 0, { written: 0, rate: '-' });
+      began = true;
+      bar.update(q.done, { written: q.written, rate: q.written ? `${((100 * q.successes) / q.written).toFixed(1)}%` : '-' });
+    },
+    stop: () => bar.stop(),
+  };
 }
 
-function unitInterval(value: string): number {
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > 1) throw new InvalidArgumentError(`expected a number from 0 to 1, got "${value}"`);
-  return x;
+function summary(out: string, p: CollectProgress, seconds: number): string {
+  return p.written === 0
+    ? `${out}: nothing to collect, all ${p.skipped} episodes of the plan already there`
+    : `${out}: ${p.written} episodes written, ${p.skipped} already there, expert success ${((100 * p.successes) / p.written).toFixed(1)}% (${seconds.toFixed(1)} s, ${(p.written / seconds).toFixed(1)} episodes/s)`;
 }
 
-function metres(value: string): number {
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > MAX_EE_STEP) {
-    throw new InvalidArgumentError(`expected a distance in metres from 0 to ${MAX_EE_STEP} (the largest move per step), got "${value}"`);
+/** --recipe FILE [--dataset NAME]: the recipe's datasets (or the one named) into the cache, or into --out. */
+async function collectFromRecipe(opts: { recipe: string; dataset?: string; out?: string; workers: number }): Promise<void> {
+  const recipe = readRecipe(opts.recipe);
+  const names = opts.dataset ? [opts.dataset] : Object.keys(recipe.datasets);
+  for (const n of names) if (!recipe.datasets[n]) throw new Error(`--dataset ${n}: ${opts.recipe} has no dataset of that name (it has ${Object.keys(recipe.datasets).join(', ')})`);
+  if (opts.out && names.length !== 1) throw new Error('--out with --recipe needs --dataset NAME (one dataset into one folder)');
+  const render = renderingOf(recipe);
+  for (const n of names) {
+    const spec = recipe.datasets[n]!;
+    const started = performance.now();
+    const reporter = progressReporter(false);
+    if (opts.out) {
+      const s = normaliseSpec(spec);
+      const p = await collect({ ...s, out: opts.out, shard: { index: 0, count: 1 }, workers: opts.workers, ...render, onProgress: reporter.onProgress });
+      reporter.stop();
+      console.log(summary(opts.out, p, (performance.now() - started) / 1000));
+      continue;
+    }
+    const r = await ensureDataset(spec, render, { workers: opts.workers, onProgress: reporter.onProgress });
+    reporter.stop();
+    const rate = `expert success ${((100 * r.record.successes) / r.record.episodes).toFixed(1)}%`;
+    console.log(`${n}: ${r.record.episodes} episodes ${r.collected ? `collected (${((performance.now() - started) / 1000).toFixed(1)} s)` : 'already in the cache'}, ${rate}: ${r.dir}`);
   }
-  return x;
-}
-
-function blendMetres(value: string): number {
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > MAX_BLEND) {
-    throw new InvalidArgumentError(`expected a distance in metres from 0 to ${MAX_BLEND} (below 1.5 cm, where the expert gives a descent up), got "${value}"`);
-  }
-  return x;
-}
-
-function releaseBandMetres(value: string): number {
-  const x = Number(value);
-  if (value.trim() === '' || !Number.isFinite(x) || x < 0 || x > MAX_RELEASE_BAND) {
-    throw new InvalidArgumentError(`expected a height in metres from 0 to ${MAX_RELEASE_BAND}, got "${value}"`);
-  }
-  return x;
 }
 
 export function registerCollectCommand(program: Command): void {
@@ -49,77 +88,51 @@ export function registerCollectCommand(program: Command): void {
     .command('collect')
     .description(
       'Run the scripted expert over seeded episodes and write a dataset (frames, proprioception, actions, command, ' +
-        'task and split per episode). Resumable: run the same command again after a crash. Data sets are not committed.',
+        'task and split per episode), rendered as the default policy reads them. With --recipe: the recipe\'s named ' +
+        'datasets (drift, missed grasps, siblings, confusers, ...) into the dataset cache. Resumable: run the same command again.',
     )
-    .requiredOption('--out <dir>', 'dataset folder, e.g. data/demo')
+    .option('--out <dir>', 'dataset folder, e.g. data/demo (with --recipe: default the cache)')
     .option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`, taskList, ['pick'] as TaskName[])
     .option('--episodes <n>', 'episodes per task (the whole plan, across shards)', positiveInt, 100)
     .option('--seed <n>', 'base seed of the plan', nonNegativeInt, 0)
-    .option('--image-size <px>', 'camera frame size', positiveInt, 64)
     .option('--workers <n>', 'processes to use (one per core)', positiveInt, 2)
     .option('--shard <i/N>', 'collect only part i of N of the plan (for many machines)', parseShard, { index: 0, count: 1 })
-    .option('--dagger <policy>', 'DAgger: this trained policy drives and the expert labels every step (see src/train/collect.ts)')
-    .option('--beta <share>', 'with --dagger: the share of steps the expert drives instead of the policy', unitInterval, 0.3)
-    .option('--noise <m>', 'DART: standard deviation (m per step) of a drift added to the expert\'s executed moves; the expert\'s clean actions are recorded (see src/train/collect.ts)', metres, 0)
-    .option('--misses <share>', 'the share of pick and place episodes whose first grasp is made to miss, so the data shows the expert recovering (see src/train/collect.ts)', unitInterval, 0)
-    .option('--stalls <share>', 'the share of episodes whose arm is parked 3-5 cm beside its way down for 15-25 steps, so the data shows the expert recovering (see src/train/collect.ts)', unitInterval, 0)
-    .option('--blend <m>', `the expert turns down (and lowers onto the destination) once within this horizontal distance of the point above, instead of stopping on it; at most ${MAX_BLEND} (see ScriptedExpert's blend)`, blendMetres, 0)
-    .option('--release-band <m>', `placing, the expert lets go once lowered to within this height above its release point over the destination, instead of stopping on that point; at most ${MAX_RELEASE_BAND} (see ScriptedExpert's releaseBand)`, releaseBandMetres, 0)
-    .option('--siblings <k>', 'episodes per scene: each group of K shares one scene and names a different object in each (see src/train/collect.ts)', positiveInt, 1)
-    .option('--confusers <share>', 'the share of scenes drawn again with an object of the target\'s colour and another shape and one of its shape and another colour; with --siblings those are named first (see src/train/collect.ts)', unitInterval, 0)
-    .option('--confuser-shapes <one|all>', 'with --confusers: add one other shape of the target\'s colour, or all of them (held-out combinations too, never named; see sim/tasks/confusers.ts)', confuserShapes, 'one')
-    .option('--supersampling <k>', `render every frame at k times the size and average each k x k block (anti-aliasing, as a real camera; 1 to ${MAX_SUPERSAMPLING}); a policy trained on it sets config.supersampling to k (see src/train/collect.ts)`, supersamplingFactor, 1)
+    .option('--recipe <file>', 'collect the datasets a recipe names (e.g. recipes/default.json), rendered as its policy reads them')
+    .option('--dataset <name>', 'with --recipe: only this dataset')
+    .addOption(new Option('--plan <json>', 'the whole plan as JSON (between a coordinating process and its workers)').hideHelp())
     .option('--progress-json', 'print progress as JSON lines (used between processes)', false)
     .action(async (opts, cmd: Command) => {
       const started = performance.now();
-      if (opts.confuserShapes === 'all' && !opts.confusers) throw new Error('--confuser-shapes all needs --confusers P (a share of scenes above 0) to act on');
-      if (opts.dagger) await selectBackend({ flag: cmd.optsWithGlobals().backend, ...(opts.progressJson ? { log: null } : {}) });
-      const bar = opts.progressJson
-        ? null
-        : new cliProgress.SingleBar(
-            { format: 'collect [{bar}] {value}/{total} episodes | written {written} | expert success {rate} | ETA {eta}s' },
-            cliProgress.Presets.shades_classic,
-          );
-      let began = false;
+      if (opts.plan) {
+        const plan = PlanSchema.safeParse(JSON.parse(opts.plan));
+        if (!plan.success) throw new Error(`--plan: ${plan.error.issues[0]!.path.join('.')}: ${plan.error.issues[0]!.message}`);
+        const reporter = progressReporter(opts.progressJson);
+        collectInProcess({ ...(plan.data as Omit<CollectOptions, 'workers'>), onProgress: reporter.onProgress });
+        reporter.stop();
+        return;
+      }
+      const given = (k: string) => cmd.getOptionValueSource(k) === 'cli';
+      if (opts.recipe) {
+        const plain = ['task', 'episodes', 'seed', 'shard'].filter(given);
+        if (plain.length) throw new Error(`--recipe: ${plain.map((k) => `--${k}`).join(', ')} come from the recipe's dataset, not the command line`);
+        await collectFromRecipe(opts);
+        return;
+      }
+      if (opts.dataset) throw new Error('--dataset names a dataset of a recipe: give --recipe FILE too');
+      if (!opts.out) throw new Error('--out DIR is needed (or --recipe FILE, which collects into the cache)');
+      const reporter = progressReporter(opts.progressJson);
       const p = await collect({
         out: opts.out,
         tasks: opts.task,
         episodes: opts.episodes,
         seed: opts.seed,
-        imageSize: opts.imageSize,
+        imageSize: DEFAULT_POLICY_CONFIG.imageSize,
+        supersampling: DEFAULT_POLICY_CONFIG.supersampling,
         shard: opts.shard,
         workers: opts.workers,
-        dagger: opts.dagger ? { policy: opts.dagger, beta: opts.beta } : undefined,
-        noise: opts.noise,
-        misses: opts.misses,
-        stalls: opts.stalls,
-        blend: opts.blend,
-        releaseBand: opts.releaseBand,
-        siblings: opts.siblings,
-        confusers: opts.confusers,
-        confuserShapes: opts.confuserShapes,
-        supersampling: opts.supersampling,
-        onProgress: (q) => {
-          if (opts.progressJson) {
-            process.stdout.write(`${JSON.stringify(q)}\n`);
-            return;
-          }
-          if (!began) {
-            bar!.start(q.total, 0, { written: 0, rate: '-' });
-            began = true;
-          }
-          bar!.update(q.done, { written: q.written, rate: q.written ? `${((100 * q.successes) / q.written).toFixed(1)}%` : '-' });
-        },
+        onProgress: reporter.onProgress,
       });
-      bar?.stop();
-      if (!opts.progressJson) {
-        const s = (performance.now() - started) / 1000;
-        const who = opts.dagger ? 'success' : 'expert success';
-        console.log(
-          p.written === 0
-            ? `${opts.out}: nothing to collect, all ${p.skipped} episodes of the plan already there`
-            : `${opts.out}: ${p.written} episodes written, ${p.skipped} already there, ${who} ${((100 * p.successes) / p.written).toFixed(1)}% (${s.toFixed(1)} s, ${(p.written / s).toFixed(1)} episodes/s)`,
-        );
-      }
+      reporter.stop();
+      if (!opts.progressJson) console.log(summary(opts.out, p, (performance.now() - started) / 1000));
     });
 }

@@ -311,7 +311,7 @@ describe('approach error', () => {
   });
 
   it('weakestTargets lists the targets with failures, lowest success rate first, and what they were taken for', () => {
-    const t = (episodes: number, successes: number, cameDownBy: Record<string, number> = {}) => ({ episodes, successes, successRate: successes / episodes, cameDownBy });
+    const t = (episodes: number, successes: number, cameDownBy: Record<string, number> = {}) => ({ episodes, successes, successRate: successes / episodes, ci95: [0, 1] as [number, number], cameDownBy });
     const perTarget = {
       'blue cube': t(10, 10),
       'orange cube': t(10, 6, { 'orange ball': 1, 'red cube': 3 }),

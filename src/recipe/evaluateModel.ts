@@ -1,0 +1,158 @@
+/**
+ * A recipe's evaluation protocol, run on a finished model: every task on every split, `episodes` each, on the report
+ * seeds (split k of a task: seed + k * episodes onwards), and language sensitivity; each part is one `vla eval` child
+ * process, as many at once as there are workers, its JSON answer kept in `workDir` so that a run cut short evaluates
+ * only what is missing. Rates come with their 95% Wilson intervals.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { wilsonInterval } from '../../sim/util/wilson.js';
+import { writeAtomic } from '../train/dataset.js';
+import type { EvaluationSpec } from './Recipe.js';
+
+const binPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/vla.js');
+
+export interface Rate {
+  episodes: number;
+  successes: number;
+  rate: number;
+  ci95: [number, number];
+}
+
+export interface ModelEvaluation {
+  seeds: [number, number];
+  /** task -> split -> rate, and task -> 'overall'. */
+  perTask: Record<string, Record<string, Rate>>;
+  overall: Rate;
+  languageSensitivity: (Rate & { scenes: number; confusions: Record<string, number> }) | null;
+  /** Failure reasons per task, over all splits. */
+  failures: Record<string, Record<string, number>>;
+  minutes: number;
+}
+
+export function rateOf(successes: number, episodes: number): Rate {
+  const ci = wilsonInterval(successes, episodes);
+  return { episodes, successes, rate: episodes ? successes / episodes : 0, ci95: [ci.low, ci.high] };
+}
+
+interface Job {
+  id: string;
+  args: string[];
+}
+
+function jobsOf(policy: string, e: EvaluationSpec): Job[] {
+  const jobs: Job[] = [];
+  for (const task of e.tasks) {
+    e.splits.forEach((split, k) => {
+      const seed = e.seed + k * e.episodes;
+      jobs.push({ id: `${task}-${split}`, args: ['eval', '--policy', policy, '--task', task, '--split', split, '--episodes', String(e.episodes), '--seed', String(seed), '--json'] });
+    });
+  }
+  if (e.languageScenes > 0) {
+    jobs.push({ id: 'language', args: ['eval', '--policy', policy, '--task', 'pick', '--episodes', '1', '--seed', String(e.seed), '--language', String(e.languageScenes), '--json'] });
+  }
+  return jobs;
+}
+
+/** Runs `vla ARGS` and resolves with the JSON object on its last stdout line. */
+function runJson(args: string[], env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, [binPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    child.on('error', fail);
+    child.on('exit', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return fail(new Error(`vla ${args.join(' ')} exited with ${code}: ${err.trim().split('\n').pop() ?? ''}`));
+      try {
+        ok(JSON.parse(last) as Record<string, unknown>);
+      } catch {
+        fail(new Error(`vla ${args.join(' ')}: no JSON on the last line of its output`));
+      }
+    });
+  });
+}
+
+/** Runs the jobs not yet answered in workDir, `workers` at a time. */
+async function runJobs(jobs: Job[], workDir: string, workers: number, log: (line: string) => void): Promise<Map<string, Record<string, unknown>>> {
+  mkdirSync(workDir, { recursive: true });
+  const answers = new Map<string, Record<string, unknown>>();
+  const todo: Job[] = [];
+  for (const j of jobs) {
+    const path = join(workDir, `${j.id}.json`);
+    if (existsSync(path)) answers.set(j.id, JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>);
+    else todo.push(j);
+  }
+  // One wasm thread per child: the children share the cores between them.
+  const env = { ...process.env, VLA_BACKEND: process.env.VLA_BACKEND ?? 'wasm' };
+  let next = 0;
+  const lane = async () => {
+    while (next < todo.length) {
+      const j = todo[next++]!;
+      const t0 = performance.now();
+      const a = await runJson(j.args, env);
+      writeAtomic(join(workDir, `${j.id}.json`), JSON.stringify(a));
+      answers.set(j.id, a);
+      log(`evaluated ${j.id} in ${((performance.now() - t0) / 1000).toFixed(0)} s (${answers.size}/${jobs.length})`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, workers) }, lane));
+  return answers;
+}
+
+type EvalJson = { perTask: Record<string, { episodes: number; successes: number; failures: Record<string, number> }> };
+type LanguageJson = { languageSensitivity: { scenes: number; commands: number; successes: number; confusions: Record<string, number> } };
+
+export async function evaluateModel(policy: string, e: EvaluationSpec, workDir: string, workers: number, log: (line: string) => void): Promise<ModelEvaluation> {
+  const t0 = performance.now();
+  const answers = await runJobs(jobsOf(policy, e), workDir, workers, log);
+  const perTask: ModelEvaluation['perTask'] = {};
+  const failures: ModelEvaluation['failures'] = {};
+  let all = 0;
+  let won = 0;
+  for (const task of e.tasks) {
+    perTask[task] = {};
+    failures[task] = {};
+    let n = 0;
+    let s = 0;
+    for (const split of e.splits) {
+      const t = (answers.get(`${task}-${split}`) as EvalJson).perTask[task]!;
+      perTask[task][split] = rateOf(t.successes, t.episodes);
+      for (const [k, v] of Object.entries(t.failures)) failures[task][k] = (failures[task][k] ?? 0) + v;
+      n += t.episodes;
+      s += t.successes;
+    }
+    perTask[task].overall = rateOf(s, n);
+    all += n;
+    won += s;
+  }
+  const lang = e.languageScenes > 0 ? (answers.get('language') as LanguageJson).languageSensitivity : null;
+  const seeds: [number, number] = [e.seed, e.seed + e.splits.length * e.episodes - 1];
+  return {
+    seeds,
+    perTask,
+    overall: rateOf(won, all),
+    languageSensitivity: lang ? { ...rateOf(lang.successes, lang.commands), scenes: lang.scenes, confusions: lang.confusions } : null,
+    failures,
+    minutes: (performance.now() - t0) / 60000,
+  };
+}
+
+/** The evaluation as a markdown table (task x split, each cell "rate (k/n, CI)"). */
+export function formatModelEvaluation(m: ModelEvaluation, splits: readonly string[]): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  const cell = (r: Rate) => `${pct(r.rate)} (${r.successes}/${r.episodes}, ${pct(r.ci95[0])}-${pct(r.ci95[1])})`;
+  const cols = [...splits, 'overall'];
+  const lines = [`| task | ${cols.join(' | ')} |`, `| --- | ${cols.map(() => '---').join(' | ')} |`];
+  for (const [task, t] of Object.entries(m.perTask)) lines.push(`| ${task} | ${cols.map((c) => cell(t[c]!)).join(' | ')} |`);
+  lines.push('', `Overall ${cell(m.overall)} on report seeds ${m.seeds[0]}-${m.seeds[1]} (95% Wilson intervals).`);
+  if (m.languageSensitivity) {
+    const l = m.languageSensitivity;
+    lines.push(`Language sensitivity: ${cell(l)} of counterfactual commands on ${l.scenes} scenes.`);
+  }
+  return lines.join('\n');
+}
