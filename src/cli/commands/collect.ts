@@ -37,6 +37,19 @@ const PlanSchema = z
 
 function progressReporter(json: boolean): { onProgress: (p: CollectProgress) => void; stop: () => void } {
   if (json) return { onProgress: (p) => process.stdout.write(`${JSON.stringify(p)}\n`), stop: () => {} };
+  if (!process.stderr.isTTY) {
+    // A log file: a line at every tenth of the plan instead of a bar.
+    let shown = -1;
+    return {
+      onProgress: (q) => {
+        const tenth = Math.floor((10 * q.done) / Math.max(1, q.total));
+        if (tenth === shown) return;
+        shown = tenth;
+        process.stderr.write(`[collect] ${q.done}/${q.total} episodes, written ${q.written}, expert success ${q.written ? `${((100 * q.successes) / q.written).toFixed(1)}%` : '-'}\n`);
+      },
+      stop: () => {},
+    };
+  }
   const bar = new cliProgress.SingleBar(
     { format: 'collect [{bar}] {value}/{total} episodes | written {written} | expert success {rate} | ETA {eta}s' },
     cliProgress.Presets.shades_classic,
