@@ -13,7 +13,7 @@
  * (kDim, vDim) may differ from the query's.
  */
 import * as tf from '../tf/tf.js';
-import { linear } from '../tf/linalg.js';
+import { batchMatMul, linear } from '../tf/linalg.js';
 import { causalMask, maskedSoftmax } from './masks.js';
 import type { AttentionResult } from './scaledDotProduct.js';
 
@@ -207,7 +207,7 @@ export class MultiHeadAttention {
       const allow = this.allowMask(B, Tq, Tk, options); // broadcastable to [B, H, Tq, Tk] or null
       const weights = maskedSoftmax(scores, allow); // [B, H, Tq, Tk]
 
-      const heads = tf.matMul(weights, v); // [B, H, Tq, dh]
+      const heads = batchMatMul(weights, v); // [B, H, Tq, dh]
       const merged = tf.reshape(tf.transpose(heads, [0, 2, 1, 3]), [B * Tq, E]); // [B*Tq, E]
       const out = linear(merged, p('wo')!, p('bo')); // [B*Tq, E]
       return { output: tf.reshape(out, [B, Tq, E]), weights };
@@ -216,7 +216,7 @@ export class MultiHeadAttention {
 
   /** q_h k_h^T / sqrt(dh): [B, H, Tq, dh] x [B, H, Tk, dh] -> [B, H, Tq, Tk] */
   private dotScores(q: tf.Tensor, k: tf.Tensor): tf.Tensor {
-    return tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(this.headDim));
+    return tf.mul(batchMatMul(q, k, true), 1 / Math.sqrt(this.headDim));
   }
 
   /** va_h . tanh(q_h Aq_h + k_h Ak_h + ab_h) per head -> [B, H, Tq, Tk] */

@@ -7,6 +7,7 @@
  */
 import * as tf from '../tf/tf.js';
 import { combineMasks, maskedSoftmax } from './masks.js';
+import { batchMatMul } from '../tf/linalg.js';
 
 export interface AttentionOptions {
   /** Allow mask broadcastable to [..., Tq, Tk]; 1 = may attend, 0 = masked out. */
@@ -52,7 +53,7 @@ export function dotProductScores(q: tf.Tensor, k: tf.Tensor, scale?: number): tf
     const d = q.shape[q.rank - 1]!;
     const s = scale ?? 1 / Math.sqrt(d);
     // [..., Tq, d] x [..., Tk, d]^T -> [..., Tq, Tk]
-    return tf.mul(tf.matMul(q, k, false, true), s);
+    return tf.mul(q.rank > 2 ? batchMatMul(q, k, true) : tf.matMul(q, k, false, true), s);
   });
 }
 
@@ -74,7 +75,7 @@ export function scaledDotProductAttention(
     const scores = dotProductScores(q, k, options.scale); // [..., Tq, Tk]
     const allow = combineMasks(options.mask, options.causal ?? false, tq, tk);
     const weights = maskedSoftmax(scores, allow); // [..., Tq, Tk]
-    const output = tf.matMul(weights, v); // [..., Tq, dv]
+    const output = weights.rank > 2 ? batchMatMul(weights, v) : tf.matMul(weights, v); // [..., Tq, dv]
     return { output, weights };
   });
 }

@@ -11,7 +11,7 @@
  * Flamingo, Alayrac et al. 2022) and how action queries read their memory (DETR / ACT, Zhao et al. 2023).
  */
 import * as tf from '../tf/tf.js';
-import { linear, matMul2d } from '../tf/linalg.js';
+import { addSuffix, linear, matMul2d, mulSuffix } from '../tf/linalg.js';
 import { MultiHeadAttention, type ScoreKind } from '../attention/index.js';
 import type { Activation } from './config.js';
 
@@ -187,7 +187,7 @@ export class LayerNorm {
     return tf.tidy(() => {
       const { mean, variance } = tf.moments(x, -1, true); // [..., 1] each
       const xhat = tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, this.eps))); // [..., E]
-      return tf.add(tf.mul(xhat, this.gamma), this.beta); // [..., E]
+      return addSuffix(mulSuffix(xhat, this.gamma), this.beta); // [..., E] (gradients of gamma, beta: linalg.ts)
     });
   }
 }

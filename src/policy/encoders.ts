@@ -17,6 +17,7 @@
  *       -> languageLayers self-attention blocks (padding keys masked) -> LayerNorm
  */
 import * as tf from '../tf/tf.js';
+import { addSuffix } from '../tf/linalg.js';
 import type { ResolvedPolicyConfig } from './config.js';
 import {
   Dense,
@@ -100,11 +101,11 @@ export class VisionEncoder {
       if (f > 1) x = tf.reshape(patchify(x, f), [x.shape[0], S / f, S / f, 3 * f * f]) as tf.Tensor4D; // [N, S/f, S/f, 3ff]
       if (this.stem) {
         const s = this.stem;
-        x = tf.relu(tf.add(conv2dSame(x, s.w1 as tf.Tensor4D, false), s.b1)) as tf.Tensor4D; // [N, S/f, S/f, C]
-        x = tf.add(conv2dSame(x, s.w2 as tf.Tensor4D, true), s.b2) as tf.Tensor4D; // [N, S/f, S/f, C]
+        x = tf.relu(addSuffix(conv2dSame(x, s.w1 as tf.Tensor4D, false), s.b1)) as tf.Tensor4D; // [N, S/f, S/f, C]
+        x = addSuffix(conv2dSame(x, s.w2 as tf.Tensor4D, true), s.b2) as tf.Tensor4D; // [N, S/f, S/f, C]
       }
       let tokens = this.patchEmbed.apply(patchify(x, p / f)); // [N, P, (p/f)^2*C] -> [N, P, E]
-      tokens = dropout(tf.add(tokens, this.posEmbed), ctx); // [N, P, E] + [P, E]
+      tokens = dropout(addSuffix(tokens, this.posEmbed), ctx); // [N, P, E] + [P, E]
       const weights: tf.Tensor[] = [];
       for (const block of this.blocks) {
         const r = block.apply(tokens, null, null, ctx);
@@ -138,7 +139,7 @@ export class LanguageEncoder {
   apply(ids: tf.Tensor, padding: tf.Tensor, ctx: ForwardContext): { tokens: tf.Tensor; weights: tf.Tensor[] } {
     return tf.tidy(() => {
       const emb = gatherRows(this.tokenEmbed, ids); // [B, L, E]
-      let tokens = dropout(tf.add(emb, this.posEmbed), ctx); // [B, L, E] + [L, E]
+      let tokens = dropout(addSuffix(emb, this.posEmbed), ctx); // [B, L, E] + [L, E]
       const weights: tf.Tensor[] = [];
       for (const block of this.blocks) {
         const r = block.apply(tokens, null, padding, ctx);
