@@ -44,8 +44,9 @@ export interface PolicyConfig {
    * How the simulator renders this policy's camera images: k x k samples per pixel, averaged (supersampling
    * anti-aliasing, sim/render/downsample.ts), so that a 4 px object's outline and position show inside its pixels
    * as a real camera's would. It says nothing about the network; it must match the data the policy is trained on
-   * (vla collect --supersampling) and every simulated observation it is given (eval, run, viewer). Default 1 (one
-   * sample at each pixel's centre; checkpoints written before this field existed were trained on such frames).
+   * (a recipe's datasets are rendered by it) and every simulated observation it is given (eval, run, viewer).
+   * Default 4, as the shipped model (checkpoints written before this field existed were trained on 1: one sample at
+   * each pixel's centre, and load as such).
    */
   supersampling: number;
   /** A small conv stem before patching: conv3x3 (stride 1) -> relu -> conv3x3 (stride 1), NHWC. */
@@ -151,7 +152,7 @@ export interface PolicyConfig {
    * Patch labels: an auxiliary head on the vision encoder's patch tokens says what kind (ball, cube, cylinder, bowl,
    * plate) and colour of object each patch holds, trained by its own loss (`patchLabelWeight`) from the
    * segmentation and the scene's objects, for every object of every frame, named or not (src/policy/PatchLabels.ts).
-   * It teaches the tokens the words attend to to carry shape; the actions do not read it. Default false.
+   * It teaches the tokens the words attend to to carry shape; the actions do not read it. Default true.
    */
   patchLabels: boolean;
   /** Dropout on the embeddings and on every residual branch while training; 0 disables it. */
@@ -164,7 +165,7 @@ export interface PolicyConfig {
 export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   imageSize: 64,
   cameras: Object.freeze(['scene']),
-  supersampling: 1,
+  supersampling: 4,
   convStem: true,
   imageCentering: false,
   stemChannels: 16,
@@ -191,7 +192,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   commandQuery: false,
   pixelKeypoints: false,
   relativeKeypoints: false,
-  patchLabels: false,
+  patchLabels: true,
   dropout: 0,
   seed: 0,
 } as const satisfies PolicyConfig);

@@ -1,0 +1,18 @@
+/** One source of truth: the default policy config is the shipped model's, and the recipe's policy adds nothing to it. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY_CONFIG, resolvePolicyConfig } from '../../src/policy/config.js';
+import { readRecipe } from '../../src/recipe/index.js';
+
+describe('defaults', () => {
+  it('the default policy config is the config of models/default', () => {
+    const shipped = JSON.parse(readFileSync('models/default/config.json', 'utf8'));
+    expect(resolvePolicyConfig({})).toEqual(shipped);
+    expect({ ...DEFAULT_POLICY_CONFIG }).toEqual(shipped);
+  });
+
+  it('recipes/default.json trains the default policy config', () => {
+    const recipe = readRecipe('recipes/default.json');
+    expect(resolvePolicyConfig(recipe.policy)).toEqual(resolvePolicyConfig({}));
+  });
+});
