@@ -71,8 +71,10 @@ export function sumToSuffix(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
   const n = x.size / size;
   if (n === 1) return tf.reshape(x, shape as number[]);
   return tf.tidy(() => {
-    const rows = tf.reshape(x, [n, size]);
-    // Wider rows (position embeddings, [P, E]) through XNNPACK corrupted the wasm heap here (tfjs 4.22): tf.sum.
+    // A copy, not a reshape: tfjs-wasm caches XNNPACK's packed right-hand matrix by tensor data alone, not shape, so
+    // data seen before as another shape's right-hand side (a reshape of the same gradient) overran the wasm heap.
+    // Wider rows (the position embeddings' [P, E]) stay with tf.sum.
+    const rows = tf.mul(tf.reshape(x, [n, size]), 1);
     return tf.reshape(size <= SUM_BY_PRODUCT_MAX ? tf.matMul(tf.ones([1, n]), rows) : tf.sum(rows, 0), shape as number[]);
   });
 }

@@ -58,7 +58,7 @@ describe.each(['wasm', 'cpu'] as const)('linalg on %s', (backend) => {
   it('matMul2d has the gradients of tf.matMul whichever way it forms dB', async () => {
     await on(() => {
       // [M, K] x [K, N] with M*K small (A^T dY) and large (dY^T A, transposed back) against the other transposes
-      for (const [M, K, N] of [[8, 3, 5], [64, 256, 4]]) {
+      for (const [M, K, N] of [[8, 3, 5], [64, 256, 4]] as Array<[number, number, number]>) {
         expectSameGradients((x, y) => matMul2d(x, y), (x, y) => tf.matMul(x, y), rand([M, K], 9), rand([K, N], 10), 1e-3);
       }
     });
