@@ -16,11 +16,12 @@
  * object in the frame (src/policy/PatchLabels.ts).
  */
 import { constants } from 'node:buffer';
-import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
-import { PATCH_COLOURS, PATCH_KINDS, PATCH_LABEL_FULL_PIXELS, patchColourIndex, patchKindIndex, type PolicyBatch, type Tokenizer } from '../policy/index.js';
+import { patchColourIndex, patchKindIndex, type PolicyBatch, type Tokenizer } from '../policy/index.js';
+import { batchTensors, planBatch, renderBatch, type BatchOptions } from './batch.js';
+
+export { frameIndex, type BatchOptions } from './batch.js';
 import { parseCommand, SHAPE_NOUNS, type ParsedCommand } from '../../sim/tasks/language.js';
-import { drawParaphrase } from '../../sim/tasks/paraphrase.js';
 import type { Shape } from '../../sim/types.js';
 import { listEpisodes, readEpisodeFrames, readEpisodeRecord, readMeta, PROPRIO_KEYS, type EpisodeRecord } from './dataset.js';
 
@@ -34,7 +35,8 @@ export interface Episodes {
   /**
    * The kept frames of all episodes, concatenated: kept frame f at f * S * S * 3. With a frame stride k, an episode
    * keeps the frames of its steps t = offset, offset + k, ... only (see loadEpisodes); proprio and actions keep
-   * every step.
+   * every step. This and the other per-frame and per-step arrays live on SharedArrayBuffers: training's worker
+   * threads read them without a copy (src/train/parallel/).
    */
   frames: Uint8Array;
   /** Every how many steps a frame is kept (1: all). */
@@ -131,11 +133,11 @@ export function loadEpisodes(
   const out: Episodes = {
     imageSize: S,
     supersampling,
-    frames: new Uint8Array(kept * frameBytes),
+    frames: new Uint8Array(new SharedArrayBuffer(kept * frameBytes)),
     frameStride,
-    segmentation: new Uint8Array(kept * S * S),
-    proprio: new Float32Array(total * P),
-    actions: new Float32Array(total * A),
+    segmentation: new Uint8Array(new SharedArrayBuffer(kept * S * S)),
+    proprio: new Float32Array(new SharedArrayBuffer(total * P * 4)),
+    actions: new Float32Array(new SharedArrayBuffer(total * A * 4)),
     episodes: [],
     unknownWords: new Set(),
   };
@@ -207,16 +209,6 @@ function keptFrames(steps: number, offset: number, stride: number): number {
   return offset < steps ? Math.floor((steps - 1 - offset) / stride) + 1 : 0;
 }
 
-/** Where a sample's frame is in Episodes.frames (in frames): the sample's step must be one whose frame is kept. */
-export function frameIndex(data: Episodes, s: SampleRef): number {
-  const e = data.episodes[s.episode]!;
-  const k = s.t - e.frameOffset;
-  if (k < 0 || k % data.frameStride !== 0 || s.t >= e.length) {
-    throw new Error(`episode ${s.episode} step ${s.t}: no frame kept there (frame stride ${data.frameStride}, first kept step ${e.frameOffset})`);
-  }
-  return e.frameStart + k / data.frameStride;
-}
-
 /**
  * Splits episodes into training and validation samples (a seeded choice of whole episodes): one sample per kept
  * frame (every step with frame stride 1).
@@ -234,218 +226,9 @@ export function splitSamples(data: Episodes, valFraction: number, seed: number):
   return { train, val };
 }
 
-export interface BatchOptions {
-  chunk: number;
-  maxWords: number;
-  camera: string;
-  /** Augment (training) or not (validation). */
-  augment: boolean;
-  /** Max pixels of random shift; default 4. */
-  shift?: number;
-  /** Numbers of proprioception the policy reads (the first of PROPRIO_KEYS); default all. */
-  proprioDim?: number;
-  /** Also build grounding targets over a patch grid of this many rows and columns (patch side = S / grid). */
-  groundingGrid?: number;
-  /**
-   * Also build pixel grounding targets (config.pixelKeypoints) over a grid of this side (the stem's feature map:
-   * S / spaceToDepth): the named object's share of the pixels of each cell.
-   */
-  pixelGrid?: number;
-  /**
-   * Paraphrase augmentation (training only, with `augment`): with probability `p` a sample's command is replaced
-   * by a paraphrase of it (sim/tasks/paraphrase.ts), encoded with `tokenizer`. Never a held-out template.
-   */
-  paraphrase?: { p: number; tokenizer: Tokenizer };
-  /**
-   * Also build patch label targets (config.patchLabels) over a patch grid of this many rows and columns: per patch,
-   * the shares of each kind and colour among its object pixels, and its weight min(1, object pixels /
-   * PATCH_LABEL_FULL_PIXELS).
-   */
-  labelGrid?: number;
-}
-
-/** Builds a batch for the given samples (tensors; dispose with tf.dispose or disposeInputs). */
+/** Builds a batch for the given samples (tensors; dispose with tf.dispose or disposeInputs); see batch.ts. */
 export function makeBatch(data: Episodes, samples: readonly SampleRef[], o: BatchOptions, rng: Rng): PolicyBatch {
-  const B = samples.length;
-  const S = data.imageSize;
-  const K = o.chunk;
-  const L = o.maxWords;
-  const frameBytes = S * S * 3;
-  const images = new Float32Array(B * frameBytes);
-  const tokens = new Int32Array(B * L);
-  const tokenMask = new Int32Array(B * L);
-  const PD = o.proprioDim ?? P;
-  if (PD > P) throw new Error(`makeBatch: the policy reads ${PD} proprioception numbers, the dataset has ${P} (${PROPRIO_KEYS.join(', ')})`);
-  const proprio = new Float32Array(B * PD);
-  const actions = new Float32Array(B * K * A);
-  const valid = new Float32Array(B * K);
-  const G = o.groundingGrid ?? 0;
-  const T = G * G;
-  const groundTarget = G ? new Float32Array(B * L * T) : null;
-  const groundWeight = G ? new Float32Array(B * L) : null;
-  const counts = new Float32Array(256 * T); // per segmentation id, pixels per patch (scratch)
-  const sums = new Float32Array(256 * 3); // per segmentation id: pixels, sum of x, sum of y (scratch)
-  const groundCentroid = G ? new Float32Array(B * L * 2) : null;
-  const shiftMax = o.augment ? (o.shift ?? 4) : 0;
-  const PG = o.pixelGrid ?? 0;
-  if (PG && S % PG !== 0) throw new Error(`makeBatch: pixelGrid (${PG}) must divide the image side (${S})`);
-  const NP = PG * PG;
-  const pixelTarget = PG ? new Float32Array(B * L * NP) : null;
-  const pixelWeight = PG ? new Float32Array(B * L) : null;
-  const shiftedSeg = PG ? new Uint8Array(S * S) : null; // the sample's segmentation as the shifted image sees it (scratch)
-  const LG = o.labelGrid ?? 0;
-  if (LG && S % LG !== 0) throw new Error(`makeBatch: labelGrid (${LG}) must divide the image side (${S})`);
-  const LT = LG * LG;
-  const NK = PATCH_KINDS.length;
-  const NC = PATCH_COLOURS.length;
-  const patchKind = LG ? new Float32Array(B * LT * NK) : null;
-  const patchColour = LG ? new Float32Array(B * LT * NC) : null;
-  const patchLabelWeight = LG ? new Float32Array(B * LT) : null;
-  samples.forEach((s, b) => {
-    const e = data.episodes[s.episode]!;
-    const f = e.start + s.t; // step (proprio, actions)
-    const fi = frameIndex(data, s); // kept frame (frames, segmentation)
-    const src = data.frames.subarray(fi * frameBytes, (fi + 1) * frameBytes);
-    const sx = shiftMax ? rng.int(-shiftMax, shiftMax) : 0;
-    const sy = shiftMax ? rng.int(-shiftMax, shiftMax) : 0;
-    const gain = o.augment ? rng.float(0.85, 1.15) : 1; // contrast
-    const bias = o.augment ? rng.float(-20, 20) : 0; // brightness
-    const dst = b * frameBytes;
-    const seg = data.segmentation.subarray(fi * S * S, (fi + 1) * S * S);
-    if (G) {
-      counts.fill(0);
-      sums.fill(0);
-    }
-    for (let y = 0; y < S; y++) {
-      const yy = Math.min(S - 1, Math.max(0, y + sy));
-      for (let x = 0; x < S; x++) {
-        const xx = Math.min(S - 1, Math.max(0, x + sx));
-        const si = (yy * S + xx) * 3;
-        const di = dst + (y * S + x) * 3;
-        for (let c = 0; c < 3; c++) images[di + c] = Math.min(255, Math.max(0, (src[si + c]! - 128) * gain + 128 + bias));
-        if (shiftedSeg) shiftedSeg[y * S + x] = seg[yy * S + xx]!;
-        if (patchKind && patchColour && patchLabelWeight) {
-          // Counts first (normalised per patch below); an object of a kind or colour without a label counts for neither.
-          const id = seg[yy * S + xx]!;
-          const k = id ? (e.kindOf[id] ?? -1) : -1;
-          const col = id ? (e.colourOf[id] ?? -1) : -1;
-          const p = b * LT + Math.floor((y * LG) / S) * LG + Math.floor((x * LG) / S);
-          if (k >= 0) patchKind[p * NK + k]! += 1;
-          if (col >= 0) patchColour[p * NC + col]! += 1;
-          if (k >= 0 || col >= 0) patchLabelWeight[p]! += 1;
-        }
-        if (G) {
-          const id = seg[yy * S + xx]!;
-          if (id) {
-            counts[id * T + Math.floor((y * G) / S) * G + Math.floor((x * G) / S)]! += 1;
-            sums[id * 3]! += 1;
-            sums[id * 3 + 1]! += x;
-            sums[id * 3 + 2]! += y;
-          }
-        }
-      }
-    }
-    let ids = e.ids;
-    let mask = e.mask;
-    let referents = e.referents;
-    if (o.augment && o.paraphrase && e.parsed && rng.float(0, 1) < o.paraphrase.p) {
-      const text = drawParaphrase(e.parsed, L, rng);
-      if (text !== null) {
-        const enc = o.paraphrase.tokenizer.encode(text, L);
-        ids = enc.ids;
-        mask = enc.mask;
-        referents = e.referentsOf(enc.words);
-      }
-    }
-    tokens.set(ids.subarray(0, L), b * L);
-    for (let i = 0; i < L; i++) tokenMask[b * L + i] = mask[i] ?? 0;
-    if (groundTarget && groundWeight) {
-      for (let i = 0; i < L; i++) {
-        const id = referents[i] ?? 0;
-        if (!id) continue;
-        let n = 0;
-        for (let p = 0; p < T; p++) n += counts[id * T + p]!;
-        if (n === 0) continue; // hidden in this frame
-        groundWeight[b * L + i] = 1;
-        for (let p = 0; p < T; p++) groundTarget[(b * L + i) * T + p] = counts[id * T + p]! / n;
-        // The object's pixel centroid in the patch-centre coordinates of VlaPolicy: [-1, 1], x right, y down.
-        groundCentroid![(b * L + i) * 2] = ((sums[id * 3 + 1]! / n + 0.5) / S) * 2 - 1;
-        groundCentroid![(b * L + i) * 2 + 1] = ((sums[id * 3 + 2]! / n + 0.5) / S) * 2 - 1;
-      }
-    }
-    if (pixelTarget && pixelWeight && shiftedSeg) {
-      const cell = S / PG;
-      const done = new Map<number, number>(); // segmentation id -> the word whose targets hold it already
-      for (let i = 0; i < L; i++) {
-        const id = referents[i] ?? 0;
-        if (!id) continue;
-        const at = (b * L + i) * NP;
-        const same = done.get(id);
-        if (same !== undefined) {
-          // Colour and noun name one object: the same targets, counted once.
-          pixelTarget.copyWithin(at, (b * L + same) * NP, (b * L + same + 1) * NP);
-          pixelWeight[b * L + i] = pixelWeight[b * L + same]!;
-          continue;
-        }
-        done.set(id, i);
-        let n = 0;
-        for (let y = 0; y < S; y++) {
-          for (let x = 0; x < S; x++) {
-            if (shiftedSeg[y * S + x] !== id) continue;
-            pixelTarget[at + Math.floor(y / cell) * PG + Math.floor(x / cell)]! += 1;
-            n++;
-          }
-        }
-        if (n === 0) continue; // hidden in this frame
-        pixelWeight[b * L + i] = 1;
-        for (let p = 0; p < NP; p++) pixelTarget[at + p]! /= n;
-      }
-    }
-    if (patchKind && patchColour && patchLabelWeight) {
-      for (let p = b * LT; p < (b + 1) * LT; p++) {
-        normaliseRow(patchKind, p * NK, NK);
-        normaliseRow(patchColour, p * NC, NC);
-        patchLabelWeight[p] = Math.min(1, patchLabelWeight[p]! / PATCH_LABEL_FULL_PIXELS);
-      }
-    }
-    for (let d = 0; d < PD; d++) proprio[b * PD + d] = data.proprio[f * P + d]!;
-    for (let k = 0; k < K; k++) {
-      if (s.t + k < e.length) {
-        actions.set(data.actions.subarray((f + k) * A, (f + k + 1) * A), (b * K + k) * A);
-        valid[b * K + k] = 1;
-      }
-    }
-  });
-  return {
-    images: { [o.camera]: tf.tensor4d(images, [B, S, S, 3]) },
-    tokens: tf.tensor2d(tokens, [B, L], 'int32'),
-    tokenMask: tf.tensor2d(tokenMask, [B, L], 'int32'),
-    proprio: tf.tensor2d(proprio, [B, PD]),
-    actions: tf.tensor3d(actions, [B, K, A]),
-    actionValid: tf.tensor2d(valid, [B, K]),
-    ...(groundTarget && groundWeight
-      ? {
-          groundTarget: tf.tensor3d(groundTarget, [B, L, T]),
-          groundWeight: tf.tensor2d(groundWeight, [B, L]),
-          groundCentroid: tf.tensor3d(groundCentroid!, [B, L, 2]),
-        }
-      : {}),
-    ...(pixelTarget && pixelWeight ? { pixelTarget: tf.tensor3d(pixelTarget, [B, L, NP]), pixelWeight: tf.tensor2d(pixelWeight, [B, L]) } : {}),
-    ...(patchKind && patchColour && patchLabelWeight
-      ? {
-          patchKind: tf.tensor3d(patchKind, [B, LT, NK]),
-          patchColour: tf.tensor3d(patchColour, [B, LT, NC]),
-          patchLabelWeight: tf.tensor2d(patchLabelWeight, [B, LT]),
-        }
-      : {}),
-  };
-}
-
-/** Divides a[at .. at + n) by its sum (left as zeros when the sum is 0). */
-function normaliseRow(a: Float32Array, at: number, n: number): void {
-  let sum = 0;
-  for (let i = at; i < at + n; i++) sum += a[i]!;
-  if (sum > 0) for (let i = at; i < at + n; i++) a[i]! /= sum;
+  return batchTensors(renderBatch(data, planBatch(data.episodes, samples, o, rng), o));
 }
 
 /** Per-sample action and proprio vectors (the first proprioDim numbers) of the training samples, for statistics. */

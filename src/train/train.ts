@@ -16,11 +16,14 @@
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
 import { computeStats, disposeInputs, isResidualOutputWeight, loadPolicy, pixelCellSide, savePolicy, VlaPolicy, type PolicyConfig } from '../policy/index.js';
-import { loadEpisodes, makeBatch, splitSamples, statsSamples, type SampleRef } from './TrainData.js';
+import { loadEpisodes, makeBatch, splitSamples, statsSamples, type BatchOptions, type SampleRef } from './TrainData.js';
+import { planBatch } from './batch.js';
+import { DataParallel } from './parallel/DataParallel.js';
 import { renderLossCurvePng } from '../viz/lossCurve.js';
 
 /** Training options; every one may be given in the config file's "train" object. */
@@ -43,6 +46,7 @@ export const TrainOptionsSchema = z
     patchLabelWeight: z.number().min(0),
     frameStride: z.number().int().min(1),
     paraphrase: z.number().min(0).max(1),
+    workers: z.number().int().min(1).max(64),
     seed: z.number().int().nonnegative(),
   })
   .strict();
@@ -78,6 +82,10 @@ export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
   // The share of training samples whose command is replaced by a paraphrase: the same request in a recombination
   // of the seen templates' verbs, "please" and synonyms (sim/tasks/paraphrase.ts; never a held-out template).
   paraphrase: 0,
+  // Data parallelism (src/train/parallel/): each step's batch is split over this many worker threads, each with its
+  // own wasm backend and replica of the policy; their gradients are summed into the whole batch's, clipped and
+  // applied once, so the weights equal one worker's up to float rounding. 1 trains in the calling thread.
+  workers: Math.min(2, availableParallelism()),
   seed: 0,
 });
 
@@ -231,7 +239,6 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   }
   log(`${data.episodes.length} episodes, ${trainSet.length} training and ${val.length} validation samples${o.frameStride > 1 ? ` (one frame in every ${o.frameStride} steps)` : ''}; ${policy.parameterCount} parameters`);
 
-  const optimizer = tf.train.adam(o.learningRate);
   const rng = new Rng(`train:${o.seed}:${startStep}`);
   const valRng = new Rng(`val:${o.seed}`);
   const valSamples = valRng.shuffle(val).slice(0, 256);
@@ -244,19 +251,19 @@ export async function train(run: TrainRun): Promise<TrainResult> {
       if (m.step <= startStep) history.push({ step: m.step, loss: m.loss, valLoss: m.valLoss });
     }
   }
-  const batchOf = (refs: readonly SampleRef[], augment: boolean, r: Rng) =>
-    makeBatch(data, refs, {
-      chunk: c.chunk,
-      maxWords: c.maxWords,
-      camera,
-      augment,
-      shift: o.shiftPixels,
-      proprioDim: c.proprioDim,
-      ...(o.groundingWeight > 0 || o.locateWeight > 0 ? { groundingGrid: policy.grid[0] } : {}),
-      ...(c.pixelKeypoints && o.pixelGroundingWeight > 0 ? { pixelGrid: pixelCellSide(c) } : {}),
-      ...(c.patchLabels && o.patchLabelWeight > 0 ? { labelGrid: policy.grid[0] } : {}),
-      ...(o.paraphrase > 0 ? { paraphrase: { p: o.paraphrase, tokenizer: policy.tokenizer } } : {}),
-    }, r);
+  const batchOptions = (augment: boolean): BatchOptions => ({
+    chunk: c.chunk,
+    maxWords: c.maxWords,
+    camera,
+    augment,
+    shift: o.shiftPixels,
+    proprioDim: c.proprioDim,
+    ...(o.groundingWeight > 0 || o.locateWeight > 0 ? { groundingGrid: policy.grid[0] } : {}),
+    ...(c.pixelKeypoints && o.pixelGroundingWeight > 0 ? { pixelGrid: pixelCellSide(c) } : {}),
+    ...(c.patchLabels && o.patchLabelWeight > 0 ? { labelGrid: policy.grid[0] } : {}),
+    ...(o.paraphrase > 0 ? { paraphrase: { p: o.paraphrase, tokenizer: policy.tokenizer } } : {}),
+  });
+  const batchOf = (refs: readonly SampleRef[], augment: boolean, r: Rng) => makeBatch(data, refs, batchOptions(augment), r);
   const lossOptions = { groundingWeight: o.groundingWeight, locateWeight: o.locateWeight, pixelWeight: o.pixelGroundingWeight, labelWeight: o.patchLabelWeight };
 
   /** Validation loss terms (the total's parts), means over the validation samples. */
@@ -291,47 +298,42 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     writeFileSync(join(run.out, 'loss.png'), renderLossCurvePng(history, { title: `${run.out}: loss` }));
   };
 
-  for (let step = startStep; step < o.steps; step++) {
-    (optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(step, o);
-    const refs = Array.from({ length: o.batchSize }, () => trainSet[rng.int(0, trainSet.length - 1)]!);
-    const batch = batchOf(refs, o.augment, rng);
-    const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => policy.loss(batch, { training: true, ...lossOptions }), policy.trainableVariables);
-      const names = Object.keys(grads);
-      // Clip by global norm (Pascanu et al. 2013): scale every gradient by min(1, clipNorm / ||g||).
-      const norm = tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!)))));
-      const scale = tf.minimum(1, tf.div(o.clipNorm, tf.add(norm, 1e-6)));
-      const scaled: Record<string, tf.Tensor> = {};
-      for (const k of names) scaled[k] = tf.mul(grads[k]!, scale);
-      optimizer.applyGradients(scaled as unknown as Parameters<typeof optimizer.applyGradients>[0]);
-      return value.dataSync()[0]!;
-    });
-    disposeInputs(batch);
-    seen += o.batchSize;
-    lastLoss = loss;
-    smoothed = Number.isNaN(smoothed) ? loss : 0.95 * smoothed + 0.05 * loss;
-    if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step} (loss ${loss}); the last checkpoint in ${run.out} is intact`);
-    const done = step + 1;
-    const evalNow = done % o.evalEvery === 0 || done === o.steps;
-    if (evalNow) lastVal = valLoss();
-    const elapsed = (performance.now() - t0) / 1000;
-    const sps = seen / elapsed;
-    if (done % o.logEvery === 0 || evalNow) {
-      const row = {
-        step: done,
-        loss: smoothed,
-        batchLoss: loss,
-        valLoss: evalNow ? lastVal : null,
-        ...(evalNow && valTerms ? { valTerms } : {}),
-        lr: learningRateAt(step, o),
-        samplesPerSec: sps,
-        elapsed,
-      };
-      appendFileSync(metricsPath, `${JSON.stringify(row)}\n`);
-      history.push({ step: done, loss: smoothed, valLoss: row.valLoss });
+  const trainOptions = batchOptions(o.augment);
+  const parallel = await DataParallel.start({ policy, workers: o.workers, source: data, batchOptions: trainOptions, lossOptions, clipNorm: o.clipNorm });
+  if (parallel.workers > 1) log(`${parallel.workers} workers, each with ${Math.ceil(o.batchSize / parallel.workers)} of the ${o.batchSize} samples of a step`);
+  try {
+    for (let step = startStep; step < o.steps; step++) {
+      const refs = Array.from({ length: o.batchSize }, () => trainSet[rng.int(0, trainSet.length - 1)]!);
+      const loss = await parallel.step(planBatch(data.episodes, refs, trainOptions, rng), learningRateAt(step, o));
+      seen += o.batchSize;
+      lastLoss = loss;
+      smoothed = Number.isNaN(smoothed) ? loss : 0.95 * smoothed + 0.05 * loss;
+      if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step} (loss ${loss}); the last checkpoint in ${run.out} is intact`);
+      const done = step + 1;
+      const evalNow = done % o.evalEvery === 0 || done === o.steps;
+      if (evalNow || done % o.checkpointEvery === 0 || done === o.steps) parallel.syncPolicy();
+      if (evalNow) lastVal = valLoss();
+      const elapsed = (performance.now() - t0) / 1000;
+      const sps = seen / elapsed;
+      if (done % o.logEvery === 0 || evalNow) {
+        const row = {
+          step: done,
+          loss: smoothed,
+          batchLoss: loss,
+          valLoss: evalNow ? lastVal : null,
+          ...(evalNow && valTerms ? { valTerms } : {}),
+          lr: learningRateAt(step, o),
+          samplesPerSec: sps,
+          elapsed,
+        };
+        appendFileSync(metricsPath, `${JSON.stringify(row)}\n`);
+        history.push({ step: done, loss: smoothed, valLoss: row.valLoss });
+      }
+      run.onProgress?.({ step: done, steps: o.steps, loss: smoothed, valLoss: lastVal, samplesPerSec: sps, etaSec: ((o.steps - done) * o.batchSize) / sps });
+      if (done % o.checkpointEvery === 0 || done === o.steps) save(done);
     }
-    run.onProgress?.({ step: done, steps: o.steps, loss: smoothed, valLoss: lastVal, samplesPerSec: sps, etaSec: ((o.steps - done) * o.batchSize) / sps });
-    if (done % o.checkpointEvery === 0 || done === o.steps) save(done);
+  } finally {
+    await parallel.close();
   }
   if (startStep >= o.steps) save(o.steps);
   const seconds = (performance.now() - t0) / 1000;
@@ -346,6 +348,5 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     samples: trainSet.length + val.length,
   };
   policy.dispose();
-  optimizer.dispose();
   return result;
 }

@@ -1,0 +1,116 @@
+/**
+ * Data-parallel training steps (train.ts, option `workers`): W replicas of the policy, each in a worker thread with
+ * its own TensorFlow.js backend (one replica in the training thread when W = 1). Per step:
+ *
+ *   1. the coordinator's plans (batch.ts planBatch: one rng, one order) are cut into W contiguous parts;
+ *   2. each replica takes the current weights (a SharedArrayBuffer), renders its part from the dataset's shared
+ *      arrays and reports the part's loss normalisers; the coordinator turns them into shares (lossShares.ts);
+ *   3. each replica computes the gradient of its share of the whole batch's loss; the coordinator adds them in
+ *      replica order, which is the whole batch's gradient, clips it by global norm (Pascanu et al. 2013) and applies
+ *      Adam (FlatAdam) to the one flat copy of the weights that every replica reads at the next step.
+ *
+ * Every replica therefore holds the same weights at every step, the result equals one-worker training up to float
+ * rounding, and the same seed with the same worker count gives the same weights. (With config.dropout > 0 each
+ * replica draws its own masks, so results then also depend on the worker count.)
+ */
+import * as tf from '../../tf/tf.js';
+import type { LossOptions, VlaPolicy } from '../../policy/index.js';
+import type { BatchOptions, BatchSource, SamplePlan } from '../batch.js';
+import { FlatAdam } from './FlatAdam.js';
+import { lossShares } from './lossShares.js';
+import { LocalReplica, type ReplicaHandle } from './LocalReplica.js';
+import { Replica } from './Replica.js';
+import { WorkerReplica } from './WorkerReplica.js';
+
+export interface DataParallelOptions {
+  /** The coordinator's policy: its weights start the run, syncPolicy() writes the trained ones back. */
+  policy: VlaPolicy;
+  workers: number;
+  source: BatchSource;
+  batchOptions: BatchOptions;
+  lossOptions: LossOptions;
+  clipNorm: number;
+}
+
+/** The parts' sizes: `n` samples over `w` replicas, contiguous, the first ones one larger. */
+export function partSizes(n: number, w: number): number[] {
+  const k = Math.min(w, n);
+  return Array.from({ length: k }, (_, i) => Math.floor(n / k) + (i < n % k ? 1 : 0));
+}
+
+export class DataParallel {
+  private readonly adam: FlatAdam;
+  private readonly sum: Float32Array;
+
+  private constructor(
+    private readonly local: Replica,
+    private readonly replicas: ReplicaHandle[],
+    private readonly weights: Float32Array,
+    readonly clipNorm: number,
+  ) {
+    this.adam = new FlatAdam(local.sizes);
+    this.sum = new Float32Array(weights.length);
+  }
+
+  static async start(o: DataParallelOptions): Promise<DataParallel> {
+    if (!Number.isInteger(o.workers) || o.workers < 1) throw new Error(`workers must be a whole number >= 1, got ${o.workers}`);
+    const local = new Replica(o.policy, o.source, o.batchOptions, o.lossOptions);
+    const weights = new Float32Array(new SharedArrayBuffer(o.policy.parameterCount * 4));
+    local.readWeights(weights);
+    if (o.workers === 1) return new DataParallel(local, [new LocalReplica(local, weights)], weights, o.clipNorm);
+    const { paraphrase: _, ...batchOptions } = o.batchOptions; // commands are drawn in the plans
+    const p = o.policy;
+    const init = { backend: tf.getBackend(), config: p.config, tokenizer: p.tokenizer.toJSON(), stats: p.stats, source: sourceOf(o.source), batchOptions, lossOptions: o.lossOptions, weights };
+    const started = await Promise.allSettled(Array.from({ length: o.workers }, (_, i) => WorkerReplica.start(i, init, weights.length)));
+    const ok = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      await Promise.all(ok.map((r) => r.close()));
+      throw failed.reason as Error;
+    }
+    return new DataParallel(local, ok, weights, o.clipNorm);
+  }
+
+  get workers(): number {
+    return this.replicas.length;
+  }
+
+  /** One training step on the planned samples; returns the batch's loss. */
+  async step(plans: readonly SamplePlan[], learningRate: number): Promise<number> {
+    const sizes = partSizes(plans.length, this.replicas.length);
+    const active = this.replicas.slice(0, sizes.length);
+    let at = 0;
+    const parts = sizes.map((n) => plans.slice(at, (at += n)));
+    const denominators = await Promise.all(active.map((r, i) => r.render(parts[i]!)));
+    const shares = lossShares(denominators);
+    const results = await Promise.all(active.map((r, i) => r.grads(shares[i]!)));
+    const g = this.sum;
+    g.set(active[0]!.gradBuffer);
+    for (const r of active.slice(1)) {
+      const b = r.gradBuffer;
+      for (let i = 0; i < g.length; i++) g[i]! += b[i]!;
+    }
+    let sq = 0;
+    for (let i = 0; i < g.length; i++) sq += g[i]! * g[i]!;
+    const scale = Math.min(1, this.clipNorm / (Math.sqrt(sq) + 1e-6));
+    if (scale < 1) for (let i = 0; i < g.length; i++) g[i]! *= scale;
+    const present = results[0]!.present.map((_, k) => (results.some((r) => r.present[k]) ? 1 : 0));
+    this.adam.step(this.weights, g, learningRate, present);
+    return results.reduce((s, r) => s + r.loss, 0);
+  }
+
+  /** Writes the current weights into the coordinator's policy (before validation or a checkpoint). */
+  syncPolicy(): void {
+    this.local.writeWeights(this.weights);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.replicas.map((r) => r.close()));
+  }
+}
+
+/** The plain-data part of a dataset a worker needs (its typed arrays on SharedArrayBuffers are shared, not copied). */
+function sourceOf(d: BatchSource): BatchSource {
+  const episodes = d.episodes.map((e) => ({ start: e.start, length: e.length, frameStart: e.frameStart, frameOffset: e.frameOffset, kindOf: e.kindOf, colourOf: e.colourOf }));
+  return { imageSize: d.imageSize, frameStride: d.frameStride, frames: d.frames, segmentation: d.segmentation, proprio: d.proprio, actions: d.actions, episodes };
+}
