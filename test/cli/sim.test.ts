@@ -1,6 +1,6 @@
 /** `vla sim`, `vla eval` and `vla bench sim` as a user runs them. */
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -115,8 +115,13 @@ describe('vla probe', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vla-probe-cli-'));
     const ss = join(dir, 'ss');
     const plain = join(dir, 'plain');
-    for (const [out, extra] of [[ss, ['--supersampling', '4']], [plain, []]] as const) {
-      const c = vla(['collect', '--task', 'pick', '--episodes', '3', '--seed', '12', '--workers', '1', ...extra, '--out', out]);
+    // vla collect renders as the default policy reads (supersampling 4); a recipe whose policy reads one sample per
+    // pixel makes the other kind.
+    const recipe = join(dir, 'plain.json');
+    const r1 = JSON.parse(readFileSync('recipes/smoke.json', 'utf8'));
+    writeFileSync(recipe, JSON.stringify({ ...r1, policy: { supersampling: 1 }, datasets: { plain: { tasks: ['pick'], episodes: 3, seed: 12 } }, stages: [{ ...r1.stages[0], data: ['plain'] }] }));
+    for (const args of [['--task', 'pick', '--episodes', '3', '--seed', '12', '--out', ss], ['--recipe', recipe, '--dataset', 'plain', '--out', plain]]) {
+      const c = vla(['collect', '--workers', '1', ...args]);
       expect(c.code, c.stderr).toBe(0);
     }
     const r = vla(['probe', '--policy', 'models/default', '--data', ss, '--steps', '20', '--frames', '10', '--frame-stride', '8', '--json']);

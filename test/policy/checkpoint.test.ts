@@ -83,7 +83,7 @@ describe('loadPolicy', () => {
   });
 
   it('reads a checkpoint written before later config fields existed, with those features off', () => {
-    const old = new VlaPolicy({ ...TINY, seed: 12, eeProprio: false, proprioDim: 7, attentionKeypoints: false, locateHead: false, proprioPlace: 'memory' });
+    const old = new VlaPolicy({ ...TINY, seed: 12, eeProprio: false, proprioDim: 7, attentionKeypoints: false, locateHead: false, proprioPlace: 'memory', patchLabels: false, supersampling: 1 });
     const dir = join(root, 'older');
     savePolicy(old, dir);
     const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;

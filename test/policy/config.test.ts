@@ -9,7 +9,7 @@ describe('resolvePolicyConfig', () => {
   it('fills in the documented defaults', () => {
     const c = resolvePolicyConfig({});
     expect(c).toEqual(DEFAULT_POLICY_CONFIG);
-    expect(c).toMatchObject({ imageSize: 64, cameras: ['scene'], supersampling: 1, convStem: true, stemChannels: 16, patchSize: 8, width: 64, heads: 4 });
+    expect(c).toMatchObject({ imageSize: 64, cameras: ['scene'], supersampling: 4, convStem: true, stemChannels: 16, patchSize: 8, width: 64, heads: 4 });
     expect(c).toMatchObject({ visionLayers: 2, languageLayers: 1, fusionLayers: 1, actionLayers: 1, ffnMult: 2, scoreKind: 'dot' });
     expect(c).toMatchObject({ maxWords: 12, chunk: 8, actionDim: 5, proprioDim: 11, eeProprio: true, attentionKeypoints: true, dropout: 0, seed: 0 });
     expect(patchGrid(c)).toEqual({ gh: 8, gw: 8, patches: 64 });

@@ -35,12 +35,12 @@ beforeAll(async () => {
   collectInProcess({ out: data, tasks: ['pick', 'place'], episodes: 4, seed: 3, imageSize: 32, shard: { index: 0, count: 1 } });
 });
 
-const tiny = { imageSize: 32, patchSize: 8, width: 16, heads: 2, visionLayers: 1, languageLayers: 1, fusionLayers: 1, actionLayers: 1, stemChannels: 4, chunk: 4 };
+const tiny = { imageSize: 32, supersampling: 1, patchSize: 8, width: 16, heads: 2, visionLayers: 1, languageLayers: 1, fusionLayers: 1, actionLayers: 1, stemChannels: 4, chunk: 4 };
 
 describe('patchLabels', () => {
   it('is validated, adds only its own weights and leaves the actions alone', () => {
     expect(() => resolvePolicyConfig({ patchLabels: 'yes' as unknown as boolean })).toThrow(/patchLabels \("yes"\) must be true or false/);
-    const plain = new VlaPolicy(TINY);
+    const plain = new VlaPolicy({ ...TINY, patchLabels: false });
     const labelled = new VlaPolicy({ ...TINY, patchLabels: true });
     const added = [...labelled.namedVariables.keys()].filter((k) => !plain.namedVariables.has(k));
     expect(added.sort()).toEqual(['vision/labels/bias', 'vision/labels/kernel']);

@@ -17,7 +17,7 @@ import { observation } from '../policy/helpers.js';
 import { Environment } from '../../sim/env/Environment.js';
 import { ScriptedExpert } from '../../sim/expert/ScriptedExpert.js';
 
-const tiny = { imageSize: 32, patchSize: 8, width: 16, heads: 2, visionLayers: 1, languageLayers: 1, fusionLayers: 1, actionLayers: 1, stemChannels: 4, chunk: 4 };
+const tiny = { imageSize: 32, supersampling: 1, patchSize: 8, width: 16, heads: 2, visionLayers: 1, languageLayers: 1, fusionLayers: 1, actionLayers: 1, stemChannels: 4, chunk: 4 };
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
 const plan = { tasks: ['pick' as const, 'push' as const], episodes: 2, seed: 11, imageSize: 32, shard: { index: 0, count: 1 } };
 let demos = '';

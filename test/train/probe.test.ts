@@ -12,7 +12,7 @@ import { PATCH_COLOURS, PATCH_KINDS, VlaPolicy, savePolicy } from '../../src/pol
 import { collectInProcess } from '../../src/train/collect.js';
 import { formatProbe, probePatchTokens } from '../../src/train/probe.js';
 
-const tiny = { imageSize: 32, patchSize: 8, width: 16, heads: 2, visionLayers: 1, languageLayers: 1, fusionLayers: 1, actionLayers: 1, stemChannels: 4, chunk: 4 };
+const tiny = { imageSize: 32, supersampling: 1, patchSize: 8, width: 16, heads: 2, visionLayers: 1, languageLayers: 1, fusionLayers: 1, actionLayers: 1, stemChannels: 4, chunk: 4 };
 let data = '';
 let policyDir = '';
 

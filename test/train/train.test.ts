@@ -13,7 +13,7 @@ import { Rng } from '../../sim/util/Rng.js';
 import { SHAPE_NOUNS } from '../../sim/tasks/language.js';
 import { allParaphrases } from '../../sim/tasks/paraphrase.js';
 
-const tiny = { imageSize: 32, patchSize: 8, width: 16, heads: 2, visionLayers: 1, languageLayers: 1, fusionLayers: 1, actionLayers: 1, stemChannels: 4, chunk: 4 };
+const tiny = { imageSize: 32, supersampling: 1, patchSize: 8, width: 16, heads: 2, visionLayers: 1, languageLayers: 1, fusionLayers: 1, actionLayers: 1, stemChannels: 4, chunk: 4 };
 let data = '';
 
 beforeAll(async () => {
