@@ -19,6 +19,8 @@ What it mirrors (keep in step with these files):
                            K learned action queries -> cross-attention over the memory (padding words masked) -> LN
                            -> linear head; lossTerms: L1 on the 4 normalised deltas + BCE-with-logits on the gripper
                            + groundingWeight * cross-entropy of the grounding targets against the head-averaged maps
+  src/policy/PatchLabels.ts  (--patch-labels, PolicyConfig.patchLabels) a linear head on the patch tokens, kind and
+                           colour softmaxes, + labelWeight * their weighted cross-entropy
   src/train/train.ts       one step: forward, backward, clip by global norm (clipNorm 1.0), Adam (lr 1e-3,
                            beta 0.9 / 0.999, epsilon 1e-7 = tf.train.adam's default)
 
@@ -71,6 +73,8 @@ except ImportError:  # the caller (vla bench policy --torch) turns this exit cod
     sys.exit(3)
 
 MASKED_SCORE = 1e30  # src/attention/masks.ts
+PATCH_KINDS = 5  # src/policy/PatchLabels.ts: ball, cube, cylinder, bowl, plate
+PATCH_COLOURS = 6  # red, green, blue, yellow, purple, orange
 
 
 def gelu(x):
@@ -168,7 +172,8 @@ def patchify(x, p):
 
 class VlaPolicy(nn.Module):
     def __init__(self, vocab, S=64, stem=16, patch=8, E=64, H=4, vision_layers=2, language_layers=1, fusion_layers=1,
-                 action_layers=1, ffn_mult=2, max_words=12, chunk=8, action_dim=5, proprio_dim=11, fold=1):
+                 action_layers=1, ffn_mult=2, max_words=12, chunk=8, action_dim=5, proprio_dim=11, fold=1,
+                 patch_labels=False):
         super().__init__()
         self.S, self.patch, self.E, self.H, self.L, self.K, self.D = S, patch, E, H, max_words, chunk, action_dim
         self.fold = fold  # spaceToDepth: f x f pixel blocks -> 3 f^2 channels before the stem
@@ -187,6 +192,8 @@ class VlaPolicy(nn.Module):
         self.vision_pos = nn.Parameter(normal_(torch.empty(P, E), 0.02))
         self.vision_blocks = nn.ModuleList(TransformerBlock(E, H, ffn_mult) for _ in range(vision_layers))
         self.vision_ln = nn.LayerNorm(E, eps=1e-5)
+        # patch labels (PatchLabels.ts): linear on the patch tokens -> kind and colour logits
+        self.labels = Dense(E, PATCH_KINDS + PATCH_COLOURS) if patch_labels else None
         # language
         self.token_embed = nn.Parameter(normal_(torch.empty(vocab, E), 0.02))
         self.language_pos = nn.Parameter(normal_(torch.empty(max_words, E), 0.02))
@@ -229,6 +236,7 @@ class VlaPolicy(nn.Module):
         for blk in self.vision_blocks:
             patches, _ = blk(patches)
         patches = self.vision_ln(patches)
+        self.patch_tokens = patches  # read by loss() for the patch labels
         # --- language
         padding = 1 - token_mask  # [B, L], 1 = padding
         words = F.embedding(tokens, self.token_embed) + self.language_pos  # [B, L, E]
@@ -255,7 +263,7 @@ class VlaPolicy(nn.Module):
             q, _ = blk(q, memory, padding)
         return self.head(self.action_ln(q)), cross  # [B, K, 5]
 
-    def loss(self, batch, grounding_weight):
+    def loss(self, batch, grounding_weight, label_weight=0.5):
         pred, cross = self(batch['images'], batch['tokens'], batch['token_mask'], batch['proprio'])
         target, valid = batch['actions'], batch['action_valid']
         D = self.D
@@ -271,7 +279,16 @@ class VlaPolicy(nn.Module):
         ce = -(batch['ground_target'] * torch.log(a + 1e-6)).sum(2)  # [B, L]
         gw = batch['ground_weight']
         grounding = (ce * gw).sum() / torch.clamp(gw.sum(), min=1)
-        return delta + gripper + grounding_weight * grounding
+        total = delta + gripper + grounding_weight * grounding
+        if self.labels is not None:
+            # PatchLabels.loss: weighted cross-entropy of kind and colour per patch, over 2 * the sum of the weights
+            logits = self.labels(self.patch_tokens)  # [B, P, NK + NC]
+            kind = F.log_softmax(logits[:, :, :PATCH_KINDS], -1)
+            colour = F.log_softmax(logits[:, :, PATCH_KINDS:], -1)
+            ce = (batch['patch_kind'] * kind).sum(2) + (batch['patch_colour'] * colour).sum(2)  # [B, P]
+            w = batch['patch_weight']
+            total = total + label_weight * (-(ce * w).sum() / (torch.clamp(w.sum(), min=1e-6) * 2))
+        return total
 
 
 def synthetic_batch(B, vocab, L=12, S=64, K=8, D=5, proprio_dim=11, P=64, words=5, seed=1):
@@ -298,6 +315,10 @@ def synthetic_batch(B, vocab, L=12, S=64, K=8, D=5, proprio_dim=11, P=64, words=
         'action_valid': torch.ones(B, K),
         'ground_target': target,
         'ground_weight': weight,
+        # patch labels: one-hot kind and colour on a quarter of the patches, weight 1 there
+        'patch_kind': F.one_hot(torch.randint(0, PATCH_KINDS, (B, P), generator=g), PATCH_KINDS).float(),
+        'patch_colour': F.one_hot(torch.randint(0, PATCH_COLOURS, (B, P), generator=g), PATCH_COLOURS).float(),
+        'patch_weight': (torch.rand(B, P, generator=g) < 0.25).float(),
     }
 
 
@@ -333,6 +354,8 @@ def main():
     ap.add_argument('--lr', type=float, default=1e-3)
     ap.add_argument('--clip-norm', type=float, default=1.0, help='global-norm clip as train.ts (0 = off)')
     ap.add_argument('--grounding-weight', type=float, default=0.5, help='weight of the grounding term (train.ts: 0.5)')
+    ap.add_argument('--patch-labels', action='store_true', help='PolicyConfig.patchLabels: the patch label head and its loss')
+    ap.add_argument('--label-weight', type=float, default=0.5, help='weight of the patch label term (train.ts: 0.5)')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--json-only', action='store_true', help='print only the final JSON line')
     a = ap.parse_args()
@@ -342,7 +365,7 @@ def main():
     S, p, f = a.image_size, a.patch_size, a.space_to_depth
     if S % p or S % f or p % f:
         ap.error(f'--patch-size ({p}) must divide --image-size ({S}) and --space-to-depth ({f}) must divide both')
-    model = VlaPolicy(a.vocab, S=S, patch=p, fold=f)
+    model = VlaPolicy(a.vocab, S=S, patch=p, fold=f, patch_labels=a.patch_labels)
     params = list(model.parameters())
     n_params = sum(q.numel() for q in params)
     batch = synthetic_batch(a.batch, a.vocab, S=S, P=(S // p) ** 2)
@@ -351,7 +374,7 @@ def main():
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = model.loss(batch, a.grounding_weight)
+        loss = model.loss(batch, a.grounding_weight, a.label_weight)
         loss.backward()
         if a.clip_norm > 0:
             # train.ts: scale = min(1, clipNorm / (||g|| + 1e-6)), applied to every gradient

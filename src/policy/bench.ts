@@ -228,11 +228,14 @@ export function benchTorchStep(o: {
   python?: string;
   /** The policy config; only TORCH_CONFIG_FIELDS reach the script (the rest is the default policy's). */
   config?: Pick<PolicyConfig, (typeof TORCH_CONFIG_FIELDS)[number]>;
+  /** PolicyConfig.patchLabels: the patch label head and its loss (weight 0.5, as train.ts) in the step. */
+  patchLabels?: boolean;
 }): TorchStepResult {
   const python = o.python ?? torchPython();
   const c = o.config ?? DEFAULT_POLICY_CONFIG;
   const args = [TORCH_SCRIPT, '--json-only', '--batch', String(o.batch), '--steps', String(o.steps), '--warmup', String(o.warmup), '--threads', String(o.threads), '--vocab', String(o.vocab)];
   args.push('--image-size', String(c.imageSize), '--patch-size', String(c.patchSize), '--space-to-depth', String(c.spaceToDepth));
+  if (o.patchLabels) args.push('--patch-labels');
   const r = spawnSync(python, args, { encoding: 'utf8', timeout: 30 * 60_000, maxBuffer: 16 << 20 });
   if (r.error) throw new Error(`--torch: could not run ${python}: ${r.error.message}: ${TORCH_INSTALL_HINT}`);
   if (r.status === 3) throw new Error(`--torch needs PyTorch, but ${python} cannot import torch: ${TORCH_INSTALL_HINT}`);

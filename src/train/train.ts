@@ -20,7 +20,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
-import { computeStats, disposeInputs, isResidualOutputWeight, loadPolicy, pixelCellSide, savePolicy, VlaPolicy, type PolicyConfig } from '../policy/index.js';
+import { computeStats, disposeInputs, isResidualOutputWeight, loadPolicy, pixelCellSide, savePolicy, VlaPolicy, type LossOptions, type PolicyConfig } from '../policy/index.js';
 import { loadEpisodes, makeBatch, splitSamples, statsSamples, type BatchOptions, type SampleRef } from './TrainData.js';
 import { planBatch } from './batch.js';
 import { DataParallel } from './parallel/DataParallel.js';
@@ -194,6 +194,28 @@ export function extendPolicy(base: VlaPolicy, fields: Partial<PolicyConfig>, nam
   return next;
 }
 
+/** The batches a training run builds for this policy and these options (the targets its loss terms use). */
+export function trainBatchOptions(policy: VlaPolicy, o: TrainOptions, augment: boolean): BatchOptions {
+  const c = policy.config;
+  return {
+    chunk: c.chunk,
+    maxWords: c.maxWords,
+    camera: c.cameras[0]!,
+    augment,
+    shift: o.shiftPixels,
+    proprioDim: c.proprioDim,
+    ...(o.groundingWeight > 0 || o.locateWeight > 0 ? { groundingGrid: policy.grid[0] } : {}),
+    ...(c.pixelKeypoints && o.pixelGroundingWeight > 0 ? { pixelGrid: pixelCellSide(c) } : {}),
+    ...(c.patchLabels && o.patchLabelWeight > 0 ? { labelGrid: policy.grid[0] } : {}),
+    ...(o.paraphrase > 0 ? { paraphrase: { p: o.paraphrase, tokenizer: policy.tokenizer } } : {}),
+  };
+}
+
+/** The loss terms' weights of a training run. */
+export function trainLossOptions(o: TrainOptions): LossOptions {
+  return { groundingWeight: o.groundingWeight, locateWeight: o.locateWeight, pixelWeight: o.pixelGroundingWeight, labelWeight: o.patchLabelWeight };
+}
+
 export async function train(run: TrainRun): Promise<TrainResult> {
   const log = run.log ?? (() => {});
   const statePath = join(run.out, 'train-state.json');
@@ -218,7 +240,6 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     policy = new VlaPolicy(run.policy);
   }
   const c = policy.config;
-  const camera = c.cameras[0]!;
   const dataName = typeof run.data === 'string' ? run.data : run.data.join(', ');
   log(`loading ${dataName}`);
   const data = loadEpisodes(run.data, policy.tokenizer, c.maxWords, { frameStride: o.frameStride });
@@ -251,20 +272,9 @@ export async function train(run: TrainRun): Promise<TrainResult> {
       if (m.step <= startStep) history.push({ step: m.step, loss: m.loss, valLoss: m.valLoss });
     }
   }
-  const batchOptions = (augment: boolean): BatchOptions => ({
-    chunk: c.chunk,
-    maxWords: c.maxWords,
-    camera,
-    augment,
-    shift: o.shiftPixels,
-    proprioDim: c.proprioDim,
-    ...(o.groundingWeight > 0 || o.locateWeight > 0 ? { groundingGrid: policy.grid[0] } : {}),
-    ...(c.pixelKeypoints && o.pixelGroundingWeight > 0 ? { pixelGrid: pixelCellSide(c) } : {}),
-    ...(c.patchLabels && o.patchLabelWeight > 0 ? { labelGrid: policy.grid[0] } : {}),
-    ...(o.paraphrase > 0 ? { paraphrase: { p: o.paraphrase, tokenizer: policy.tokenizer } } : {}),
-  });
+  const batchOptions = (augment: boolean) => trainBatchOptions(policy, o, augment);
   const batchOf = (refs: readonly SampleRef[], augment: boolean, r: Rng) => makeBatch(data, refs, batchOptions(augment), r);
-  const lossOptions = { groundingWeight: o.groundingWeight, locateWeight: o.locateWeight, pixelWeight: o.pixelGroundingWeight, labelWeight: o.patchLabelWeight };
+  const lossOptions = trainLossOptions(o);
 
   /** Validation loss terms (the total's parts), means over the validation samples. */
   let valTerms: Record<'delta' | 'gripper' | 'grounding' | 'locate' | 'pixel' | 'labels', number> | null = null;

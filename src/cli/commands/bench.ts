@@ -1,9 +1,11 @@
 /** `vla bench ...`: benchmarks that print figures (medians over several runs). */
+import { existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { Command, Option } from 'commander';
 import { benchAttention, formatAttentionBench } from '../../bench/attentionBench.js';
+import { benchTrain } from '../../bench/trainBench.js';
 import { TORCH_CONFIG_FIELDS, benchPolicy, benchTorchStep, checkTorch, isReferenceBlas, torchPython, type TorchStepResult } from '../../policy/bench.js';
-import { DEFAULT_POLICY_CONFIG, resolvePolicyConfig } from '../../policy/config.js';
+import { DEFAULT_POLICY_CONFIG, resolvePolicyConfig, type PolicyConfig } from '../../policy/config.js';
 import { readPolicyConfig } from '../../policy/configFile.js';
 import { selectBackend } from '../../tf/backend.js';
 import { positiveInt } from '../options.js';
@@ -153,5 +155,67 @@ export function registerBenchCommands(program: Command): Command {
       }
     });
 
+  registerBenchTrain(bench);
   return bench;
+}
+
+/** The shipped model's policy config (models/default/config.json), the default when it is absent. */
+const SHIPPED_CONFIG = 'models/default/config.json';
+
+/**
+ * `vla bench train`: samples/s of the training step as `vla train` runs it, with 1 and 2 workers
+ * (src/bench/trainBench.ts), and with --torch the same step in PyTorch (src/bench/torch_policy_step.py, 2 threads)
+ * and the ratio of the step times.
+ */
+function registerBenchTrain(bench: Command): void {
+  bench
+    .command('train')
+    .description(
+      'Samples/s of the training step as vla train runs it (grounding and patch-label loss, clip, Adam; batch 32) at the ' +
+        `shipped config (${SHIPPED_CONFIG}) with 1 and 2 workers; with --torch the same step in PyTorch on the CPU and the ratio`,
+    )
+    .option('--json', 'print one JSON object on the last line: {samplesPerSec: {"1": x, "2": y}, torch: {...}, ratio}', false)
+    .option('--workers-list <list>', 'worker counts to time, comma-separated', (v: string) => intList(v).filter((n) => n > 0), [1, 2])
+    .option('--batch <n>', 'global batch size', positiveInt, 32)
+    .option('--steps <n>', 'timed steps per worker count (after 2 warm-up steps)', positiveInt, 8)
+    .option('--config <file>', `a policy config JSON instead of ${SHIPPED_CONFIG}`)
+    .option('--torch', 'also time the same step in PyTorch (env PYTHON, default /usr/bin/python3; apt-get install python3-torch)', false)
+    .option('--torch-threads <n>', 'torch.set_num_threads for the PyTorch run', positiveInt, 2)
+    .option('--torch-steps <n>', 'timed PyTorch steps (after 3 warm-up steps)', positiveInt, 10)
+    .action(async (opts, cmd: Command) => {
+      const file: string | undefined = opts.config ?? (existsSync(SHIPPED_CONFIG) ? SHIPPED_CONFIG : undefined);
+      const config: Partial<PolicyConfig> = file ? readPolicyConfig(file) : {};
+      const torchVersion = opts.torch ? checkTorch() : null;
+      await selectBackend({ flag: cmd.optsWithGlobals().backend });
+      const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+      const r = await benchTrain({ config, workers: opts.workersList, batch: opts.batch, steps: opts.steps, log });
+      console.log(`training step, batch ${r.batch}, ${r.parameters} parameters (${file ?? 'default config'}):`);
+      for (const run of r.runs) console.log(`  ${run.workers} worker(s): median ${run.stepMs.toFixed(0)} ms per step, ${run.samplesPerSec.toFixed(1)} samples/s`);
+      const best = r.runs.reduce((a, b) => (b.stepMs < a.stepMs ? b : a));
+      let torch: (TorchStepResult & { samplesPerSec: number }) | null = null;
+      if (opts.torch) {
+        log(`PyTorch, ${opts.torchThreads} thread(s): 3 warm-up + ${opts.torchSteps} timed steps`);
+        const resolved = resolvePolicyConfig(config);
+        const t = benchTorchStep({ batch: r.batch, steps: opts.torchSteps, warmup: 3, threads: opts.torchThreads, vocab: r.vocabSize, config: resolved, patchLabels: resolved.patchLabels });
+        if (t.parameters !== r.parameters) throw new Error(`--torch: the PyTorch model has ${t.parameters} parameters, the TF.js one ${r.parameters}: src/bench/torch_policy_step.py no longer mirrors the policy`);
+        torch = { ...t, samplesPerSec: (t.batch * 1000) / t.trainStepMs };
+        const blas = `${t.blasLibrary ? basename(t.blasLibrary) : t.blas}${isReferenceBlas(t) ? ' (reference)' : ''}`;
+        console.log(`  PyTorch ${torchVersion} (${torchPython()}), ${t.threads} thread(s), BLAS ${blas}: median ${t.trainStepMs.toFixed(0)} ms per step, ${torch.samplesPerSec.toFixed(1)} samples/s`);
+        console.log(`  TF.js with ${best.workers} worker(s) / PyTorch step time: ${(best.stepMs / t.trainStepMs).toFixed(2)}`);
+      }
+      if (opts.json) {
+        console.log(
+          JSON.stringify({
+            batch: r.batch,
+            parameters: r.parameters,
+            config: file ?? null,
+            samplesPerSec: Object.fromEntries(r.runs.map((x) => [String(x.workers), x.samplesPerSec])),
+            stepMs: Object.fromEntries(r.runs.map((x) => [String(x.workers), x.stepMs])),
+            torch: torch ? { threads: torch.threads, stepMs: torch.trainStepMs, samplesPerSec: torch.samplesPerSec, blasLibrary: torch.blasLibrary, version: torch.torch } : null,
+            ratio: torch ? best.stepMs / torch.trainStepMs : null,
+            ratioWorkers: best.workers,
+          }),
+        );
+      }
+    });
 }
