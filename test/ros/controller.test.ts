@@ -246,7 +246,7 @@ describe('vla ros over rosbridge', () => {
       c.topics = { ...c.topics, camera: { name: '/cam/compressed', type: 'sensor_msgs/CompressedImage' } };
     }));
     current = r;
-    const png = readFileSync('models/default/loss.png');
+    const png = readFileSync('docs/viewer.png');
     r.server.publish('/cam/compressed', 'sensor_msgs/CompressedImage', { format: 'png', data: png.toString('base64') });
     await r.server.waitFor(() => r.controller.imagesReceived === 1, 3000, 'a good PNG');
     const broken = Buffer.from(png);
