@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ARM_BASE } from '../../../sim/types.js';
-import { loadPolicy } from '../../policy/index.js';
+import { DEFAULT_POLICY_CONFIG, loadPolicy } from '../../policy/index.js';
 import { selectBackend } from '../../tf/backend.js';
 import {
   MESSAGE_TYPES,
@@ -111,8 +111,8 @@ export function registerRosCommands(program: Command, bench: Command): void {
     )
     .requiredOption('--url <ws-url>', 'rosbridge websocket to connect to, e.g. ws://127.0.0.1:9090', checkRosbridgeUrl)
     .option('--broker', 'also start a minimal rosbridge-protocol broker at --url (no ROS install needed)', false)
-    .option('--image-size <px>', 'camera frame width and height', positiveInt, 64)
-    .option('--supersampling <k>', 'render each pixel as the mean of k x k samples (anti-aliasing: a real camera\'s pixels average light, and models/default was trained on frames rendered so)', supersamplingFactor, 4)
+    .option('--image-size <px>', 'camera frame width and height (default: what the default policy reads)', positiveInt, DEFAULT_POLICY_CONFIG.imageSize)
+    .option('--supersampling <k>', 'render each pixel as the mean of k x k samples (anti-aliasing: a real camera\'s pixels average light; default: as the default policy was trained)', supersamplingFactor, DEFAULT_POLICY_CONFIG.supersampling)
     .option('--compressed', 'publish sensor_msgs/CompressedImage (PNG) instead of sensor_msgs/Image', false)
     .addOption(new Option('--command-type <type>', 'joint command message type').choices(['trajectory', 'float64']).default('trajectory'))
     .option('--seed <n>', 'seed of the first episode', nonNegativeInt, 0)
