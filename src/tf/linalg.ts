@@ -64,6 +64,11 @@ export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor | null): tf.Ten
 
 /** Row widths up to which sumToSuffix sums by a product with ones (biases, LayerNorm's gamma and beta). */
 const SUM_BY_PRODUCT_MAX = 256;
+/**
+ * Up to how many elements: XNNPACK packs the right-hand matrix anew for every new tensor, which for the conv stem's
+ * [131072, 16] bias gradient (10 ms) costs more than tf.sum (4 ms); [2048, 128] packs in well under tf.sum's 2.7 ms.
+ */
+const SUM_BY_PRODUCT_ELEMENTS = 1 << 18;
 
 /** x [..., S...] summed over its leading axes down to `shape` (a suffix of x's shape): ones[1, N] x [N, |S|]. */
 export function sumToSuffix(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
@@ -74,8 +79,9 @@ export function sumToSuffix(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
     // A copy, not a reshape: tfjs-wasm caches XNNPACK's packed right-hand matrix by tensor data alone, not shape, so
     // data seen before as another shape's right-hand side (a reshape of the same gradient) overran the wasm heap.
     // Wider rows (the position embeddings' [P, E]) stay with tf.sum.
-    const rows = tf.mul(tf.reshape(x, [n, size]), 1);
-    return tf.reshape(size <= SUM_BY_PRODUCT_MAX ? tf.matMul(tf.ones([1, n]), rows) : tf.sum(rows, 0), shape as number[]);
+    const rows = tf.reshape(x, [n, size]);
+    if (size > SUM_BY_PRODUCT_MAX || n * size > SUM_BY_PRODUCT_ELEMENTS) return tf.reshape(tf.sum(rows, 0), shape as number[]);
+    return tf.reshape(tf.matMul(tf.ones([1, n]), tf.mul(rows, 1)), shape as number[]);
   });
 }
 
