@@ -161,8 +161,10 @@ async function collectAll(recipe: Recipe, o: RecipeRunOptions, state: RunState):
       state.minutes[`collect:${name}`] = (state.minutes[`collect:${name}`] ?? 0) + (performance.now() - t0) / 60000;
       o.log(`${name}: ${r.record.episodes} episodes, expert success ${((100 * r.record.successes) / r.record.episodes).toFixed(1)}%, ${((performance.now() - t0) / 60000).toFixed(1)} min`);
     } else {
-      state.minutes[`collect:${name}`] ??= 0;
-      o.log(`${name}: in the cache (${r.dir})`);
+      // Collected by an earlier run (or vla collect --recipe): its time as measured then, so that the minutes of a
+      // recipe always include making its data.
+      state.minutes[`collect:${name}`] ??= r.record.collectSeconds / 60;
+      o.log(`${name}: in the cache (${r.dir}; collected in ${(r.record.collectSeconds / 60).toFixed(1)} min${r.record.resumed ? ', resumed' : ''})`);
     }
     saveState(o.out, state);
   }
