@@ -11,12 +11,9 @@
  *           expected position -> MLP -> added to the word (PixelKeypoints.ts)              [B, L, E]
  *   relative keypoints (relativeKeypoints): every keypoint minus the gripper's point projected into the image
  *           (from the raw end-effector pose) -> MLP -> added to the word (RelativeKeypoints.ts)  [B, L, E]
- *   locate (locateHead): linear on each fused word -> where its object is (x, y)        [B, L, 2]
  *   proprio [B, 7] --normalise, linear--------------------------------------> token    [B, 1, E]
  *   memory = LN([fused words; proprio token])                                          [B, L+1, E]
  *           (proprioPlace 'queries': memory = LN(fused words), the proprio token is added to every action query)
- *   command token (commandQuery): mean of the real word tokens of the language encoder [B, E] -> linear
- *           -> added to every action query (instruction conditioning, RT-1 / FiLM)       [B, 1, E]
  *   action decoder (ACT, Zhao et al. 2023): K learned queries, actionLayers cross-attention blocks over the memory
  *           (padding words masked out) -> LN -> linear head                             [B, K, 5]
  *   outputs: dims 0..3 normalised deltas (dx, dy, dz, dyaw), dim 4 a gripper logit.
@@ -54,8 +51,6 @@ export interface PolicyOutput {
   crossWeights: tf.Tensor[];
   /** With config.pixelKeypoints: [B, L, C*G*G], each word's map over the stem's pixels (camera after camera). */
   pixelWeights?: tf.Tensor;
-  /** With config.locateHead: [B, L, 2], where each word says its object is (x right, y down, in [-1, 1]). */
-  locate?: tf.Tensor;
   /** With config.patchLabels and ForwardOptions.patchLabels: [B, P, NK + NC], kind and colour logits per patch. */
   patchLabels?: tf.Tensor;
   /** With keepAttention: per layer, vision [C*B, H, P, P], language [B, H, L, L], action [B, H, K, L+1]. */
@@ -63,7 +58,7 @@ export interface PolicyOutput {
 }
 
 export interface LossTerms {
-  /** delta + gripper + the weighted grounding, locate, pixel and patch label terms */
+  /** delta + gripper + the weighted grounding, pixel and patch label terms */
   total: tf.Scalar;
   /** Mean L1 over the normalised deltas of valid steps. */
   delta: tf.Scalar;
@@ -74,8 +69,6 @@ export interface LossTerms {
    * that have a target; 0 when the batch has none.
    */
   grounding: tf.Scalar;
-  /** Mean L1 between the locate head's answer and the named object's centroid over those words; 0 without. */
-  locate: tf.Scalar;
   /** Cross-entropy of the pixel targets against the pixel keypoints' maps over words that have one; 0 without. */
   pixel: tf.Scalar;
   /** Cross-entropy of the patch labels' kind and colour against the patches' objects (PatchLabels); 0 without. */
@@ -87,8 +80,6 @@ export interface LossOptions {
   training?: boolean;
   /** Weight of the grounding term in total (default 0: off). */
   groundingWeight?: number;
-  /** Weight of the locate term in total (default 0: off). */
-  locateWeight?: number;
   /** Weight of the pixel grounding term in total (default 0: off). */
   pixelWeight?: number;
   /** Weight of the patch label term in total (default 0: off). */
@@ -113,14 +104,12 @@ export class VlaPolicy {
   private readonly fusion: TransformerBlock[];
   private readonly lnFusion: LayerNorm;
   private readonly keypointProj: Dense | null;
-  private readonly locateProj: Dense | null;
   private readonly pixelKeypoints: PixelKeypoints | null;
   private readonly relativeKeypoints: RelativeKeypoints | null;
   private readonly patchLabels: PatchLabels | null;
   /** Patch centres in [-1, 1] (x right, y down), camera after camera: [C*P, 2] flat. */
   private readonly patchCoords: Float32Array;
   private readonly proprioProj: Dense;
-  private readonly commandProj: Dense | null;
   private readonly actionQueries: tf.Variable;
   private readonly lnMemory: LayerNorm;
   private readonly actionBlocks: TransformerBlock[];
@@ -141,7 +130,6 @@ export class VlaPolicy {
     this.fusion = makeBlocks(s, 'fusion', c.fusionLayers, blockOptions(c));
     this.lnFusion = new LayerNorm(s, 'fusion/ln_final', c.width);
     this.keypointProj = c.attentionKeypoints ? new Dense(s, 'fusion/keypoints', 2 * c.heads, c.width) : null;
-    this.locateProj = c.locateHead ? new Dense(s, 'fusion/locate', c.width, 2) : null;
     this.pixelKeypoints = c.pixelKeypoints ? new PixelKeypoints(s, c) : null;
     const points = (c.attentionKeypoints ? c.heads : 0) + (c.pixelKeypoints ? 1 : 0);
     this.relativeKeypoints = c.relativeKeypoints ? new RelativeKeypoints(s, c, points) : null;
@@ -156,7 +144,6 @@ export class VlaPolicy {
       }
     }
     this.proprioProj = new Dense(s, 'proprio/proj', c.proprioDim, c.width);
-    this.commandProj = c.commandQuery ? new Dense(s, 'action/command', c.width, c.width) : null;
     this.actionQueries = s.add('action/queries', [c.chunk, c.width], { kind: 'normal', std: 0.02 });
     this.lnMemory = new LayerNorm(s, 'action/ln_memory', c.width);
     this.actionBlocks = makeBlocks(s, 'action', c.actionLayers, blockOptions(c));
@@ -259,7 +246,6 @@ export class VlaPolicy {
         words = this.relativeKeypoints.apply(words, kps, inputs.proprio); // [B, L, E]
       }
       words = this.lnFusion.apply(words); // [B, L, E]
-      const locate = this.locateProj ? this.locateProj.apply(words) : undefined; // [B, L, 2]
 
       // --- proprioception token
       const { mean, std } = this.statsValue.proprio;
@@ -278,12 +264,6 @@ export class VlaPolicy {
       // --- action decoder: K learned queries (ACT), plus the proprio token with proprioPlace 'queries'
       let q = tf.add(tf.zeros([B, c.chunk, c.width]), this.actionQueries); // [B, K, E] (broadcast, cheap gradient)
       if (!propInMemory) q = tf.add(q, propTok); // [B, K, E] + [B, 1, E]
-      if (this.commandProj) {
-        // Mean over the real words (padding weighs 0) of the language encoder's tokens, before fusion.
-        const real = tf.expandDims(tf.sub(1, padding), 2); // [B, L, 1]
-        const pooled = tf.div(tf.sum(tf.mul(lang.tokens, real), 1), tf.maximum(tf.sum(real, 1), 1)); // [B, E] / [B, 1]
-        q = tf.add(q, tf.reshape(this.commandProj.apply(pooled), [B, 1, c.width])); // [B, K, E] + [B, 1, E]
-      }
       const actionWeights: tf.Tensor[] = [];
       for (const block of this.actionBlocks) {
         const r = block.apply(q, memory, memoryPadding, ctx);
@@ -292,7 +272,7 @@ export class VlaPolicy {
       }
       const actions = this.head.apply(this.lnAction.apply(q)); // [B, K, 5]
 
-      const out: PolicyOutput = { actions, crossWeights, ...(locate ? { locate } : {}), ...(pixelWeights ? { pixelWeights } : {}) };
+      const out: PolicyOutput = { actions, crossWeights, ...(pixelWeights ? { pixelWeights } : {}) };
       if (this.patchLabels && options.patchLabels) {
         out.patchLabels = this.patchLabels.apply(tf.slice(vis.tokens, [0, 0, 0], [B, P, c.width])); // first camera [B, P, NK + NC]
       }
@@ -340,13 +320,6 @@ export class VlaPolicy {
         const ce = tf.neg(tf.sum(tf.mul(batch.groundTarget, tf.log(tf.add(a, 1e-6))), 2)); // [B, L]
         grounding = tf.div(tf.sum(tf.mul(ce, batch.groundWeight)), tf.maximum(tf.sum(batch.groundWeight), 1)) as tf.Scalar;
       }
-      // Locate: L1 between where the word says its object is and the object's centroid, over words with a target.
-      const lw = options.locateWeight ?? 0;
-      let locate = tf.scalar(0);
-      if (out.locate && batch.groundCentroid && batch.groundWeight) {
-        const err = tf.sum(tf.abs(tf.sub(out.locate, batch.groundCentroid)), 2); // [B, L]
-        locate = tf.div(tf.sum(tf.mul(err, batch.groundWeight)), tf.mul(tf.maximum(tf.sum(batch.groundWeight), 1), 2)) as tf.Scalar;
-      }
       // Pixel grounding: the same cross-entropy as grounding, over the pixel keypoints' maps and pixel targets.
       const pw = options.pixelWeight ?? 0;
       let pixel = tf.scalar(0);
@@ -360,8 +333,8 @@ export class VlaPolicy {
       if (out.patchLabels && batch.patchKind && batch.patchColour && batch.patchLabelWeight) {
         labels = PatchLabels.loss(out.patchLabels, batch.patchKind, batch.patchColour, batch.patchLabelWeight);
       }
-      const total = tf.addN([delta, gripper, tf.mul(grounding, gw), tf.mul(locate, lw), tf.mul(pixel, pw), tf.mul(labels, bw)]) as tf.Scalar;
-      return { total, delta, gripper, grounding, locate, pixel, labels };
+      const total = tf.addN([delta, gripper, tf.mul(grounding, gw), tf.mul(pixel, pw), tf.mul(labels, bw)]) as tf.Scalar;
+      return { total, delta, gripper, grounding, pixel, labels };
     });
   }
 

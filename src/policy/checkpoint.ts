@@ -16,7 +16,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '../tf/tf.js';
-import { resolvePolicyConfig, type PolicyConfig } from './config.js';
+import { resolvePolicyConfig, type PolicyConfig, type ResolvedPolicyConfig } from './config.js';
 import { checkStats } from './normalization.js';
 import { Tokenizer } from './Tokenizer.js';
 import { VlaPolicy } from './VlaPolicy.js';
@@ -141,18 +141,62 @@ function checkManifest(dir: string, json: unknown): WeightsManifestEntry[] {
  * trained with. proprioDim is not listed: it is always written.
  */
 export const CONFIG_FIELDS_ADDED_LATER: Readonly<Partial<PolicyConfig>> = Object.freeze({
-  imageCentering: false,
   actionMemory: 'words',
   eeProprio: false,
   attentionKeypoints: false,
-  locateHead: false,
   proprioPlace: 'memory',
-  commandQuery: false,
   pixelKeypoints: false,
   relativeKeypoints: false,
   supersampling: 1,
   patchLabels: false,
 });
+
+/** The commit that last had the REMOVED_CONFIG_FIELDS (`git show f5000ef:src/policy/config.ts`). */
+export const REMOVED_FIELDS_COMMIT = 'f5000ef';
+
+/**
+ * Config fields removed from the policy, with what each switched on: switches no shipped model used and no
+ * experiment gained from (models/default/EXPERIMENTS.md, "Removed switches"). A checkpoint whose config.json has one
+ * set to false describes the model without it and loads; one set to anything else is refused.
+ */
+export const REMOVED_CONFIG_FIELDS: Readonly<Record<string, { what: string; plural: boolean }>> = Object.freeze({
+  imageCentering: { what: 'image centering', plural: false },
+  locateHead: { what: 'the locate head', plural: false },
+  commandQuery: { what: 'the command token', plural: false },
+});
+
+/**
+ * A checkpoint's stored config without the removed fields set to false; throws a CheckpointError naming the file
+ * when one is set otherwise (the model it describes cannot be built any more).
+ */
+export function dropRemovedFields(stored: Readonly<Record<string, unknown>>, file: string): Record<string, unknown> {
+  const on = Object.keys(REMOVED_CONFIG_FIELDS).filter((k) => k in stored && stored[k] !== false);
+  if (on.length > 0) {
+    const fields = on.map((k) => `${k} is ${JSON.stringify(stored[k])}`).join(', ');
+    const parts = on.map((k) => REMOVED_CONFIG_FIELDS[k]!);
+    const verb = parts.length > 1 || parts[0]!.plural ? 'were' : 'was';
+    throw new CheckpointError(
+      `${file}: ${fields}, but ${parts.map((p) => p.what).join(' and ')} ${verb} removed from vla (last in commit ${REMOVED_FIELDS_COMMIT}); retrain without ${on.length > 1 ? 'them' : 'it'}`,
+    );
+  }
+  return Object.fromEntries(Object.entries(stored).filter(([k]) => !(k in REMOVED_CONFIG_FIELDS)));
+}
+
+/** The policy config of the checkpoint in `dir` (its config.json, as loadPolicy reads it); throws a CheckpointError. */
+export function readCheckpointConfig(dir: string): ResolvedPolicyConfig {
+  try {
+    const stored = readJson(dir, 'config.json') as Partial<PolicyConfig>;
+    if (stored === null || typeof stored !== 'object' || Array.isArray(stored)) return resolvePolicyConfig(stored);
+    // A field the checkpoint does not name was added after it was written: take the value that reproduces the
+    // model as it was trained (the feature off), not today's default.
+    const given = dropRemovedFields(stored, join(dir, 'config.json')) as Partial<PolicyConfig>;
+    const legacy = Object.fromEntries(Object.entries(CONFIG_FIELDS_ADDED_LATER).filter(([k]) => !(k in given)));
+    return resolvePolicyConfig({ ...legacy, ...given });
+  } catch (e) {
+    if (e instanceof CheckpointError) throw e;
+    throw new CheckpointError(`checkpoint ${dir}: config.json: ${(e as Error).message}`);
+  }
+}
 
 /** Reads a checkpoint written by savePolicy; throws a CheckpointError naming the file and the problem. */
 export function loadPolicy(dir: string): VlaPolicy {
@@ -164,18 +208,7 @@ export function loadPolicy(dir: string): VlaPolicy {
     throw new CheckpointError(`checkpoint ${dir} was written by format version ${JSON.stringify(format.version)}; this build reads version ${CHECKPOINT_VERSION}`);
   }
 
-  let config;
-  try {
-    const stored = readJson(dir, 'config.json') as Partial<PolicyConfig>;
-    // A field the checkpoint does not name was added after it was written: take the value that reproduces the
-    // model as it was trained (the feature off), not today's default.
-    const given = stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? stored : {};
-    const legacy = Object.fromEntries(Object.entries(CONFIG_FIELDS_ADDED_LATER).filter(([k]) => !(k in given)));
-    config = resolvePolicyConfig(Array.isArray(stored) || stored === null ? stored : { ...legacy, ...given });
-  } catch (e) {
-    if (e instanceof CheckpointError) throw e;
-    throw new CheckpointError(`checkpoint ${dir}: config.json: ${(e as Error).message}`);
-  }
+  const config = readCheckpointConfig(dir);
   const wrap = <T>(file: string, f: () => T): T => {
     try {
       return f();

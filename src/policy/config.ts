@@ -51,11 +51,6 @@ export interface PolicyConfig {
   supersampling: number;
   /** A small conv stem before patching: conv3x3 (stride 1) -> relu -> conv3x3 (stride 1), NHWC. */
   convStem: boolean;
-  /**
-   * Subtract each image's mean colour (per channel) before the encoder, so that the table, which fills most of
-   * every image, maps to about 0 and the small objects stand out. Default false (the shipped baseline has none).
-   */
-  imageCentering: boolean;
   /** Output channels of both stem convolutions (ignored without the stem). */
   stemChannels: number;
   /**
@@ -109,14 +104,6 @@ export interface PolicyConfig {
    * becomes something the action decoder reads directly. Default true.
    */
   attentionKeypoints: boolean;
-  /**
-   * A locate head: a linear layer reads each fused word token and says where, in the image, the thing the word
-   * names is (x, y in [-1, 1]); trained by the locate loss from the segmentation's centroids. It makes the word
-   * tokens carry the object's position finer than a patch (8 px = about 12 cm of table), which grasping needs.
-   * The prediction is also returned by forward (PolicyOutput.locate). Default false: with it, 4500 steps gave 22%
-   * success against 38% without (models/default/EXPERIMENTS.md).
-   */
-  locateHead: boolean;
   /** What the action queries attend to (see ACTION_MEMORIES). */
   actionMemory: ActionMemory;
   /**
@@ -124,14 +111,6 @@ export interface PolicyConfig {
    * the action queries could satisfy the loss from proprioception alone and the words were ignored).
    */
   proprioPlace: ProprioPlace;
-  /**
-   * A command token: the mean of the command's word tokens (the language encoder's output, padding left out)
-   * through a linear layer, added to every action query as the proprio token is. The action queries then know the
-   * command as a whole (which task: pick, place or push) before they read anything, instead of only through the
-   * words they attend to; instruction conditioning of the action layers as in RT-1 (Brohan et al. 2022, FiLM of
-   * Perez et al. 2018). Default false (the shipped model has none).
-   */
-  commandQuery: boolean;
   /**
    * Pixel keypoints: each word also attends over the conv stem's feature map in cells of 2x2 pixels (of the folded
    * image) rather than 8x8 patches: a query from the fused word against a key per cell, softmax over all cells, and the map's expected position (spatial soft-argmax, Levine et al. 2016) goes through a small MLP
@@ -167,7 +146,6 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   cameras: Object.freeze(['scene']),
   supersampling: 4,
   convStem: true,
-  imageCentering: false,
   stemChannels: 16,
   spaceToDepth: 1,
   patchSize: 8,
@@ -186,10 +164,8 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   proprioDim: 11,
   eeProprio: true,
   attentionKeypoints: true,
-  locateHead: false,
   actionMemory: 'words',
   proprioPlace: 'queries',
-  commandQuery: false,
   pixelKeypoints: false,
   relativeKeypoints: false,
   patchLabels: true,
@@ -260,7 +236,6 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
     problems.push(`supersampling (${show(c.supersampling)}) must be an integer from 1 to ${MAX_SUPERSAMPLING}: samples per pixel side when the simulator renders the images`);
   }
   if (typeof c.convStem !== 'boolean') problems.push(`convStem (${show(c.convStem)}) must be true or false`);
-  if (typeof c.imageCentering !== 'boolean') problems.push(`imageCentering (${show(c.imageCentering)}) must be true or false`);
   positiveInt('stemChannels', 'the channels of the conv stem');
   positiveInt('spaceToDepth', 'the side of the pixel blocks folded into channels (1 = none)');
   if (isInt(c.spaceToDepth) && c.spaceToDepth > 1) {
@@ -304,8 +279,6 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
   else if (isInt(c.proprioDim) && c.proprioDim < (c.eeProprio ? 7 : 3)) {
     problems.push(`proprioDim (${c.proprioDim}) is too small: it counts the joints, gripper opening and holding${c.eeProprio ? ', and the 4 numbers of the end-effector pose (eeProprio)' : ''}`);
   }
-  if (typeof c.locateHead !== 'boolean') problems.push(`locateHead (${show(c.locateHead)}) must be true or false`);
-  if (typeof c.commandQuery !== 'boolean') problems.push(`commandQuery (${show(c.commandQuery)}) must be true or false`);
   if (typeof c.pixelKeypoints !== 'boolean') problems.push(`pixelKeypoints (${show(c.pixelKeypoints)}) must be true or false`);
   else if (c.pixelKeypoints && c.convStem === false) {
     problems.push('pixelKeypoints (true) needs convStem (true): its keys are the conv stem\'s features at every pixel');

@@ -59,10 +59,6 @@ export class VisionEncoder {
   readonly lnFinal: LayerNorm;
   readonly patches: number;
 
-  private get centering(): boolean {
-    return this.config.imageCentering;
-  }
-
   constructor(store: ParamStore, readonly config: ResolvedPolicyConfig) {
     const c = config;
     const C = c.stemChannels;
@@ -97,7 +93,6 @@ export class VisionEncoder {
     }
     return tf.tidy(() => {
       let x = tf.mul(tf.cast(images, 'float32'), 1 / 255) as tf.Tensor4D; // [N, S, S, 3] in [0, 1]
-      if (this.centering) x = tf.sub(x, tf.mean(x, [1, 2], true)) as tf.Tensor4D; // [N, S, S, 3] - [N, 1, 1, 3]
       if (f > 1) x = tf.reshape(patchify(x, f), [x.shape[0], S / f, S / f, 3 * f * f]) as tf.Tensor4D; // [N, S/f, S/f, 3ff]
       if (this.stem) {
         const s = this.stem;

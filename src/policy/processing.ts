@@ -33,8 +33,6 @@ export interface PolicyBatch extends PolicyInputs {
    */
   groundTarget?: tf.Tensor;
   groundWeight?: tf.Tensor;
-  /** Optional [B, L, 2]: the named object's pixel centroid, x right and y down in [-1, 1] (the locate loss). */
-  groundCentroid?: tf.Tensor;
   /**
    * Optional pixel grounding targets (config.pixelKeypoints): [B, L, C*G*G] the named object's share of each
    * position of the stem's feature map, and [B, L] 1 where a word has such a target.
@@ -123,7 +121,6 @@ export function disposeInputs(x: PolicyInputs | PolicyBatch): void {
     x.actionValid.dispose();
     x.groundTarget?.dispose();
     x.groundWeight?.dispose();
-    x.groundCentroid?.dispose();
     x.pixelTarget?.dispose();
     x.pixelWeight?.dispose();
     x.patchKind?.dispose();

@@ -100,7 +100,7 @@ export interface BatchArrays {
   proprio: Float32Array;
   actions: Float32Array;
   valid: Float32Array;
-  ground?: { grid: number; target: Float32Array; weight: Float32Array; centroid: Float32Array };
+  ground?: { grid: number; target: Float32Array; weight: Float32Array };
   pixel?: { cells: number; target: Float32Array; weight: Float32Array };
   labels?: { patches: number; kind: Float32Array; colour: Float32Array; weight: Float32Array };
 }
@@ -162,7 +162,7 @@ function allocate(n: number, S: number, o: BatchOptions): BatchArrays {
     proprio: new Float32Array(n * PD),
     actions: new Float32Array(n * K * A),
     valid: new Float32Array(n * K),
-    ...(G ? { ground: { grid: G, target: new Float32Array(n * L * G * G), weight: new Float32Array(n * L), centroid: new Float32Array(n * L * 2) } } : {}),
+    ...(G ? { ground: { grid: G, target: new Float32Array(n * L * G * G), weight: new Float32Array(n * L) } } : {}),
     ...(PG ? { pixel: { cells: PG, target: new Float32Array(n * L * PG * PG), weight: new Float32Array(n * L) } } : {}),
     ...(LG
       ? { labels: { patches: LG, kind: new Float32Array(n * LG * LG * PATCH_KINDS.length), colour: new Float32Array(n * LG * LG * PATCH_COLOURS.length), weight: new Float32Array(n * LG * LG) } }
@@ -173,7 +173,6 @@ function allocate(n: number, S: number, o: BatchOptions): BatchArrays {
 /** Scratch arrays of renderBatch, per segmentation id. */
 interface Scratch {
   counts: Float32Array; // pixels per patch of the grounding grid
-  sums: Float32Array; // pixels, sum of x, sum of y
   shiftedSeg: Uint8Array; // the segmentation as the shifted image sees it
 }
 
@@ -182,7 +181,7 @@ export function renderBatch(data: BatchSource, plans: readonly SamplePlan[], o: 
   const S = data.imageSize;
   const out = allocate(plans.length, S, o);
   const T = out.ground ? out.ground.grid ** 2 : 0;
-  const scratch: Scratch = { counts: new Float32Array(256 * T), sums: new Float32Array(256 * 3), shiftedSeg: new Uint8Array(S * S) };
+  const scratch: Scratch = { counts: new Float32Array(256 * T), shiftedSeg: new Uint8Array(S * S) };
   plans.forEach((s, b) => {
     const e = data.episodes[s.episode]!;
     const fi = frameIndex(data, s);
@@ -190,7 +189,7 @@ export function renderBatch(data: BatchSource, plans: readonly SamplePlan[], o: 
     const L = out.maxWords;
     out.tokens.set(s.ids.subarray(0, L), b * L);
     for (let i = 0; i < L; i++) out.tokenMask[b * L + i] = s.mask[i] ?? 0;
-    if (out.ground) groundingTargets(out, b, s.referents, scratch, S);
+    if (out.ground) groundingTargets(out, b, s.referents, scratch);
     if (out.pixel) pixelTargets(out, b, s.referents, scratch.shiftedSeg, S);
     if (out.labels) labelWeights(out, b);
     const f = e.start + s.t; // step (proprio, actions)
@@ -214,7 +213,7 @@ function renderPixels(data: BatchSource, fi: number, e: BatchSource['episodes'][
   const src = data.frames.subarray(fi * frameBytes, (fi + 1) * frameBytes);
   const seg = data.segmentation.subarray(fi * S * S, (fi + 1) * S * S);
   const { images } = out;
-  const { counts, sums, shiftedSeg } = scratch;
+  const { counts, shiftedSeg } = scratch;
   const G = out.ground?.grid ?? 0;
   const T = G * G;
   const labels = out.labels;
@@ -222,10 +221,7 @@ function renderPixels(data: BatchSource, fi: number, e: BatchSource['episodes'][
   const LT = LG * LG;
   const NK = PATCH_KINDS.length;
   const NC = PATCH_COLOURS.length;
-  if (G) {
-    counts.fill(0);
-    sums.fill(0);
-  }
+  if (G) counts.fill(0);
   const dst = b * frameBytes;
   for (let y = 0; y < S; y++) {
     const yy = Math.min(S - 1, Math.max(0, y + s.sy));
@@ -245,22 +241,17 @@ function renderPixels(data: BatchSource, fi: number, e: BatchSource['episodes'][
         if (col >= 0) labels.colour[p * NC + col]! += 1;
         if (k >= 0 || col >= 0) labels.weight[p]! += 1;
       }
-      if (G && id) {
-        counts[id * T + Math.floor((y * G) / S) * G + Math.floor((x * G) / S)]! += 1;
-        sums[id * 3]! += 1;
-        sums[id * 3 + 1]! += x;
-        sums[id * 3 + 2]! += y;
-      }
+      if (G && id) counts[id * T + Math.floor((y * G) / S) * G + Math.floor((x * G) / S)]! += 1;
     }
   }
 }
 
-/** Row b's grounding targets: per naming word, its object's share of pixels per patch and its centroid. */
-function groundingTargets(out: BatchArrays, b: number, referents: Int32Array, scratch: Scratch, S: number): void {
+/** Row b's grounding targets: per naming word, its object's share of pixels per patch. */
+function groundingTargets(out: BatchArrays, b: number, referents: Int32Array, scratch: Scratch): void {
   const g = out.ground!;
   const T = g.grid * g.grid;
   const L = out.maxWords;
-  const { counts, sums } = scratch;
+  const { counts } = scratch;
   for (let i = 0; i < L; i++) {
     const id = referents[i] ?? 0;
     if (!id) continue;
@@ -269,9 +260,6 @@ function groundingTargets(out: BatchArrays, b: number, referents: Int32Array, sc
     if (n === 0) continue; // hidden in this frame
     g.weight[b * L + i] = 1;
     for (let p = 0; p < T; p++) g.target[(b * L + i) * T + p] = counts[id * T + p]! / n;
-    // The object's pixel centroid in the patch-centre coordinates of VlaPolicy: [-1, 1], x right, y down.
-    g.centroid[(b * L + i) * 2] = ((sums[id * 3 + 1]! / n + 0.5) / S) * 2 - 1;
-    g.centroid[(b * L + i) * 2 + 1] = ((sums[id * 3 + 2]! / n + 0.5) / S) * 2 - 1;
   }
 }
 
@@ -343,7 +331,7 @@ export function batchTensors(a: BatchArrays): PolicyBatch {
     actions: tf.tensor3d(a.actions, [B, K, A]),
     actionValid: tf.tensor2d(a.valid, [B, K]),
     ...(a.ground
-      ? { groundTarget: tf.tensor3d(a.ground.target, [B, L, T]), groundWeight: tf.tensor2d(a.ground.weight, [B, L]), groundCentroid: tf.tensor3d(a.ground.centroid, [B, L, 2]) }
+      ? { groundTarget: tf.tensor3d(a.ground.target, [B, L, T]), groundWeight: tf.tensor2d(a.ground.weight, [B, L]) }
       : {}),
     ...(a.pixel ? { pixelTarget: tf.tensor3d(a.pixel.target, [B, L, NP]), pixelWeight: tf.tensor2d(a.pixel.weight, [B, L]) } : {}),
     ...(a.labels

@@ -41,7 +41,6 @@ export const TrainOptionsSchema = z
     augment: z.boolean(),
     shiftPixels: z.number().int().min(0),
     groundingWeight: z.number().min(0),
-    locateWeight: z.number().min(0),
     pixelGroundingWeight: z.number().min(0),
     patchLabelWeight: z.number().min(0),
     frameStride: z.number().int().min(1),
@@ -67,8 +66,6 @@ export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
   // s pixels blurs that by s / 64 of the view (4 px: about 6 cm, more than a grasp tolerates). Colour jitter stays.
   shiftPixels: 0,
   groundingWeight: 0.5,
-  // The locate loss (policy.locateHead): L1 on where a naming word says its object is, in [-1, 1] image units.
-  locateWeight: 2,
   // The pixel grounding loss (policy.pixelKeypoints): cross-entropy of each naming word's pixel map against the
   // object's pixels.
   pixelGroundingWeight: 0.5,
@@ -204,7 +201,7 @@ export function trainBatchOptions(policy: VlaPolicy, o: TrainOptions, augment: b
     augment,
     shift: o.shiftPixels,
     proprioDim: c.proprioDim,
-    ...(o.groundingWeight > 0 || o.locateWeight > 0 ? { groundingGrid: policy.grid[0] } : {}),
+    ...(o.groundingWeight > 0 ? { groundingGrid: policy.grid[0] } : {}),
     ...(c.pixelKeypoints && o.pixelGroundingWeight > 0 ? { pixelGrid: pixelCellSide(c) } : {}),
     ...(c.patchLabels && o.patchLabelWeight > 0 ? { labelGrid: policy.grid[0] } : {}),
     ...(o.paraphrase > 0 ? { paraphrase: { p: o.paraphrase, tokenizer: policy.tokenizer } } : {}),
@@ -213,7 +210,7 @@ export function trainBatchOptions(policy: VlaPolicy, o: TrainOptions, augment: b
 
 /** The loss terms' weights of a training run. */
 export function trainLossOptions(o: TrainOptions): LossOptions {
-  return { groundingWeight: o.groundingWeight, locateWeight: o.locateWeight, pixelWeight: o.pixelGroundingWeight, labelWeight: o.patchLabelWeight };
+  return { groundingWeight: o.groundingWeight, pixelWeight: o.pixelGroundingWeight, labelWeight: o.patchLabelWeight };
 }
 
 export async function train(run: TrainRun): Promise<TrainResult> {
@@ -277,23 +274,23 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   const lossOptions = trainLossOptions(o);
 
   /** Validation loss terms (the total's parts), means over the validation samples. */
-  let valTerms: Record<'delta' | 'gripper' | 'grounding' | 'locate' | 'pixel' | 'labels', number> | null = null;
+  let valTerms: Record<'delta' | 'gripper' | 'grounding' | 'pixel' | 'labels', number> | null = null;
   const valLoss = (): number | null => {
     if (valSamples.length === 0) return null;
-    const sum = [0, 0, 0, 0, 0, 0, 0];
+    const sum = [0, 0, 0, 0, 0, 0];
     let n = 0;
     for (let i = 0; i < valSamples.length; i += 64) {
       const part = valSamples.slice(i, i + 64);
       const batch = batchOf(part, false, valRng);
       const l = tf.tidy(() => {
         const t = policy.lossTerms(batch, { training: false, ...lossOptions });
-        return [t.total, t.delta, t.gripper, t.grounding, t.locate, t.pixel, t.labels].map((x) => x.dataSync()[0]!);
+        return [t.total, t.delta, t.gripper, t.grounding, t.pixel, t.labels].map((x) => x.dataSync()[0]!);
       });
       disposeInputs(batch);
       l.forEach((v, k) => (sum[k] = sum[k]! + v * part.length));
       n += part.length;
     }
-    valTerms = { delta: sum[1]! / n, gripper: sum[2]! / n, grounding: sum[3]! / n, locate: sum[4]! / n, pixel: sum[5]! / n, labels: sum[6]! / n };
+    valTerms = { delta: sum[1]! / n, gripper: sum[2]! / n, grounding: sum[3]! / n, pixel: sum[4]! / n, labels: sum[5]! / n };
     return sum[0]! / n;
   };
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as tf from '../../src/tf/tf.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/tf/backend.js';
-import { CONFIG_FIELDS_ADDED_LATER, CheckpointError, VlaPolicy, computeStats, loadPolicy, savePolicy } from '../../src/policy/index.js';
+import { CONFIG_FIELDS_ADDED_LATER, CheckpointError, REMOVED_CONFIG_FIELDS, REMOVED_FIELDS_COMMIT, VlaPolicy, computeStats, loadPolicy, savePolicy } from '../../src/policy/index.js';
 import { TINY, observation } from './helpers.js';
 
 let root: string;
@@ -83,7 +83,7 @@ describe('loadPolicy', () => {
   });
 
   it('reads a checkpoint written before later config fields existed, with those features off', () => {
-    const old = new VlaPolicy({ ...TINY, seed: 12, eeProprio: false, proprioDim: 7, attentionKeypoints: false, locateHead: false, proprioPlace: 'memory', patchLabels: false, supersampling: 1 });
+    const old = new VlaPolicy({ ...TINY, seed: 12, eeProprio: false, proprioDim: 7, attentionKeypoints: false, proprioPlace: 'memory', patchLabels: false, supersampling: 1 });
     const dir = join(root, 'older');
     savePolicy(old, dir);
     const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
@@ -95,6 +95,40 @@ describe('loadPolicy', () => {
     expect(loaded.act(obs)).toEqual(old.act(obs));
     loaded.dispose();
     old.dispose();
+  });
+
+  it('reads a checkpoint whose config.json names removed switches set to false, and refuses one with any set', () => {
+    const cfg = JSON.parse(readFileSync(join(saved, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const off = Object.fromEntries(Object.keys(REMOVED_CONFIG_FIELDS).map((k) => [k, false]));
+    const dir = copy('removed-off');
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, ...off }));
+    const loaded = loadPolicy(dir);
+    expect(loaded.config).toEqual(policy.config);
+    const obs = observation(16, 'pick up the red ball', 5);
+    expect(loaded.act(obs)).toEqual(policy.act(obs));
+    loaded.dispose();
+
+    const on = copy('removed-on');
+    const file = join(on, 'config.json');
+    const refused = (fields: Record<string, unknown>): string => {
+      writeFileSync(file, JSON.stringify({ ...cfg, ...off, ...fields }));
+      try {
+        loadPolicy(on).dispose();
+      } catch (e) {
+        expect(e).toBeInstanceOf(CheckpointError);
+        return (e as Error).message;
+      }
+      throw new Error(`loaded with ${JSON.stringify(fields)}`);
+    };
+    expect(refused({ locateHead: true })).toBe(`${file}: locateHead is true, but the locate head was removed from vla (last in commit ${REMOVED_FIELDS_COMMIT}); retrain without it`);
+    expect(refused({ imageCentering: true, commandQuery: 1 })).toBe(
+      `${file}: imageCentering is true, commandQuery is 1, but image centering and the command token were removed from vla (last in commit ${REMOVED_FIELDS_COMMIT}); retrain without them`,
+    );
+    for (const k of Object.keys(REMOVED_CONFIG_FIELDS)) {
+      const message = refused({ [k]: true });
+      expect(message).toMatch(new RegExp(`^${file}: ${k} is true, but .+ removed from vla \\(last in commit ${REMOVED_FIELDS_COMMIT}\\); retrain without it$`));
+      expect(message).not.toContain('\n');
+    }
   });
 
   it('names the missing file', () => {

@@ -3,7 +3,7 @@
  * with field, value and reason.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY_CONFIG, patchGrid, resolvePolicyConfig, type PolicyConfig } from '../../src/policy/index.js';
+import { DEFAULT_POLICY_CONFIG, REMOVED_CONFIG_FIELDS, patchGrid, resolvePolicyConfig, type PolicyConfig } from '../../src/policy/index.js';
 
 describe('resolvePolicyConfig', () => {
   it('fills in the documented defaults', () => {
@@ -49,6 +49,14 @@ describe('resolvePolicyConfig', () => {
     expect(message).toContain('actionDim (6) must be 5');
     expect(message).toContain('unknown field "widht"');
     expect(input).toEqual(snapshot);
+  });
+
+  it('refuses the removed switches as unknown fields, on or off', () => {
+    for (const k of Object.keys(REMOVED_CONFIG_FIELDS)) {
+      for (const v of [true, false]) {
+        expect(() => resolvePolicyConfig({ [k]: v } as Partial<PolicyConfig>)).toThrow(`invalid policy config (1 problem):\n  - unknown field "${k}": the fields are imageSize, cameras,`);
+      }
+    }
   });
 
   it('rejects bad types and values of other fields', () => {

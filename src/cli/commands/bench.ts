@@ -1,12 +1,13 @@
 /** `vla bench ...`: benchmarks that print figures (medians over several runs). */
 import { existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { Command, Option } from 'commander';
 import { benchAttention, formatAttentionBench } from '../../bench/attentionBench.js';
 import { benchTrain } from '../../bench/trainBench.js';
 import { TORCH_CONFIG_FIELDS, benchPolicy, benchTorchStep, checkTorch, isReferenceBlas, torchPython, type TorchStepResult } from '../../policy/bench.js';
 import { DEFAULT_POLICY_CONFIG, resolvePolicyConfig, type PolicyConfig } from '../../policy/config.js';
 import { readPolicyConfig } from '../../policy/configFile.js';
+import { readCheckpointConfig } from '../../policy/checkpoint.js';
 import { selectBackend } from '../../tf/backend.js';
 import { positiveInt } from '../options.js';
 
@@ -184,7 +185,8 @@ function registerBenchTrain(bench: Command): void {
     .option('--torch-steps <n>', 'timed PyTorch steps (after 3 warm-up steps)', positiveInt, 10)
     .action(async (opts, cmd: Command) => {
       const file: string | undefined = opts.config ?? (existsSync(SHIPPED_CONFIG) ? SHIPPED_CONFIG : undefined);
-      const config: Partial<PolicyConfig> = file ? readPolicyConfig(file) : {};
+      // The shipped model's config.json is read as loadPolicy reads it (fields removed since it was written dropped).
+      const config: Partial<PolicyConfig> = opts.config ? readPolicyConfig(opts.config) : file ? readCheckpointConfig(dirname(file)) : {};
       const torchVersion = opts.torch ? checkTorch() : null;
       await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);

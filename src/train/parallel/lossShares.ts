@@ -2,12 +2,11 @@
  * How one replica's part of a batch weighs in the loss of the whole batch.
  *
  * VlaPolicy.lossTerms normalises each term by a sum over its batch: delta and gripper by the valid chunk steps
- * (max(sum, 1)), grounding and locate by the grounding weights (max(sum, 1)), pixel by the pixel weights (max(sum,
- * 1)) and the patch labels by their weights (max(sum, 1e-6)); the constant factors (D - 1, 2) cancel. A part's
- * term times (its normaliser / the whole batch's) is its numerator over the whole batch's normaliser, so the sum
- * over parts of
- *     share.valid * (delta + gripper) + gw * share.ground * grounding + lw * share.ground * locate
- *       + pw * share.pixel * pixel + bw * share.labels * labels
+ * (max(sum, 1)), grounding by the grounding weights (max(sum, 1)), pixel by the pixel weights (max(sum, 1)) and
+ * the patch labels by their weights (max(sum, 1e-6)); the constant factor (D - 1) cancels. A part's term times (its
+ * normaliser / the whole batch's) is its numerator over the whole batch's normaliser, so the sum over parts of
+ *     share.valid * (delta + gripper) + gw * share.ground * grounding + pw * share.pixel * pixel
+ *       + bw * share.labels * labels
  * is the whole batch's total loss, and the sum of the parts' gradients is its gradient: gradients "averaged,
  * weighted by sample count", with the weights each term actually uses. With one part every share is 1.
  */
@@ -51,7 +50,6 @@ export function partLoss(policy: VlaPolicy, batch: PolicyBatch, o: LossOptions, 
     const parts = [
       tf.mul(tf.add(t.delta, t.gripper), s.valid),
       tf.mul(t.grounding, (o.groundingWeight ?? 0) * s.ground),
-      tf.mul(t.locate, (o.locateWeight ?? 0) * s.ground),
       tf.mul(t.pixel, (o.pixelWeight ?? 0) * s.pixel),
       tf.mul(t.labels, (o.labelWeight ?? 0) * s.labels),
     ];
