@@ -1,22 +1,22 @@
 /**
  * The vision-language-action policy: camera image + command + proprioception -> the next K arm actions.
  *
- *   image  [B, S, S, 3] --VisionEncoder (ViT, Dosovitskiy 2021)-------------> patches  [B, P, E]
- *   words  [B, L]       --LanguageEncoder (padding masked)------------------> words    [B, L, E]
+ *   image   [B, S, S, 3] --VisionEncoder (conv stem + ViT, Dosovitskiy 2021)-----> patches [B, P, E]
+ *   command [B, L]       --LanguageEncoder (padding masked)----------------------> words   [B, L, E]
  *   fusion: fusionLayers cross-attention blocks, words = queries, patches = keys/values
- *           (Perceiver / Flamingo style): each word gets a map over the patch grid  -> fused [B, L, E]
- *   keypoints (attentionKeypoints): per word and head, the map's expected patch position (spatial soft-argmax,
- *           Levine et al. 2016) [B, L, 2H] -> linear -> added to the fused word       [B, L, E]
- *   pixel keypoints (pixelKeypoints): each word attends over 2x2-pixel cells of the stem's feature map; the map's
- *           expected position -> MLP -> added to the word (PixelKeypoints.ts)              [B, L, E]
- *   relative keypoints (relativeKeypoints): every keypoint minus the gripper's point projected into the image
- *           (from the raw end-effector pose) -> MLP -> added to the word (RelativeKeypoints.ts)  [B, L, E]
- *   proprio [B, 7] --normalise, linear--------------------------------------> token    [B, 1, E]
- *   memory = LN([fused words; proprio token])                                          [B, L+1, E]
- *           (proprioPlace 'queries': memory = LN(fused words), the proprio token is added to every action query)
+ *           (Perceiver / Flamingo style): each word gets a map over the patch grid  -> words   [B, L, E]
+ *   keypoints (attentionKeypoints): per word and head, the last map's expected patch position (spatial
+ *           soft-argmax, Levine et al. 2016) [B, L, 2H] -> linear -> added to the word  [B, L, E]
+ *   words -> LN                                                                          [B, L, E]
+ *   proprio [B, D] --normalise, linear-------------------------------------------> token   [B, 1, E]
+ *   memory = LN([words; proprio token])                                                  [B, L+1, E]
+ *           (proprioPlace 'queries': memory = LN(words), the proprio token is added to every action query;
+ *           actionMemory 'words+patches': the patch tokens join the memory)
  *   action decoder (ACT, Zhao et al. 2023): K learned queries, actionLayers cross-attention blocks over the memory
- *           (padding words masked out) -> LN -> linear head                             [B, K, 5]
+ *           (padding words masked out) -> LN -> linear head                               [B, K, 5]
  *   outputs: dims 0..3 normalised deltas (dx, dy, dz, dyaw), dim 4 a gripper logit.
+ *   patch labels (patchLabels, asked for in training): linear on the first camera's patch tokens -> kind and
+ *           colour logits per patch (PatchLabels.ts; the actions do not read them)         [B, P, NK + NC]
  *
  * With several cameras, every image goes through the same vision encoder, gets a learned camera embedding and the
  * patch tokens are concatenated camera after camera ([B, C*P, E]).
@@ -31,8 +31,6 @@ import { LanguageEncoder, VisionEncoder, blockOptions } from './encoders.js';
 import { observationsToInputs, toEeActions, type PolicyBatch, type PolicyInputs } from './processing.js';
 import { averageHeads, type AttentionMaps } from './maps.js';
 import { matMul2d } from '../tf/linalg.js';
-import { PixelKeypoints } from './PixelKeypoints.js';
-import { RelativeKeypoints } from './RelativeKeypoints.js';
 import { PatchLabels } from './PatchLabels.js';
 
 export interface ForwardOptions {
@@ -49,8 +47,6 @@ export interface PolicyOutput {
   actions: tf.Tensor;
   /** Per fusion layer: [B, H, L, C*P], word (query) over patch (key) weights. */
   crossWeights: tf.Tensor[];
-  /** With config.pixelKeypoints: [B, L, C*G*G], each word's map over the stem's pixels (camera after camera). */
-  pixelWeights?: tf.Tensor;
   /** With config.patchLabels and ForwardOptions.patchLabels: [B, P, NK + NC], kind and colour logits per patch. */
   patchLabels?: tf.Tensor;
   /** With keepAttention: per layer, vision [C*B, H, P, P], language [B, H, L, L], action [B, H, K, L+1]. */
@@ -58,7 +54,7 @@ export interface PolicyOutput {
 }
 
 export interface LossTerms {
-  /** delta + gripper + the weighted grounding, pixel and patch label terms */
+  /** delta + gripper + the weighted grounding and patch label terms */
   total: tf.Scalar;
   /** Mean L1 over the normalised deltas of valid steps. */
   delta: tf.Scalar;
@@ -69,8 +65,6 @@ export interface LossTerms {
    * that have a target; 0 when the batch has none.
    */
   grounding: tf.Scalar;
-  /** Cross-entropy of the pixel targets against the pixel keypoints' maps over words that have one; 0 without. */
-  pixel: tf.Scalar;
   /** Cross-entropy of the patch labels' kind and colour against the patches' objects (PatchLabels); 0 without. */
   labels: tf.Scalar;
 }
@@ -80,8 +74,6 @@ export interface LossOptions {
   training?: boolean;
   /** Weight of the grounding term in total (default 0: off). */
   groundingWeight?: number;
-  /** Weight of the pixel grounding term in total (default 0: off). */
-  pixelWeight?: number;
   /** Weight of the patch label term in total (default 0: off). */
   labelWeight?: number;
 }
@@ -104,8 +96,6 @@ export class VlaPolicy {
   private readonly fusion: TransformerBlock[];
   private readonly lnFusion: LayerNorm;
   private readonly keypointProj: Dense | null;
-  private readonly pixelKeypoints: PixelKeypoints | null;
-  private readonly relativeKeypoints: RelativeKeypoints | null;
   private readonly patchLabels: PatchLabels | null;
   /** Patch centres in [-1, 1] (x right, y down), camera after camera: [C*P, 2] flat. */
   private readonly patchCoords: Float32Array;
@@ -130,9 +120,6 @@ export class VlaPolicy {
     this.fusion = makeBlocks(s, 'fusion', c.fusionLayers, blockOptions(c));
     this.lnFusion = new LayerNorm(s, 'fusion/ln_final', c.width);
     this.keypointProj = c.attentionKeypoints ? new Dense(s, 'fusion/keypoints', 2 * c.heads, c.width) : null;
-    this.pixelKeypoints = c.pixelKeypoints ? new PixelKeypoints(s, c) : null;
-    const points = (c.attentionKeypoints ? c.heads : 0) + (c.pixelKeypoints ? 1 : 0);
-    this.relativeKeypoints = c.relativeKeypoints ? new RelativeKeypoints(s, c, points) : null;
     this.patchLabels = c.patchLabels ? new PatchLabels(s, c.width) : null;
     const { gh, gw } = patchGrid(c);
     this.patchCoords = new Float32Array(c.cameras.length * gh * gw * 2);
@@ -217,7 +204,6 @@ export class VlaPolicy {
       // --- fusion: words query patches; padding words compute too but nothing reads them later
       let words = lang.tokens; // [B, L, E]
       const crossWeights: tf.Tensor[] = [];
-      const keypoints: tf.Tensor[] = []; // [B, L, 2H] and/or [B, L, 2], for relativeKeypoints
       for (const block of this.fusion) {
         const r = block.apply(words, patches, null, ctx);
         words = r.output; // [B, L, E]
@@ -232,24 +218,12 @@ export class VlaPolicy {
         const kp = matMul2d(tf.reshape(w, [B * H * L, T]), tf.tensor2d(this.patchCoords, [T, 2])); // [B*H*L, 2]
         const perWord = tf.reshape(tf.transpose(tf.reshape(kp, [B, H, L, 2]), [0, 2, 1, 3]), [B, L, 2 * H]); // [B, L, 2H]
         words = tf.add(words, this.keypointProj.apply(perWord)); // [B, L, E]
-        keypoints.push(perWord);
-      }
-      let pixelWeights: tf.Tensor | undefined;
-      if (this.pixelKeypoints) {
-        const r = this.pixelKeypoints.apply(words, vis.features); // [B, L, E], [B, L, C*G*G]
-        words = r.words;
-        pixelWeights = r.weights;
-        keypoints.push(r.keypoints); // [B, L, 2]
-      }
-      if (this.relativeKeypoints) {
-        const kps = keypoints.length === 1 ? keypoints[0]! : tf.concat(keypoints, 2); // [B, L, 2M]
-        words = this.relativeKeypoints.apply(words, kps, inputs.proprio); // [B, L, E]
       }
       words = this.lnFusion.apply(words); // [B, L, E]
 
       // --- proprioception token
       const { mean, std } = this.statsValue.proprio;
-      const prop = tf.div(tf.sub(tf.cast(inputs.proprio, 'float32'), mean), std); // [B, 7] normalised
+      const prop = tf.div(tf.sub(tf.cast(inputs.proprio, 'float32'), mean), std); // [B, D] normalised
       const propTok = tf.reshape(this.proprioProj.apply(prop), [B, 1, c.width]); // [B, 1, E]
 
       // --- memory of the action decoder: [fused words; proprio token (; patches)], padding words masked out
@@ -268,11 +242,11 @@ export class VlaPolicy {
       for (const block of this.actionBlocks) {
         const r = block.apply(q, memory, memoryPadding, ctx);
         q = r.output; // [B, K, E]
-        actionWeights.push(r.weights); // [B, H, K, L+1]
+        actionWeights.push(r.weights); // [B, H, K, L(+1)(+C*P)]
       }
       const actions = this.head.apply(this.lnAction.apply(q)); // [B, K, 5]
 
-      const out: PolicyOutput = { actions, crossWeights, ...(pixelWeights ? { pixelWeights } : {}) };
+      const out: PolicyOutput = { actions, crossWeights };
       if (this.patchLabels && options.patchLabels) {
         out.patchLabels = this.patchLabels.apply(tf.slice(vis.tokens, [0, 0, 0], [B, P, c.width])); // first camera [B, P, NK + NC]
       }
@@ -320,21 +294,14 @@ export class VlaPolicy {
         const ce = tf.neg(tf.sum(tf.mul(batch.groundTarget, tf.log(tf.add(a, 1e-6))), 2)); // [B, L]
         grounding = tf.div(tf.sum(tf.mul(ce, batch.groundWeight)), tf.maximum(tf.sum(batch.groundWeight), 1)) as tf.Scalar;
       }
-      // Pixel grounding: the same cross-entropy as grounding, over the pixel keypoints' maps and pixel targets.
-      const pw = options.pixelWeight ?? 0;
-      let pixel = tf.scalar(0);
-      if (out.pixelWeights && batch.pixelTarget && batch.pixelWeight) {
-        const ce = tf.neg(tf.sum(tf.mul(batch.pixelTarget, tf.log(tf.add(out.pixelWeights, 1e-6))), 2)); // [B, L]
-        pixel = tf.div(tf.sum(tf.mul(ce, batch.pixelWeight)), tf.maximum(tf.sum(batch.pixelWeight), 1)) as tf.Scalar;
-      }
       // Patch labels: what kind and colour of object each patch of the first camera holds.
       const bw = options.labelWeight ?? 0;
       let labels = tf.scalar(0);
       if (out.patchLabels && batch.patchKind && batch.patchColour && batch.patchLabelWeight) {
         labels = PatchLabels.loss(out.patchLabels, batch.patchKind, batch.patchColour, batch.patchLabelWeight);
       }
-      const total = tf.addN([delta, gripper, tf.mul(grounding, gw), tf.mul(pixel, pw), tf.mul(labels, bw)]) as tf.Scalar;
-      return { total, delta, gripper, grounding, pixel, labels };
+      const total = tf.addN([delta, gripper, tf.mul(grounding, gw), tf.mul(labels, bw)]) as tf.Scalar;
+      return { total, delta, gripper, grounding, labels };
     });
   }
 
@@ -375,14 +342,7 @@ export class VlaPolicy {
           Array.from({ length: n }, (_, i) => data.slice((h * L + i) * T, (h * L + i + 1) * T)),
         );
       });
-      const maps: AttentionMaps = { words: enc.words, unknown: enc.unknown, dropped: enc.dropped, cameras: [...this.config.cameras], grid: this.grid, layers };
-      if (out.pixelWeights && this.pixelKeypoints) {
-        const N = out.pixelWeights.shape[2]!; // [1, L, C*G*G]
-        const data = out.pixelWeights.dataSync() as Float32Array;
-        const G = this.pixelKeypoints.side;
-        maps.pixel = { grid: [G, G], words: Array.from({ length: n }, (_, i) => data.slice(i * N, (i + 1) * N)) };
-      }
-      return maps;
+      return { words: enc.words, unknown: enc.unknown, dropped: enc.dropped, cameras: [...this.config.cameras], grid: this.grid, layers };
     });
   }
 

@@ -145,8 +145,6 @@ export const CONFIG_FIELDS_ADDED_LATER: Readonly<Partial<PolicyConfig>> = Object
   eeProprio: false,
   attentionKeypoints: false,
   proprioPlace: 'memory',
-  pixelKeypoints: false,
-  relativeKeypoints: false,
   supersampling: 1,
   patchLabels: false,
 });
@@ -163,6 +161,8 @@ export const REMOVED_CONFIG_FIELDS: Readonly<Record<string, { what: string; plur
   imageCentering: { what: 'image centering', plural: false },
   locateHead: { what: 'the locate head', plural: false },
   commandQuery: { what: 'the command token', plural: false },
+  pixelKeypoints: { what: 'pixel keypoints', plural: true },
+  relativeKeypoints: { what: 'relative keypoints', plural: true },
 });
 
 /**

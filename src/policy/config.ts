@@ -13,7 +13,6 @@
  */
 import { SCORE_KINDS, type ScoreKind } from '../attention/index.js';
 import { EE_ACTION_KEYS } from '../../sim/types.js';
-import { CAMERA_NAMES } from '../../sim/render/cameras.js';
 import { MAX_SUPERSAMPLING, isSupersampling } from '../../sim/render/downsample.js';
 
 export { SCORE_KINDS, type ScoreKind };
@@ -112,22 +111,6 @@ export interface PolicyConfig {
    */
   proprioPlace: ProprioPlace;
   /**
-   * Pixel keypoints: each word also attends over the conv stem's feature map in cells of 2x2 pixels (of the folded
-   * image) rather than 8x8 patches: a query from the fused word against a key per cell, softmax over all cells, and the map's expected position (spatial soft-argmax, Levine et al. 2016) goes through a small MLP
-   * into the word's token. The patch maps find the object; this one says where it is to about a pixel (1.5 cm of
-   * table at 64x64, against 12 cm for a patch), which a grasp needs. Trained by its own grounding loss
-   * (`pixelGroundingWeight`: the named object's pixels from the segmentation). Needs convStem. Default false.
-   */
-  pixelKeypoints: boolean;
-  /**
-   * Relative keypoints: the gripper's point (end-effector x, y at an object's mid-height) is projected into the
-   * camera image with the camera's pose, subtracted from every keypoint of each word (the patch maps' per head, and
-   * the pixel keypoint), and the differences go through a small MLP into the word's token: where the object is
-   * relative to the gripper, in the image (src/policy/RelativeKeypoints.ts). Needs eeProprio, attentionKeypoints or
-   * pixelKeypoints, and one fixed camera (a CAMERA_PRESETS name). Default false.
-   */
-  relativeKeypoints: boolean;
-  /**
    * Patch labels: an auxiliary head on the vision encoder's patch tokens says what kind (ball, cube, cylinder, bowl,
    * plate) and colour of object each patch holds, trained by its own loss (`patchLabelWeight`) from the
    * segmentation and the scene's objects, for every object of every frame, named or not (src/policy/PatchLabels.ts).
@@ -166,8 +149,6 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   attentionKeypoints: true,
   actionMemory: 'words',
   proprioPlace: 'queries',
-  pixelKeypoints: false,
-  relativeKeypoints: false,
   patchLabels: true,
   dropout: 0,
   seed: 0,
@@ -278,22 +259,6 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
   if (typeof c.eeProprio !== 'boolean') problems.push(`eeProprio (${show(c.eeProprio)}) must be true or false`);
   else if (isInt(c.proprioDim) && c.proprioDim < (c.eeProprio ? 7 : 3)) {
     problems.push(`proprioDim (${c.proprioDim}) is too small: it counts the joints, gripper opening and holding${c.eeProprio ? ', and the 4 numbers of the end-effector pose (eeProprio)' : ''}`);
-  }
-  if (typeof c.pixelKeypoints !== 'boolean') problems.push(`pixelKeypoints (${show(c.pixelKeypoints)}) must be true or false`);
-  else if (c.pixelKeypoints && c.convStem === false) {
-    problems.push('pixelKeypoints (true) needs convStem (true): its keys are the conv stem\'s features at every pixel');
-  } else if (c.pixelKeypoints && isInt(c.imageSize) && isInt(c.spaceToDepth) && c.spaceToDepth > 0 && (c.imageSize / c.spaceToDepth) % 2 !== 0) {
-    problems.push(`pixelKeypoints (true) needs an even feature map: imageSize / spaceToDepth (${c.imageSize} / ${c.spaceToDepth}) is cut into cells of 2x2`);
-  }
-  if (typeof c.relativeKeypoints !== 'boolean') problems.push(`relativeKeypoints (${show(c.relativeKeypoints)}) must be true or false`);
-  else if (c.relativeKeypoints) {
-    if (c.eeProprio === false) problems.push('relativeKeypoints (true) needs eeProprio (true): the gripper\'s point comes from the end-effector pose');
-    if (c.attentionKeypoints === false && c.pixelKeypoints === false) {
-      problems.push('relativeKeypoints (true) needs attentionKeypoints or pixelKeypoints (true): it compares their keypoints with the gripper');
-    }
-    if (Array.isArray(c.cameras) && (c.cameras.length !== 1 || !(CAMERA_NAMES as readonly string[]).includes(c.cameras[0] as string))) {
-      problems.push(`relativeKeypoints (true) needs exactly one fixed camera, one of ${CAMERA_NAMES.join(', ')} (its pose projects the gripper into the image); cameras is ${show(c.cameras)}`);
-    }
   }
   if (typeof c.patchLabels !== 'boolean') problems.push(`patchLabels (${show(c.patchLabels)}) must be true or false`);
   if (typeof c.attentionKeypoints !== 'boolean') problems.push(`attentionKeypoints (${show(c.attentionKeypoints)}) must be true or false`);

@@ -83,10 +83,9 @@ export class VisionEncoder {
 
   /**
    * @param images [N, S, S, 3], 0..255 (int32 or float32)
-   * @returns patch tokens [N, P, E], the self-attention weights of every layer [N, H, P, P] and the stem's feature
-   *   map [N, S/f, S/f, C] (the folded image itself without a stem)
+   * @returns patch tokens [N, P, E] and the self-attention weights of every layer [N, H, P, P]
    */
-  apply(images: tf.Tensor, ctx: ForwardContext): { tokens: tf.Tensor; weights: tf.Tensor[]; features: tf.Tensor } {
+  apply(images: tf.Tensor, ctx: ForwardContext): { tokens: tf.Tensor; weights: tf.Tensor[] } {
     const { imageSize: S, patchSize: p, spaceToDepth: f } = this.config;
     if (images.rank !== 4 || images.shape[1] !== S || images.shape[2] !== S || images.shape[3] !== 3) {
       throw new Error(`VisionEncoder: images must be [N, ${S}, ${S}, 3], got [${images.shape.join(', ')}]`);
@@ -107,7 +106,7 @@ export class VisionEncoder {
         tokens = r.output; // [N, P, E]
         weights.push(r.weights); // [N, H, P, P]
       }
-      return { tokens: this.lnFinal.apply(tokens), weights, features: x }; // [N, P, E], ..., [N, S/f, S/f, C]
+      return { tokens: this.lnFinal.apply(tokens), weights }; // [N, P, E], [N, H, P, P] per layer
     });
   }
 }

@@ -89,6 +89,5 @@ export {
   type Init,
 } from './blocks.js';
 export { LanguageEncoder, VisionEncoder, blockOptions, patchify } from './encoders.js';
-export { PIXEL_CELL, PIXEL_KEY_DIM, PixelKeypoints, pixelCellSide } from './PixelKeypoints.js';
 export { AVERAGE_RECORD, averagePolicies, formatAverage, type AverageOptions, type AverageResult } from './averagePolicies.js';
 export { ChunkExecutor, DEFAULT_EXECUTION, formatExecution, parseExecution, type Execution } from './ChunkExecutor.js';

@@ -18,11 +18,6 @@ export interface AttentionMaps {
    * columns left to right; each sums to 1.
    */
   layers: Float32Array[][][];
-  /**
-   * With config.pixelKeypoints: each word's map over the cells of the conv stem's features (2x2 pixels at 64x64):
-   * words[word] is a Float32Array(cameras * rows * cols) summing to 1, laid out as the patch maps.
-   */
-  pixel?: { grid: [number, number]; words: Float32Array[] };
 }
 
 /** Heads averaged: layers[layer][head][word] -> [layer][word], still summing to 1 per word. */

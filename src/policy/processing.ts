@@ -34,12 +34,6 @@ export interface PolicyBatch extends PolicyInputs {
   groundTarget?: tf.Tensor;
   groundWeight?: tf.Tensor;
   /**
-   * Optional pixel grounding targets (config.pixelKeypoints): [B, L, C*G*G] the named object's share of each
-   * position of the stem's feature map, and [B, L] 1 where a word has such a target.
-   */
-  pixelTarget?: tf.Tensor;
-  pixelWeight?: tf.Tensor;
-  /**
    * Optional patch label targets (config.patchLabels), over the first camera's patches: [B, P, NK] and [B, P, NC]
    * the shares of each kind and colour among the patch's object pixels, [B, P] the patch's weight in the loss.
    */
@@ -121,8 +115,6 @@ export function disposeInputs(x: PolicyInputs | PolicyBatch): void {
     x.actionValid.dispose();
     x.groundTarget?.dispose();
     x.groundWeight?.dispose();
-    x.pixelTarget?.dispose();
-    x.pixelWeight?.dispose();
     x.patchKind?.dispose();
     x.patchColour?.dispose();
     x.patchLabelWeight?.dispose();

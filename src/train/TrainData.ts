@@ -11,7 +11,6 @@
  * colour or noun), where on the patch grid that object is in the frame: the share of the object's pixels in each
  * patch (from the segmentation, shifted with the image). The policy's grounding loss pulls the word's attention
  * towards the object. Words naming nothing, or an object hidden in that frame, get weight 0.
- * Pixel grounding targets (for config.pixelKeypoints) are the same at the resolution of the conv stem's feature map.
  * Patch label targets (for config.patchLabels): per patch, what kinds and colours its object pixels are, for every
  * object in the frame (src/policy/PatchLabels.ts).
  */

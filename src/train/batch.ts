@@ -34,11 +34,6 @@ export interface BatchOptions {
   /** Also build grounding targets over a patch grid of this many rows and columns (patch side = S / grid). */
   groundingGrid?: number;
   /**
-   * Also build pixel grounding targets (config.pixelKeypoints) over a grid of this side (the stem's feature map:
-   * S / spaceToDepth): the named object's share of the pixels of each cell.
-   */
-  pixelGrid?: number;
-  /**
    * Paraphrase augmentation (training only, with `augment`): with probability `p` a sample's command is replaced
    * by a paraphrase of it (sim/tasks/paraphrase.ts), encoded with `tokenizer`. Never a held-out template.
    */
@@ -101,7 +96,6 @@ export interface BatchArrays {
   actions: Float32Array;
   valid: Float32Array;
   ground?: { grid: number; target: Float32Array; weight: Float32Array };
-  pixel?: { cells: number; target: Float32Array; weight: Float32Array };
   labels?: { patches: number; kind: Float32Array; colour: Float32Array; weight: Float32Array };
 }
 
@@ -145,8 +139,6 @@ function allocate(n: number, S: number, o: BatchOptions): BatchArrays {
   const PD = o.proprioDim ?? P;
   if (PD > P) throw new Error(`makeBatch: the policy reads ${PD} proprioception numbers, the dataset has ${P} (${PROPRIO_KEYS.join(', ')})`);
   const G = o.groundingGrid ?? 0;
-  const PG = o.pixelGrid ?? 0;
-  if (PG && S % PG !== 0) throw new Error(`makeBatch: pixelGrid (${PG}) must divide the image side (${S})`);
   const LG = o.labelGrid ?? 0;
   if (LG && S % LG !== 0) throw new Error(`makeBatch: labelGrid (${LG}) must divide the image side (${S})`);
   return {
@@ -163,7 +155,6 @@ function allocate(n: number, S: number, o: BatchOptions): BatchArrays {
     actions: new Float32Array(n * K * A),
     valid: new Float32Array(n * K),
     ...(G ? { ground: { grid: G, target: new Float32Array(n * L * G * G), weight: new Float32Array(n * L) } } : {}),
-    ...(PG ? { pixel: { cells: PG, target: new Float32Array(n * L * PG * PG), weight: new Float32Array(n * L) } } : {}),
     ...(LG
       ? { labels: { patches: LG, kind: new Float32Array(n * LG * LG * PATCH_KINDS.length), colour: new Float32Array(n * LG * LG * PATCH_COLOURS.length), weight: new Float32Array(n * LG * LG) } }
       : {}),
@@ -173,7 +164,6 @@ function allocate(n: number, S: number, o: BatchOptions): BatchArrays {
 /** Scratch arrays of renderBatch, per segmentation id. */
 interface Scratch {
   counts: Float32Array; // pixels per patch of the grounding grid
-  shiftedSeg: Uint8Array; // the segmentation as the shifted image sees it
 }
 
 /** The images and every target of planned samples (pure: the same plan gives the same arrays on any thread). */
@@ -181,7 +171,7 @@ export function renderBatch(data: BatchSource, plans: readonly SamplePlan[], o: 
   const S = data.imageSize;
   const out = allocate(plans.length, S, o);
   const T = out.ground ? out.ground.grid ** 2 : 0;
-  const scratch: Scratch = { counts: new Float32Array(256 * T), shiftedSeg: new Uint8Array(S * S) };
+  const scratch: Scratch = { counts: new Float32Array(256 * T) };
   plans.forEach((s, b) => {
     const e = data.episodes[s.episode]!;
     const fi = frameIndex(data, s);
@@ -190,7 +180,6 @@ export function renderBatch(data: BatchSource, plans: readonly SamplePlan[], o: 
     out.tokens.set(s.ids.subarray(0, L), b * L);
     for (let i = 0; i < L; i++) out.tokenMask[b * L + i] = s.mask[i] ?? 0;
     if (out.ground) groundingTargets(out, b, s.referents, scratch);
-    if (out.pixel) pixelTargets(out, b, s.referents, scratch.shiftedSeg, S);
     if (out.labels) labelWeights(out, b);
     const f = e.start + s.t; // step (proprio, actions)
     const PD = out.proprioDim;
@@ -206,14 +195,14 @@ export function renderBatch(data: BatchSource, plans: readonly SamplePlan[], o: 
   return out;
 }
 
-/** Row b's image (shifted, jittered), the shifted segmentation, grounding counts and patch label counts. */
+/** Row b's image (shifted, jittered), grounding counts and patch label counts (from the segmentation, shifted alike). */
 function renderPixels(data: BatchSource, fi: number, e: BatchSource['episodes'][number], s: SamplePlan, b: number, out: BatchArrays, scratch: Scratch): void {
   const S = data.imageSize;
   const frameBytes = S * S * 3;
   const src = data.frames.subarray(fi * frameBytes, (fi + 1) * frameBytes);
   const seg = data.segmentation.subarray(fi * S * S, (fi + 1) * S * S);
   const { images } = out;
-  const { counts, shiftedSeg } = scratch;
+  const { counts } = scratch;
   const G = out.ground?.grid ?? 0;
   const T = G * G;
   const labels = out.labels;
@@ -231,7 +220,6 @@ function renderPixels(data: BatchSource, fi: number, e: BatchSource['episodes'][
       const di = dst + (y * S + x) * 3;
       for (let c = 0; c < 3; c++) images[di + c] = Math.min(255, Math.max(0, (src[si + c]! - 128) * s.gain + 128 + s.bias));
       const id = seg[yy * S + xx]!;
-      shiftedSeg[y * S + x] = id;
       if (labels) {
         // Counts first (normalised per patch in labelWeights); an object of a kind or colour without a label counts for neither.
         const k = id ? (e.kindOf[id] ?? -1) : -1;
@@ -263,40 +251,6 @@ function groundingTargets(out: BatchArrays, b: number, referents: Int32Array, sc
   }
 }
 
-/** Row b's pixel grounding targets (config.pixelKeypoints): per naming word, its object's share of each cell. */
-function pixelTargets(out: BatchArrays, b: number, referents: Int32Array, shiftedSeg: Uint8Array, S: number): void {
-  const px = out.pixel!;
-  const PG = px.cells;
-  const NP = PG * PG;
-  const L = out.maxWords;
-  const cell = S / PG;
-  const done = new Map<number, number>(); // segmentation id -> the word whose targets hold it already
-  for (let i = 0; i < L; i++) {
-    const id = referents[i] ?? 0;
-    if (!id) continue;
-    const at = (b * L + i) * NP;
-    const same = done.get(id);
-    if (same !== undefined) {
-      // Colour and noun name one object: the same targets, counted once.
-      px.target.copyWithin(at, (b * L + same) * NP, (b * L + same + 1) * NP);
-      px.weight[b * L + i] = px.weight[b * L + same]!;
-      continue;
-    }
-    done.set(id, i);
-    let n = 0;
-    for (let y = 0; y < S; y++) {
-      for (let x = 0; x < S; x++) {
-        if (shiftedSeg[y * S + x] !== id) continue;
-        px.target[at + Math.floor(y / cell) * PG + Math.floor(x / cell)]! += 1;
-        n++;
-      }
-    }
-    if (n === 0) continue; // hidden in this frame
-    px.weight[b * L + i] = 1;
-    for (let p = 0; p < NP; p++) px.target[at + p]! /= n;
-  }
-}
-
 /** Row b's patch label counts made shares, and the patches' weights. */
 function labelWeights(out: BatchArrays, b: number): void {
   const l = out.labels!;
@@ -321,7 +275,6 @@ function normaliseRow(a: Float32Array, at: number, n: number): void {
 export function batchTensors(a: BatchArrays): PolicyBatch {
   const { n: B, imageSize: S, maxWords: L, chunk: K } = a;
   const T = a.ground ? a.ground.grid ** 2 : 0;
-  const NP = a.pixel ? a.pixel.cells ** 2 : 0;
   const LT = a.labels ? a.labels.patches ** 2 : 0;
   return {
     images: { [a.camera]: tf.tensor4d(a.images, [B, S, S, 3]) },
@@ -333,7 +286,6 @@ export function batchTensors(a: BatchArrays): PolicyBatch {
     ...(a.ground
       ? { groundTarget: tf.tensor3d(a.ground.target, [B, L, T]), groundWeight: tf.tensor2d(a.ground.weight, [B, L]) }
       : {}),
-    ...(a.pixel ? { pixelTarget: tf.tensor3d(a.pixel.target, [B, L, NP]), pixelWeight: tf.tensor2d(a.pixel.weight, [B, L]) } : {}),
     ...(a.labels
       ? {
           patchKind: tf.tensor3d(a.labels.kind, [B, LT, PATCH_KINDS.length]),

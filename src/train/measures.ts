@@ -11,9 +11,8 @@
  * - Attention on target: at the first frame, the share of the target words' cross-attention mass (colour and shape
  *   words, last fusion layer, heads averaged) that falls on the patches the target object covers (from the
  *   segmentation mask), against the share a uniform map would give (covered patches / all patches). With it, how
- *   far (in pixels) the map's expected position (its spatial soft-argmax) is from the target's pixel centroid, and
- *   the same for the pixel keypoints' finer maps when the policy has them: whether the words know where, not only
- *   which. And which object each target word's map is centred nearest (the destination left out; each word's first
+ *   far (in pixels) the map's expected position (its spatial soft-argmax) is from the target's pixel centroid:
+ *   whether the words know where, not only which. And which object each target word's map is centred nearest (the destination left out; each word's first
  *   use, the target's phrase), and when it is not the target, whether that object has the target's colour (another
  *   shape), its shape (another colour) or neither: which confusions the grounding makes.
  */
@@ -144,8 +143,6 @@ export interface AttentionOnTarget {
   ratio: number;
   /** Median distance (pixels) from the patch maps' expected position to the target's pixel centroid. */
   keypointErrorPx: number;
-  /** The same for the pixel keypoints' maps (config.pixelKeypoints); null without them. */
-  pixelKeypointErrorPx: number | null;
   /** Which object the target words' maps are centred nearest (see the file comment). */
   pointing: Pointing;
 }
@@ -225,7 +222,6 @@ export function attentionOnTarget(policy: VlaPolicy, o: { episodes: number; seed
   let uniform = 0;
   let n = 0;
   const errors: number[] = [];
-  const pixelErrors: number[] = [];
   const pointing: Pointing = { words: 0, atTarget: 0, sameColour: 0, sameShape: 0, other: 0 };
   for (let i = 0; i < o.episodes; i++) {
     const task = o.tasks[i % o.tasks.length]!;
@@ -263,11 +259,6 @@ export function attentionOnTarget(policy: VlaPolicy, o: { episodes: number; seed
         else if (o && o.kind === t.kind) pointing.sameShape++;
         else pointing.other++;
       }
-      const px = maps.pixel;
-      if (px) {
-        const [qx, qy] = expectedPosition(px.words[wi]!, px.grid[0], px.grid[1], img.width, img.height);
-        pixelErrors.push(Math.hypot(qx - cx, qy - cy));
-      }
     });
   }
   return {
@@ -276,7 +267,6 @@ export function attentionOnTarget(policy: VlaPolicy, o: { episodes: number; seed
     uniformShare: n ? uniform / n : 0,
     ratio: uniform > 0 ? target / uniform : 0,
     keypointErrorPx: errors.length ? median(errors) : 0,
-    pixelKeypointErrorPx: pixelErrors.length ? median(pixelErrors) : null,
     pointing,
   };
 }

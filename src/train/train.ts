@@ -20,7 +20,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
-import { computeStats, disposeInputs, isResidualOutputWeight, loadPolicy, pixelCellSide, savePolicy, VlaPolicy, type LossOptions, type PolicyConfig } from '../policy/index.js';
+import { computeStats, disposeInputs, isResidualOutputWeight, loadPolicy, savePolicy, VlaPolicy, type LossOptions, type PolicyConfig } from '../policy/index.js';
 import { loadEpisodes, makeBatch, splitSamples, statsSamples, type BatchOptions, type SampleRef } from './TrainData.js';
 import { planBatch } from './batch.js';
 import { DataParallel } from './parallel/DataParallel.js';
@@ -41,7 +41,6 @@ export const TrainOptionsSchema = z
     augment: z.boolean(),
     shiftPixels: z.number().int().min(0),
     groundingWeight: z.number().min(0),
-    pixelGroundingWeight: z.number().min(0),
     patchLabelWeight: z.number().min(0),
     frameStride: z.number().int().min(1),
     paraphrase: z.number().min(0).max(1),
@@ -66,9 +65,6 @@ export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
   // s pixels blurs that by s / 64 of the view (4 px: about 6 cm, more than a grasp tolerates). Colour jitter stays.
   shiftPixels: 0,
   groundingWeight: 0.5,
-  // The pixel grounding loss (policy.pixelKeypoints): cross-entropy of each naming word's pixel map against the
-  // object's pixels.
-  pixelGroundingWeight: 0.5,
   // The patch label loss (policy.patchLabels): cross-entropy of each patch's kind and colour against its object
   // pixels' (src/policy/PatchLabels.ts).
   patchLabelWeight: 0.5,
@@ -153,7 +149,7 @@ export function learningRateAt(step: number, o: Pick<TrainOptions, 'steps' | 'le
 
 /**
  * A trained policy with more parts: the config file's "policy" fields over the trained policy's config (e.g.
- * {"pixelKeypoints": true}, {"visionLayers": 3}); every trained weight is kept, the new parts start fresh. A new
+ * {"patchLabels": true}, {"visionLayers": 3}); every trained weight is kept, the new parts start fresh. A new
  * transformer block starts as the identity (its attention output and second FFN layer zero; function-preserving
  * growth as in Net2Net, Chen, Goodfellow & Shlens 2016), so a deeper vision, language or action stack first acts
  * exactly as the trained one did and learns from there; a new fusion block also moves the attention keypoints, which
@@ -202,7 +198,6 @@ export function trainBatchOptions(policy: VlaPolicy, o: TrainOptions, augment: b
     shift: o.shiftPixels,
     proprioDim: c.proprioDim,
     ...(o.groundingWeight > 0 ? { groundingGrid: policy.grid[0] } : {}),
-    ...(c.pixelKeypoints && o.pixelGroundingWeight > 0 ? { pixelGrid: pixelCellSide(c) } : {}),
     ...(c.patchLabels && o.patchLabelWeight > 0 ? { labelGrid: policy.grid[0] } : {}),
     ...(o.paraphrase > 0 ? { paraphrase: { p: o.paraphrase, tokenizer: policy.tokenizer } } : {}),
   };
@@ -210,7 +205,7 @@ export function trainBatchOptions(policy: VlaPolicy, o: TrainOptions, augment: b
 
 /** The loss terms' weights of a training run. */
 export function trainLossOptions(o: TrainOptions): LossOptions {
-  return { groundingWeight: o.groundingWeight, pixelWeight: o.pixelGroundingWeight, labelWeight: o.patchLabelWeight };
+  return { groundingWeight: o.groundingWeight, labelWeight: o.patchLabelWeight };
 }
 
 export async function train(run: TrainRun): Promise<TrainResult> {
@@ -274,23 +269,23 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   const lossOptions = trainLossOptions(o);
 
   /** Validation loss terms (the total's parts), means over the validation samples. */
-  let valTerms: Record<'delta' | 'gripper' | 'grounding' | 'pixel' | 'labels', number> | null = null;
+  let valTerms: Record<'delta' | 'gripper' | 'grounding' | 'labels', number> | null = null;
   const valLoss = (): number | null => {
     if (valSamples.length === 0) return null;
-    const sum = [0, 0, 0, 0, 0, 0];
+    const sum = [0, 0, 0, 0, 0];
     let n = 0;
     for (let i = 0; i < valSamples.length; i += 64) {
       const part = valSamples.slice(i, i + 64);
       const batch = batchOf(part, false, valRng);
       const l = tf.tidy(() => {
         const t = policy.lossTerms(batch, { training: false, ...lossOptions });
-        return [t.total, t.delta, t.gripper, t.grounding, t.pixel, t.labels].map((x) => x.dataSync()[0]!);
+        return [t.total, t.delta, t.gripper, t.grounding, t.labels].map((x) => x.dataSync()[0]!);
       });
       disposeInputs(batch);
       l.forEach((v, k) => (sum[k] = sum[k]! + v * part.length));
       n += part.length;
     }
-    valTerms = { delta: sum[1]! / n, gripper: sum[2]! / n, grounding: sum[3]! / n, pixel: sum[4]! / n, labels: sum[5]! / n };
+    valTerms = { delta: sum[1]! / n, gripper: sum[2]! / n, grounding: sum[3]! / n, labels: sum[4]! / n };
     return sum[0]! / n;
   };
 

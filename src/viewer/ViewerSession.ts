@@ -12,7 +12,7 @@ import { expertDriver, type Driver } from '../../sim/env/episodes.js';
 import { CAMERA_PRESETS } from '../../sim/render/cameras.js';
 import { listScenes, loadScene } from '../../sim/scene/index.js';
 import { CONTROL_HZ, type Observation, type Scene, type SceneObject } from '../../sim/types.js';
-import { pixelCellSide, type VlaPolicy } from '../policy/index.js';
+import type { VlaPolicy } from '../policy/index.js';
 import { policyDriver } from '../train/policyDriver.js';
 import type {
   AttentionWords,
@@ -91,7 +91,6 @@ export class ViewerSession {
             layers: p.config.fusionLayers,
             heads: p.config.heads,
             imageSize: p.config.imageSize,
-            pixelGrid: pixelGridOf(p),
           }
         : null,
       note: p ? null : (options.note ?? 'no policy loaded: the attention panel is empty and only the scripted expert drives'),
@@ -276,27 +275,9 @@ export class ViewerSession {
       width: first.width,
       height: first.height,
       maps: toBase64(flat),
-      ...(maps.pixel ? { pixelMaps: toBase64(concat(maps.pixel.words)) } : {}),
     };
   }
 }
-
-/** The cell grid of a policy's pixel keypoint maps, or null without them. */
-function pixelGridOf(p: VlaPolicy): [number, number] | null {
-  if (!p.config.pixelKeypoints) return null;
-  const g = pixelCellSide(p.config);
-  return [g, g];
-}
-
-const concat = (parts: readonly Float32Array[]): Float32Array => {
-  const out = new Float32Array(parts.reduce((n, a) => n + a.length, 0));
-  let k = 0;
-  for (const a of parts) {
-    out.set(a, k);
-    k += a.length;
-  }
-  return out;
-};
 
 /** Poses to 0.1 mm / 1e-5: plenty for drawing, and a third of the bytes. */
 const round = (v: number) => Math.round(v * 1e5) / 1e5;

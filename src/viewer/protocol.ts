@@ -84,8 +84,6 @@ export interface PolicyInfo {
   layers: number;
   heads: number;
   imageSize: number;
-  /** With pixel keypoints (config.pixelKeypoints): the cell grid of the finer maps, [rows, columns]; else null. */
-  pixelGrid: [number, number] | null;
 }
 
 export interface HelloMessage {
@@ -137,8 +135,6 @@ export interface FrameAttention {
   height: number;
   /** Float32 little-endian, base64: [layer][head][word][camera * rows * cols]. */
   maps: string;
-  /** With pixel keypoints: Float32 little-endian, base64: [word][camera * pixelRows * pixelCols]. */
-  pixelMaps?: string;
 }
 
 export interface FrameMessage {

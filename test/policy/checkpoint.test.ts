@@ -120,6 +120,7 @@ describe('loadPolicy', () => {
       }
       throw new Error(`loaded with ${JSON.stringify(fields)}`);
     };
+    expect(refused({ pixelKeypoints: true })).toBe(`${file}: pixelKeypoints is true, but pixel keypoints were removed from vla (last in commit ${REMOVED_FIELDS_COMMIT}); retrain without it`);
     expect(refused({ locateHead: true })).toBe(`${file}: locateHead is true, but the locate head was removed from vla (last in commit ${REMOVED_FIELDS_COMMIT}); retrain without it`);
     expect(refused({ imageCentering: true, commandQuery: 1 })).toBe(
       `${file}: imageCentering is true, commandQuery is 1, but image centering and the command token were removed from vla (last in commit ${REMOVED_FIELDS_COMMIT}); retrain without them`,

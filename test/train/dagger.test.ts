@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/tf/backend.js';
-import { loadPolicy } from '../../src/policy/index.js';
+import { VlaPolicy, loadPolicy } from '../../src/policy/index.js';
 import { collectInProcess } from '../../src/train/collect.js';
 import { listEpisodes, readEpisode, readMeta } from '../../src/train/dataset.js';
 import { loadEpisodes } from '../../src/train/TrainData.js';
@@ -129,16 +129,19 @@ describe('training on several collections', () => {
   }, 120_000);
 
   it('fine-tunes with added parts: the trained weights kept, the new ones fresh, the same actions at first', () => {
-    const base = loadPolicy(policyDir);
+    // A policy without the patch label head (the trained one has it) gets one.
+    const trained = loadPolicy(policyDir);
+    const base = new VlaPolicy({ ...trained.config, patchLabels: false }, { tokenizer: trained.tokenizer, stats: trained.stats });
+    trained.dispose();
     const weights = base.getWeights();
     const obs = observation(32, 'pick up the red ball', 4);
     const actsBase = base.act(obs);
     const lines: string[] = [];
-    const ext = extendPolicy(base, { pixelKeypoints: true }, policyDir, (l) => lines.push(l));
-    expect(ext.config.pixelKeypoints).toBe(true);
+    const ext = extendPolicy(base, { patchLabels: true }, policyDir, (l) => lines.push(l));
+    expect(ext.config.patchLabels).toBe(true);
     const extWeights = ext.getWeights();
     for (const [k, w] of weights) expect(Array.from(extWeights.get(k)!.data), k).toEqual(Array.from(w.data));
-    expect(lines.join('\n')).toMatch(/new parts \(fresh weights\): fusion\/pixel\/key\/kernel/);
+    expect(lines.join('\n')).toMatch(/new parts \(fresh weights\): vision\/labels\//);
     expect(ext.act(obs)).toEqual(actsBase);
     ext.dispose();
   });

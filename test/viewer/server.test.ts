@@ -223,35 +223,3 @@ describe('vla serve without a policy', () => {
     }
   });
 });
-
-describe('vla serve with a pixel-keypoints policy', () => {
-  it('says the cell grid in the greeting and sends each word\'s pixel map with every frame', async () => {
-    const p = new VlaPolicy({ width: 16, heads: 2, visionLayers: 1, stemChannels: 4, chunk: 4, pixelKeypoints: true });
-    const s = await startServer({ policy: p });
-    try {
-      const v = await TestViewer.connect(s);
-      const hello = await v.next('hello', () => true, 0);
-      expect(hello.policy!.pixelGrid).toEqual([32, 32]);
-      const from = v.messages.length;
-      v.send({ op: 'reset', seed: 2, command: 'pick up the red cube', scene: null });
-      const scene = await v.next('scene', (m) => m.command === 'pick up the red cube', from);
-      const frame = await v.next('frame', (f) => f.episode === scene.episode, from);
-      const px = new Float32Array(new Uint8Array(Buffer.from(frame.attention!.pixelMaps!, 'base64')).buffer);
-      expect(px.length).toBe(5 * 32 * 32); // words x cells
-      for (let w = 0; w < 5; w++) expect(px.subarray(w * 1024, (w + 1) * 1024).reduce((a, x) => a + x, 0)).toBeCloseTo(1, 4);
-      v.close();
-    } finally {
-      await s.close();
-      p.dispose();
-    }
-  });
-
-  it('says null for a policy without them, and sends no pixel maps', async () => {
-    const v = await TestViewer.connect(server);
-    const hello = await v.next('hello', () => true, 0);
-    expect(hello.policy!.pixelGrid).toBeNull();
-    const frame = await v.next('frame', () => true, 0);
-    expect(frame.attention!.pixelMaps).toBeUndefined();
-    v.close();
-  });
-});

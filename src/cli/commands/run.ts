@@ -43,7 +43,6 @@ export function registerRunCommand(program: Command): void {
       const first = env.reset({ seed: opts.seed, command, ...(scene ? { scene } : {}) });
       mkdirSync(opts.out, { recursive: true });
       let mapsPath: string | null = null;
-      let pixelMapsPath: string | null = null;
       let unknown: string[] = [];
       if (driver.policy) {
         const maps = driver.policy.attentionMaps(first);
@@ -65,21 +64,15 @@ export function registerRunCommand(program: Command): void {
         }));
         mapsPath = join(opts.out, 'attention.png');
         writeFileSync(mapsPath, renderAttentionOverlayPng(img, panels, { grid: maps.grid, title: `"${command}": where each word looks (fusion layer ${layer}, ${opts.head === 'avg' ? 'heads averaged' : `head ${opts.head}`})` }));
-        if (maps.pixel) {
-          const px = maps.pixel;
-          pixelMapsPath = join(opts.out, 'attention-pixels.png');
-          const pixelPanels = maps.words.map((w, i) => ({ label: panels[i]!.label, map: cameraSlice(px.words[i]!, px.grid, 0) }));
-          writeFileSync(pixelMapsPath, renderAttentionOverlayPng(img, pixelPanels, { grid: px.grid, title: `"${command}": where each word points (pixel keypoints, ${px.grid[0]}x${px.grid[1]} cells)` }));
-        }
       }
       const r = await runEpisode({ seed: opts.seed, command, scene, env, driver: driver.make(opts.seed), record: { size: opts.size } });
       const gif = join(opts.out, 'episode.gif');
       writeFileSync(gif, r.gif!);
       console.log(`"${r.command}" with ${driver.label}: ${r.success ? 'success' : `failure (${r.reason})`} after ${r.steps} steps`);
       if (unknown.length) console.log(`words the policy does not know: ${unknown.join(', ')}`);
-      console.log(`wrote ${[gif, mapsPath, pixelMapsPath].filter(Boolean).join(', ')}`);
+      console.log(`wrote ${[gif, mapsPath].filter(Boolean).join(', ')}`);
       if (opts.json) {
-        console.log(JSON.stringify({ success: r.success, reason: r.reason, steps: r.steps, command: r.command, gif, attention: mapsPath, ...(pixelMapsPath ? { pixelAttention: pixelMapsPath } : {}) }));
+        console.log(JSON.stringify({ success: r.success, reason: r.reason, steps: r.steps, command: r.command, gif, attention: mapsPath }));
       }
       if (!r.success) process.exitCode = 2;
     });

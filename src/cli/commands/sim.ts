@@ -101,10 +101,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
           `attention on target: ${(100 * at.targetShare).toFixed(1)}% of the target words' attention on the target's patches ` +
             `(uniform: ${(100 * at.uniformShare).toFixed(1)}%, ratio ${at.ratio.toFixed(2)}x) over ${at.episodes} first frames`,
         );
-        console.log(
-          `where the words point: the target words' maps are centred ${at.keypointErrorPx.toFixed(2)} px from the target (median)` +
-            (at.pixelKeypointErrorPx === null ? '' : `; their pixel keypoints ${at.pixelKeypointErrorPx.toFixed(2)} px`),
-        );
+        console.log(`where the words point: the target words' maps are centred ${at.keypointErrorPx.toFixed(2)} px from the target (median)`);
         const pt = at.pointing;
         console.log(
           `which object the words point at: ${pt.atTarget} of ${pt.words} target words centred nearest the target; the others ` +

@@ -1,6 +1,5 @@
 // The attention panel: the policy's camera image with the cross-attention heatmap of one word over it, for a
-// chosen fusion layer and head (or the mean over heads), or the word's pixel-keypoint map (layer 'pixel': a finer
-// grid of 2x2-pixel cells, one map per word). Plain 2-D canvas, so it works without WebGL too.
+// chosen fusion layer and head (or the mean over heads). Plain 2-D canvas, so it works without WebGL too.
 
 /** base64 -> bytes */
 export function decodeBase64(b64) {
@@ -36,7 +35,7 @@ export class AttentionPanel {
     this.ctx = canvas.getContext('2d');
     this.policy = null;
     this.words = [];
-    this.frame = null; // {images: Uint8Array[], width, height, maps: Float32Array, pixelMaps: Float32Array | null}
+    this.frame = null; // {images: Uint8Array[], width, height, maps: Float32Array}
     this.word = 0;
     this.layer = 0;
     this.head = 'avg';
@@ -66,7 +65,6 @@ export class AttentionPanel {
       width: attention.width,
       height: attention.height,
       maps: new Float32Array(bytes.buffer, 0, bytes.byteLength / 4),
-      pixelMaps: attention.pixelMaps ? new Float32Array(decodeBase64(attention.pixelMaps).buffer) : null,
     };
     this.draw();
   }
@@ -83,23 +81,13 @@ export class AttentionPanel {
     this.note.textContent = text;
   }
 
-  /** The grid [rows, cols] of the maps shown: the patch grid, or the pixel cells for layer 'pixel'. */
-  grid() {
-    return this.layer === 'pixel' && this.policy.pixelGrid ? this.policy.pixelGrid : this.policy.grid;
-  }
-
-  /** The map of the selected layer, head (or mean) and word over the selected camera's patches (or cells). */
+  /** The map of the selected layer, head (or mean) and word over the selected camera's patches. */
   currentMap() {
     const p = this.policy;
     const f = this.frame;
     const W = this.words.length;
     if (!p || !f || W === 0) return null;
-    const [rows, cols] = this.grid();
-    if (this.layer === 'pixel') {
-      if (!f.pixelMaps) return null;
-      const o = (this.word * p.cameras.length + this.camera) * rows * cols;
-      return f.pixelMaps.slice(o, o + rows * cols);
-    }
+    const [rows, cols] = p.grid;
     const per = p.cameras.length * rows * cols;
     const at = (layer, head, word) => ((layer * p.heads + head) * W + word) * per + this.camera * rows * cols;
     const map = new Float32Array(rows * cols);
@@ -138,7 +126,7 @@ export class AttentionPanel {
       return;
     }
     // The heatmap: one cell per patch, scaled to the map's maximum, blended over the image, smoothed.
-    const [rows, cols] = this.grid();
+    const [rows, cols] = p.grid;
     const hc = this.heatCanvas;
     hc.width = cols;
     hc.height = rows;
@@ -162,9 +150,8 @@ export class AttentionPanel {
     ctx.drawImage(hc, 0, 0, canvas.width, canvas.height);
     const word = this.words[this.word] ?? '';
     const pct = (x) => `${(100 * x).toFixed(1)}%`;
-    const which = this.layer === 'pixel' ? 'pixel keypoints' : `layer ${this.layer}, ${this.head === 'avg' ? 'heads averaged' : `head ${this.head}`}`;
     this.note.textContent =
-      `"${word}", ${which}: a ${this.layer === 'pixel' ? 'cell' : 'patch'} gets ` +
+      `"${word}", layer ${this.layer}, ${this.head === 'avg' ? 'heads averaged' : `head ${this.head}`}: a patch gets ` +
       `${pct(min)} to ${pct(max)} of the word's attention (uniform would be ${pct(1 / map.length)}); colours span that range`;
     this.draws++;
   }

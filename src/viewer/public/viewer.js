@@ -103,13 +103,11 @@ function onHello(m) {
   panel.setPolicy(m.policy, m.note);
   $('attention-controls').hidden = !m.policy;
   if (m.policy) {
-    // With pixel keypoints, one more choice: each word's finer map over 2x2-pixel cells.
-    const pixel = m.policy.pixelGrid ? [['pixel', `pixel cells (${m.policy.pixelGrid[0]}x${m.policy.pixelGrid[1]})`]] : [];
-    setOptions(el.layer, [...[...Array(m.policy.layers).keys()].map((l) => [String(l), String(l)]), ...pixel]);
+    setOptions(el.layer, [...Array(m.policy.layers).keys()].map((l) => [String(l), String(l)]));
     el.layer.value = String(m.policy.layers - 1);
     setOptions(el.head, [['avg', 'mean'], ...[...Array(m.policy.heads).keys()].map((h) => [String(h), String(h)])]);
     setOptions(el.camera, m.policy.cameras.map((c, i) => [String(i), c]));
-    panel.select({ layer: layerValue(), head: el.head.value, camera: 0 });
+    panel.select({ layer: Number(el.layer.value), head: el.head.value, camera: 0 });
   }
 }
 
@@ -203,8 +201,7 @@ el.newScene.addEventListener('click', () => {
 el.sceneFile.addEventListener('change', () => send({ op: 'reset', seed: seedValue(), scene: el.sceneFile.value || null, command: null }));
 $('view-home').addEventListener('click', () => view.lookFrom(view.home));
 $('view-policy').addEventListener('click', () => view.lookFrom(view.policyCamera));
-const layerValue = () => (el.layer.value === 'pixel' ? 'pixel' : Number(el.layer.value));
-el.layer.addEventListener('change', () => panel.select({ layer: layerValue() }));
+el.layer.addEventListener('change', () => panel.select({ layer: Number(el.layer.value) }));
 el.head.addEventListener('change', () => panel.select({ head: el.head.value }));
 el.camera.addEventListener('change', () => panel.select({ camera: Number(el.camera.value) }));
 
