@@ -119,7 +119,7 @@ describe('patchLabels', () => {
     expect(before).toBeGreaterThan((Math.log(PATCH_KINDS.length) + Math.log(PATCH_COLOURS.length)) / 2 - 0.5);
     expect(term(trained)).toBeLessThan(before - 0.5);
     // A policy without the head has no such term.
-    const plain = new VlaPolicy(tiny);
+    const plain = new VlaPolicy({ ...tiny, patchLabels: false });
     expect(tf.tidy(() => plain.lossTerms(batch, { training: false, labelWeight: 1 }).labels.dataSync()[0]!)).toBe(0);
     disposeInputs(batch);
     fresh.dispose();
