@@ -12,6 +12,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { resolvePolicyConfig } from '../policy/config.js';
 import { CHECKPOINT_FILES } from '../policy/checkpoint.js';
@@ -257,7 +258,6 @@ export async function runRecipe(o: RecipeRunOptions): Promise<Provenance> {
   state.minutes.evaluate = (state.minutes.evaluate ?? 0) + (performance.now() - t0) / 60000;
   const wall = Object.entries(state.minutes).filter(([k]) => k !== 'evaluate').reduce((a, [, v]) => a + v, 0);
   const git = gitCommit();
-  const { availableParallelism } = await import('node:os');
   const prov: Provenance = {
     recipe: state.recipe,
     recipeHash: hash,

@@ -34,8 +34,8 @@ describe.skipIf(!URL)('vla ros-sim and vla ros against a real rosbridge (ROSBRID
   }, 60_000);
 });
 
-// Needs a live rosbridge_server, which CI and this machine do not have: the suite above runs only with
-// ROSBRIDGE_URL set, and this placeholder says so in the test report instead of passing silently.
+// Needs a live rosbridge_server: .ci/run starts one from ../shared/rosbridge and sets ROSBRIDGE_URL. Without one (a
+// plain `npm test`), this placeholder says so in the test report instead of passing silently.
 if (!URL) {
   describe('real rosbridge', () => {
     it.skip('skipped: set ROSBRIDGE_URL=ws://HOST:9090 (a running rosbridge_server) to run vla ros-sim and vla ros against it', () => {});
