@@ -9,7 +9,7 @@
  * of the repository finds the data an earlier one collected).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
@@ -57,7 +57,7 @@ const CompleteSchema = z.object({
   episodes: z.number().int(),
   successes: z.number().int(),
   contentHash: z.string(),
-  /** Seconds the collection took in the run that finished it; `resumed`: an earlier run had written part of it. */
+  /** Seconds the collection took, over every run that worked on it; `resumed`: an earlier run had written part of it. */
   collectSeconds: z.number(),
   resumed: z.boolean(),
 });
@@ -104,7 +104,14 @@ export async function ensureDataset(spec: DatasetSpec, render: Rendering, o: Ens
   const dir = join(o.root ?? cacheRoot(), 'datasets', key);
   const done = readComplete(dir);
   if (done) return { dir, record: done, collected: false };
+  // Seconds spent by earlier, interrupted collections of this dataset, and this one's, saved as it goes: the
+  // record's collectSeconds is the whole collection's time even when it took several runs.
+  const spentPath = join(dir, 'collect-seconds.json');
+  const earlier = readSpentSeconds(spentPath);
   const t0 = performance.now();
+  let savedAt = t0;
+  const spent = () => earlier + (performance.now() - t0) / 1000;
+  mkdirSync(dir, { recursive: true });
   const n = normaliseSpec(spec);
   const p = await collect({
     out: dir,
@@ -123,7 +130,13 @@ export async function ensureDataset(spec: DatasetSpec, render: Rendering, o: Ens
     confuserShapes: n.confuserShapes,
     blend: n.blend,
     releaseBand: n.releaseBand,
-    ...(o.onProgress ? { onProgress: o.onProgress } : {}),
+    onProgress: (q: CollectProgress) => {
+      if (performance.now() - savedAt > 30_000) {
+        savedAt = performance.now();
+        writeAtomic(spentPath, JSON.stringify({ seconds: spent() }));
+      }
+      o.onProgress?.(q);
+    },
   });
   const expected = shardPlan(n.tasks, n.episodes, { index: 0, count: 1 }).length;
   const names = listEpisodes(dir);
@@ -138,9 +151,21 @@ export async function ensureDataset(spec: DatasetSpec, render: Rendering, o: Ens
     episodes: names.length,
     successes,
     contentHash: contentHash(dir),
-    collectSeconds: (performance.now() - t0) / 1000,
+    collectSeconds: spent(),
     resumed: p.skipped > 0,
   };
   writeAtomic(join(dir, 'complete.json'), JSON.stringify(record, null, 2));
+  rmSync(spentPath, { force: true });
   return { dir, record, collected: true };
+}
+
+/** The seconds an interrupted collection had spent (0 when none or unreadable: the file is only a running tally). */
+function readSpentSeconds(path: string): number {
+  if (!existsSync(path)) return 0;
+  try {
+    const s = (JSON.parse(readFileSync(path, 'utf8')) as { seconds?: unknown }).seconds;
+    return typeof s === 'number' && Number.isFinite(s) && s >= 0 ? s : 0;
+  } catch {
+    return 0;
+  }
 }

@@ -111,6 +111,8 @@ function readState(out: string): RunState | null {
   }
 }
 
+/** How often a training stage's minutes so far are written to the run's state. */
+const MINUTES_SAVE_MS = 30_000;
 const saveState = (out: string, s: RunState) => writeAtomic(statePath(out), JSON.stringify(s, null, 2));
 
 /**
@@ -178,7 +180,16 @@ async function trainStages(recipe: Recipe, o: RecipeRunOptions, state: RunState,
     const dir = stageDir(o.out, i, s.name);
     const key = `train:${s.name}`;
     if (!state.done.includes(key)) {
+      // The stage's minutes so far (earlier processes of this run) plus this process's, saved as training goes, so
+      // that a run killed mid-stage still counts the time it spent (also on steps redone after the last checkpoint).
+      const before = state.minutes[key] ?? 0;
       const t0 = performance.now();
+      let savedAt = t0;
+      const tick = () => {
+        state.minutes[key] = before + (performance.now() - t0) / 60000;
+        savedAt = performance.now();
+        saveState(o.out, state);
+      };
       o.log(`stage ${i + 1}/${recipe.stages.length} "${s.name}": ${s.train.steps} steps on ${s.data.join(', ')}`);
       await train({
         data: s.data.map((d) => dirs[d]!),
@@ -187,11 +198,13 @@ async function trainStages(recipe: Recipe, o: RecipeRunOptions, state: RunState,
         policy: i === 0 ? (recipe.policy as Record<string, never>) : {},
         train: s.train,
         log: o.log,
-        onProgress: (p) => o.onTrain?.(s.name, p),
+        onProgress: (p) => {
+          if (performance.now() - savedAt > MINUTES_SAVE_MS) tick();
+          o.onTrain?.(s.name, p);
+        },
       });
-      state.minutes[key] = (state.minutes[key] ?? 0) + (performance.now() - t0) / 60000;
       state.done.push(key);
-      saveState(o.out, state);
+      tick();
     }
     previous = dir;
   }

@@ -14,7 +14,7 @@
  * Resume after a crash by running the same command again: training continues from the last checkpoint (the
  * optimiser's moment estimates restart, the weights and the schedule do not).
  */
-import { appendFileSync, existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
@@ -23,6 +23,7 @@ import { Rng } from '../../sim/util/Rng.js';
 import { computeStats, disposeInputs, isResidualOutputWeight, loadPolicy, savePolicy, VlaPolicy, type LossOptions, type PolicyConfig } from '../policy/index.js';
 import { loadEpisodes, makeBatch, splitSamples, statsSamples, type BatchOptions, type SampleRef } from './TrainData.js';
 import { planBatch } from './batch.js';
+import { writeAtomic } from './dataset.js';
 import { DataParallel } from './parallel/DataParallel.js';
 import { renderLossCurvePng } from '../viz/lossCurve.js';
 
@@ -258,11 +259,16 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   const metricsPath = join(run.out, 'metrics.jsonl');
   const history: Array<{ step: number; loss: number; valLoss: number | null }> = [];
   if (resuming && existsSync(metricsPath)) {
+    // Rows past the checkpoint describe steps that are about to be redone: dropped, so every step has one row.
+    const kept: string[] = [];
     for (const line of readFileSync(metricsPath, 'utf8').split('\n')) {
       if (!line.trim()) continue;
       const m = JSON.parse(line) as { step: number; loss: number; valLoss: number | null };
-      if (m.step <= startStep) history.push({ step: m.step, loss: m.loss, valLoss: m.valLoss });
+      if (m.step > startStep) continue;
+      kept.push(line);
+      history.push({ step: m.step, loss: m.loss, valLoss: m.valLoss });
     }
+    writeAtomic(metricsPath, kept.length ? `${kept.join('\n')}\n` : '');
   }
   const batchOptions = (augment: boolean) => trainBatchOptions(policy, o, augment);
   const batchOf = (refs: readonly SampleRef[], augment: boolean, r: Rng) => makeBatch(data, refs, batchOptions(augment), r);
@@ -296,8 +302,8 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   let seen = 0;
   const save = (step: number) => {
     savePolicy(policy, run.out);
-    writeFileSync(statePath, JSON.stringify({ step, options: o, data: run.data }, null, 2));
-    writeFileSync(join(run.out, 'loss.png'), renderLossCurvePng(history, { title: `${run.out}: loss` }));
+    writeAtomic(statePath, JSON.stringify({ step, options: o, data: run.data }, null, 2));
+    writeAtomic(join(run.out, 'loss.png'), renderLossCurvePng(history, { title: `${run.out}: loss` }));
   };
 
   const trainOptions = batchOptions(o.augment);

@@ -108,6 +108,8 @@ describe('vla train --recipe', () => {
     });
     await exited;
     expect(existsSync(join(out, 'provenance.json'))).toBe(false);
+    const killed = (JSON.parse(readFileSync(state, 'utf8')) as { minutes: Record<string, number> }).minutes;
+    expect(killed['train:first']).toBeGreaterThan(0);
 
     const dry = vla(['train', '--recipe', smokePath, '--out', out, '--dry-run', '--json'], { VLA_CACHE: cache });
     const parts = lastJson(dry.stdout).stages as Array<{ name: string; done: boolean }>;
@@ -123,6 +125,9 @@ describe('vla train --recipe', () => {
     expect(prov.recipe).toMatch(/recipes\/smoke.json$/);
     expect(prov.wallMinutes).toBeGreaterThan(0);
     expect(Object.keys(prov.minutes).sort()).toEqual(['collect:few', 'evaluate', 'train:first', 'train:second']);
+    // The killed process's minutes are kept, not measured again or lost.
+    expect(prov.minutes['train:first']).toBe(killed['train:first']);
+    expect(prov.minutes['collect:few']).toBe(killed['collect:few']);
     expect(prov.datasets.few.contentHash).toMatch(/^[0-9a-f]{64}$/);
     expect(prov.evaluation.perTask.pick.seen.episodes).toBe(2);
     expect(prov.evaluation.perTask.pick.overall.episodes).toBe(4);

@@ -35,9 +35,13 @@ describe('train', () => {
     const steps = () => readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step as number);
     expect(steps()).toEqual([5, 10, 15, 20]);
     loadPolicy(out).dispose();
-    // "Crash" and resume with more steps: it continues from step 20, not from scratch.
+    // "Crash" after logging steps past the last checkpoint (the rows a killed run leaves), and resume with more
+    // steps: it continues from step 20, not from scratch, and the redone steps have one row each.
+    const metrics = join(out, 'metrics.jsonl');
+    writeFileSync(metrics, `${readFileSync(metrics, 'utf8')}${JSON.stringify({ step: 25, loss: 9, valLoss: null })}\n`);
     await train({ data, out, policy: tiny, train: { ...o, steps: 30 } });
     expect(steps()).toEqual([5, 10, 15, 20, 25, 30]);
+    expect(readFileSync(metrics, 'utf8')).not.toContain('"loss":9,');
     expect(JSON.parse(readFileSync(join(out, 'train-state.json'), 'utf8')).step).toBe(30);
   }, 120_000);
 
