@@ -11,7 +11,14 @@
  * Each tick: stop (publish one hold, then nothing) if disconnected, e-stopped, or joint states / camera frames
  * are stale; otherwise build the observation from the newest joint state and frame, take the next action of the
  * actor's chunk, filter it, publish. After a drop, data from before the drop never counts: commanding resumes only
- * on joint states and a frame received after the reconnect, from the measured positions (re-anchored).
+ * on joint states and a frame received after the reconnect, from the measured positions (re-anchored). A new
+ * episode likewise starts only on a joint state and a frame that arrived after its command, re-anchored.
+ *
+ * Lockstep (control.lockstep, for `vla ros-sim --lockstep`): no control clock. A tick runs when a new observation
+ * is complete (a joint state and a frame with the same header stamp, newer than the last one acted on); its command
+ * carries that stamp, and the simulator steps once per command. When the same observation comes again (the
+ * simulator repeats it when no command arrived), the same command is sent again. Nothing depends on wall-clock
+ * speed, so staleness is not judged by arrival time in this mode.
  */
 import type { ArmModel } from '../../sim/robot/index.js';
 import type { CameraImage, EeAction, EePose, Observation } from '../../sim/types.js';
@@ -24,12 +31,14 @@ import {
   parseBoolMsg,
   parseCompressedImage,
   parseImage,
-  parseJointState,
   parseStringMsg,
   type Parsed,
+  type RosVersion,
 } from './messages.js';
 import type { Actor } from './policyActor.js';
 import { ChunkExecutor, parseExecution } from '../policy/ChunkExecutor.js';
+import { ArmState } from './ArmState.js';
+import { detectRosVersion } from './rosVersion.js';
 import type { RosTransport } from './RosTransport.js';
 import { INTERVENTION_KINDS, SafetyFilter, type Intervention, type InterventionKind, type SafeJointCommand } from './SafetyFilter.js';
 import { Watchdog } from './Watchdog.js';
@@ -40,6 +49,14 @@ export type ControllerState = (typeof CONTROLLER_STATES)[number];
 export interface EpisodeOutcome {
   success: boolean;
   reason: string;
+}
+
+/** One ended episode: its number, command, outcome and control steps. */
+export interface EpisodeRecord {
+  episode: number;
+  command: string;
+  outcome: EpisodeOutcome;
+  steps: number;
 }
 
 export interface ControllerStatus {
@@ -68,7 +85,16 @@ export interface RosControllerOptions {
   /** One line per log entry; default stderr. */
   log?: (line: string) => void;
   onCommand?: (e: CommandEvent) => void;
+  /** Called when an episode ends. */
+  onEpisodeEnd?: (r: EpisodeRecord) => void;
+  /** ROS version already known (e.g. detected by the caller); default config.rosVersion, detected if "auto". */
+  rosVersion?: RosVersion;
 }
+
+/** Stamps closer than this (s) are the same observation. */
+const SAME_STAMP = 1e-6;
+/** How often status is published in lockstep while nothing else happens, ms. */
+const LOCKSTEP_STATUS_MS = 250;
 
 const LOG_REPEAT_MS = 1000;
 
@@ -79,6 +105,8 @@ export class RosController {
   /** Every intervention so far (the last 10000), oldest first. */
   readonly interventions: Intervention[] = [];
   readonly counts: Record<InterventionKind, number>;
+  /** Ended episodes, oldest first. */
+  readonly episodes: EpisodeRecord[] = [];
   /** Joint commands published. */
   published = 0;
   ticks = 0;
@@ -89,22 +117,21 @@ export class RosController {
   private readonly actor: Actor;
   private readonly log: (line: string) => void;
   private readonly onCommand: ((e: CommandEvent) => void) | null;
+  private readonly onEpisodeEnd: ((r: EpisodeRecord) => void) | null;
   private readonly rosNames: string[];
   private readonly fingerRosNames: string[];
-  private readonly joints: Float64Array;
-  /** Per arm joint, its index in the last JointState message (scratch). */
-  private readonly jsIndex: Int32Array;
-  private fingerOpening = 1;
-  private jointStamp = 0;
-  private haveJoints = false;
+  private readonly armState: ArmState;
+  private version: RosVersion | null;
   private image: CameraImage | null = null;
   private imageStamp = 0;
-  private imageArrivedAt = 0;
+  private imageArrivedAt = -Infinity;
   private stateValue: ControllerState = 'waiting';
   private episode = 0;
   private command: string | null = null;
+  private episodeStartedAt = 0;
   private step = 0;
   private outcome: EpisodeOutcome | null = null;
+  private gripperClosed = false;
   private readonly executor: ChunkExecutor;
   private estop = false;
   private stopping = false;
@@ -113,6 +140,9 @@ export class RosController {
   private tickInterventions: Intervention[] = [];
   private readonly lastLogged = new Map<string, { at: number; suppressed: number }>();
   private readonly eePose: EePose = { x: 0, y: 0, z: 0, yaw: 0 };
+  /** Lockstep: the stamp of the last observation acted on, and the command sent for it. */
+  private lastActedStamp = -Infinity;
+  private lastSent: Record<string, unknown> | null = null;
 
   constructor(options: RosControllerOptions) {
     const { config, arm } = options;
@@ -123,6 +153,11 @@ export class RosController {
     this.executor = new ChunkExecutor(parseExecution(config.control.execution));
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
     this.onCommand = options.onCommand ?? null;
+    this.onEpisodeEnd = options.onEpisodeEnd ?? null;
+    this.version = options.rosVersion ?? (config.rosVersion === 'auto' ? null : config.rosVersion);
+    if (config.control.lockstep && config.topics.jointCommand.type !== MESSAGE_TYPES.jointTrajectory) {
+      throw new Error(`control.lockstep needs ${MESSAGE_TYPES.jointTrajectory} joint commands (their header carries the observation's stamp), not ${config.topics.jointCommand.type}`);
+    }
     const map = config.robot.jointNames;
     const known = [...arm.armJointNames, ...arm.fingerJointNames];
     for (const k of Object.keys(map)) {
@@ -130,8 +165,7 @@ export class RosController {
     }
     this.rosNames = arm.armJointNames.map((n) => map[n] ?? n);
     this.fingerRosNames = arm.fingerJointNames.map((n) => map[n] ?? n);
-    this.joints = new Float64Array(arm.armDof);
-    this.jsIndex = new Int32Array(arm.armDof);
+    this.armState = new ArmState(arm, this.rosNames, this.fingerRosNames, config.robot.holdingMinOpening);
     this.filter = new SafetyFilter(arm, { ...config.safety, rateHz: config.control.rateHz, commandFingers: config.robot.commandFingers });
     this.watchdog = new Watchdog(config.safety.jointStateTimeout, config.safety.imageTimeout);
     this.counts = Object.fromEntries(INTERVENTION_KINDS.map((k) => [k, 0])) as Record<InterventionKind, number>;
@@ -139,11 +173,16 @@ export class RosController {
 
   /** Header stamp (s) of the newest joint state taken. */
   get jointStateStamp(): number {
-    return this.jointStamp;
+    return this.armState.stamp;
   }
 
   get state(): ControllerState {
     return this.stateValue;
+  }
+
+  /** The ROS version time fields are written in (null while it is being asked of rosbridge). */
+  get rosVersion(): RosVersion | null {
+    return this.version;
   }
 
   /** Subscribes, advertises and starts the control loop (the transport connects and reconnects by itself). */
@@ -152,6 +191,7 @@ export class RosController {
     const tr = this.transport;
     tr.on('close', () => this.onDisconnect());
     tr.on('error', (e) => this.logLimited('transport-error', `[vla ros] rosbridge: ${e instanceof Error ? e.message : (e as { message?: string })?.message ?? String(e)}`));
+    tr.on('connection', () => this.learnVersion());
     tr.advertise(t.jointCommand.name, t.jointCommand.type);
     tr.advertise(t.status, MESSAGE_TYPES.string);
     // An exception in a handler would escape into the websocket's event loop and end the process: refuse instead.
@@ -167,18 +207,14 @@ export class RosController {
     tr.subscribe(t.command, MESSAGE_TYPES.string, guard('command', (m) => this.onCommandText(m)), { queueLength: 10 });
     tr.subscribe(t.estop, MESSAGE_TYPES.bool, guard('e-stop', (m) => this.onEstop(m)), { queueLength: 10 });
     if (t.episodeResult) tr.subscribe(t.episodeResult, MESSAGE_TYPES.string, guard('episode result', (m) => this.onEpisodeResult(m)), { queueLength: 10 });
+    if (t.holding) tr.subscribe(t.holding, MESSAGE_TYPES.bool, guard('holding', (m) => this.onHolding(m)), { queueLength: 1 });
     tr.start();
+    if (tr.connected) this.learnVersion();
+    if (this.config.control.lockstep) return this.startStatusClock();
     const period = 1000 / this.config.control.rateHz;
     this.nextTick = performance.now() + period;
     const loop = () => {
-      try {
-        this.tick();
-      } catch (e) {
-        // Never let a bug end the loop with the arm mid-motion: stop commanding, end the episode, keep running.
-        this.log(`[vla ros] control tick failed: ${(e as Error).message}; holding, episode ended`);
-        this.halt();
-        this.endEpisode({ success: false, reason: `internal error: ${(e as Error).message}` });
-      }
+      this.safely(() => this.tick());
       // Fixed rate without drift; a late tick is not made up for (skip to the next slot).
       const now = performance.now();
       this.nextTick += period;
@@ -186,6 +222,37 @@ export class RosController {
       this.timer = setTimeout(loop, this.nextTick - now);
     };
     this.timer = setTimeout(loop, period);
+  }
+
+  /** Lockstep: status on a slow clock while waiting (the robot side sees the controller is there). */
+  private startStatusClock(): void {
+    const loop = () => {
+      if (this.transport.connected) this.publishStatus();
+      this.timer = setTimeout(loop, LOCKSTEP_STATUS_MS);
+    };
+    this.timer = setTimeout(loop, LOCKSTEP_STATUS_MS);
+  }
+
+  /** Runs a tick; never lets a bug end the loop with the arm mid-motion: stop commanding, end the episode. */
+  private safely(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.log(`[vla ros] control tick failed: ${(e as Error).message}; holding, episode ended`);
+      this.halt();
+      this.endEpisode({ success: false, reason: `internal error: ${(e as Error).message}` });
+    }
+  }
+
+  private learnVersion(): void {
+    if (this.version !== null) return;
+    detectRosVersion(this.transport).then(
+      (v) => {
+        this.version = v;
+        this.log(`[vla ros] rosbridge runs ROS ${v}: time fields are written as ${v === 1 ? '{secs, nsecs}' : '{sec, nanosec}'}`);
+      },
+      (e: Error) => this.logLimited('ros-version', `[vla ros] ${e.message}; not commanding until it is known`),
+    );
   }
 
   /** Stops the loop and closes the connection (publishes nothing more). */
@@ -202,54 +269,28 @@ export class RosController {
 
   /** Starts an episode as a command message would (tests, and the CLI's --command). */
   startEpisode(command: string): void {
+    if (this.command !== null) this.endEpisode({ success: false, reason: 'replaced by a new command' });
     this.episode++;
     this.command = command;
+    this.episodeStartedAt = performance.now();
+    this.stateValue = 'running';
     this.step = 0;
     this.outcome = null;
+    this.gripperClosed = false;
     this.executor.reset();
     this.actor.reset();
-    this.filter.release(); // re-anchor on the measured state at the next tick
+    this.filter.release(); // re-anchor on the measured state at the episode's first tick
     this.log(`[vla ros] episode ${this.episode}: "${command}"`);
   }
 
   // ---- inputs ----
 
   private onJointState(msg: unknown): void {
-    const p = parseJointState(msg);
-    if (!p.ok) return this.bad('joint state', p.reason);
-    const s = p.value;
-    const at = this.jsIndex;
-    let found = 0;
-    for (let i = 0; i < this.rosNames.length; i++) {
-      at[i] = s.names.indexOf(this.rosNames[i]!);
-      if (at[i]! >= 0) found++;
-    }
-    if (found < this.rosNames.length) {
-      const missing = this.rosNames.filter((n) => !s.names.includes(n));
-      return this.bad('joint state', `JointState lacks joints ${missing.join(', ')} (has ${s.names.join(', ')})`);
-    }
-    for (let i = 0; i < this.rosNames.length; i++) {
-      const v = s.positions[at[i]!]!;
-      if (!Number.isFinite(v)) return this.bad('joint state', `JointState position of ${this.rosNames[i]} is ${v}`);
-    }
-    for (let i = 0; i < this.rosNames.length; i++) this.joints[i] = s.positions[at[i]!]!;
-    if (this.fingerRosNames.length > 0 && this.arm.maxFingerOpening > 0) {
-      let sum = 0;
-      let n = 0;
-      for (const f of this.fingerRosNames) {
-        const i = s.names.indexOf(f);
-        const v = i < 0 ? NaN : s.positions[i]!;
-        if (Number.isFinite(v)) {
-          sum += v;
-          n++;
-        }
-      }
-      if (n > 0) this.fingerOpening = Math.min(1, Math.max(0, sum / n / this.arm.maxFingerOpening));
-    }
-    this.haveJoints = true;
-    this.jointStamp = s.stamp;
+    const reason = this.armState.read(msg);
+    if (reason) return this.bad('joint state', reason);
     this.jointStatesReceived++;
     this.watchdog.jointStateArrived();
+    if (this.config.control.lockstep) this.safely(() => this.lockstepTick(true));
   }
 
   private onImage(msg: unknown): void {
@@ -273,6 +314,7 @@ export class RosController {
     this.imageArrivedAt = performance.now();
     this.imagesReceived++;
     this.watchdog.imageArrived();
+    if (this.config.control.lockstep) this.safely(() => this.lockstepTick(false));
   }
 
   private onCommandText(msg: unknown): void {
@@ -282,6 +324,13 @@ export class RosController {
     if (text === '' || text.toLowerCase() === 'stop') return this.endEpisode({ success: false, reason: 'stopped by command' });
     if (this.estop) return this.bad('command', `"${text}" ignored: the e-stop is engaged (publish false on ${this.config.topics.estop} to release)`);
     this.startEpisode(text);
+    if (this.config.control.lockstep) this.safely(() => this.lockstepTick(false));
+  }
+
+  private onHolding(msg: unknown): void {
+    const p = parseBoolMsg(msg);
+    if (!p.ok) return this.bad('holding', p.reason);
+    this.armState.sensor = p.value;
   }
 
   private onEstop(msg: unknown): void {
@@ -313,11 +362,12 @@ export class RosController {
     const o = v as { success?: unknown; reason?: unknown };
     if (typeof o?.success !== 'boolean') return this.bad('episode result', 'expected JSON {success: boolean, reason}');
     if (this.command !== null) this.endEpisode({ success: o.success, reason: typeof o.reason === 'string' ? o.reason : o.success ? 'success' : 'failure' });
+    if (this.config.control.lockstep) this.publishStatus();
   }
 
   private onDisconnect(): void {
     this.watchdog.reset();
-    this.haveJoints = false;
+    this.armState.reset();
     this.image = null;
     if (this.filter.anchored && !this.stopping) this.intervene('disconnected', 'connection to rosbridge lost: stopped commanding; nothing is sent until fresh data arrives after reconnecting');
     this.filter.release();
@@ -332,23 +382,44 @@ export class RosController {
     const stale = this.watchdog.check();
     if (this.estop) this.stateValue = 'estop';
     else if (!this.transport.connected) this.hold('disconnected', 'not connected to rosbridge');
-    else if (!this.haveJoints || stale.jointStates) this.hold('stale_joint_states', `no joint state for ${fmtAge(stale.jointStateAge)} (limit ${this.config.safety.jointStateTimeout} s)`);
+    else if (!this.armState.have || stale.jointStates) this.hold('stale_joint_states', `no joint state for ${fmtAge(stale.jointStateAge)} (limit ${this.config.safety.jointStateTimeout} s)`);
     else if (!this.image || stale.image) this.hold('stale_image', `no camera frame for ${fmtAge(stale.imageAge)} (limit ${this.config.safety.imageTimeout} s)`);
     else if (this.command === null) this.stateValue = this.outcome ? 'done' : 'idle';
+    else if (this.version === null) this.stateValue = 'waiting';
+    else if (this.armState.arrivedAt < this.episodeStartedAt || this.imageArrivedAt < this.episodeStartedAt) this.stateValue = 'running'; // data from before the command
     else this.act(tickAt);
     this.publishStatus();
     this.tickInterventions = []; // the next status carries what happens from now on (also between ticks)
   }
 
+  /** Lockstep: acts once per new complete observation; repeats the last command when it comes again. */
+  private lockstepTick(jointStateArrived: boolean): void {
+    if (this.estop || !this.transport.connected) return;
+    if (this.command === null || this.version === null || !this.armState.have || !this.image) return;
+    const stamp = this.armState.stamp;
+    if (Math.abs(stamp - this.imageStamp) > SAME_STAMP) return; // the other half of the observation is on its way
+    if (stamp > this.lastActedStamp + SAME_STAMP) {
+      this.ticks++;
+      this.lastActedStamp = stamp;
+      this.lastSent = null;
+      this.act(performance.now());
+      this.publishStatus();
+      this.tickInterventions = [];
+    } else if (jointStateArrived && Math.abs(stamp - this.lastActedStamp) <= SAME_STAMP && this.lastSent) {
+      if (this.transport.publish(this.config.topics.jointCommand.name, this.lastSent)) this.published++;
+    }
+  }
+
   private act(tickAt: number): void {
-    if (!this.filter.anchored) this.filter.anchor(this.joints, this.arm.fingerCount > 0 ? this.fingerOpening * this.arm.maxFingerOpening : undefined);
+    const js = this.armState;
+    if (!this.filter.anchored) this.filter.anchor(js.joints, this.arm.fingerCount > 0 ? js.fingerOpening * this.arm.maxFingerOpening : undefined);
     this.stateValue = 'running';
     const obs: Observation = {
       images: { [this.actor.camera]: this.image! },
-      joints: Array.from(this.joints),
-      gripperOpening: this.fingerOpening,
-      holding: false,
-      eePose: { ...this.arm.tcpPose(this.joints, this.eePose) },
+      joints: Array.from(js.joints),
+      gripperOpening: js.fingerOpening,
+      holding: js.holding(this.gripperClosed),
+      eePose: { ...this.arm.tcpPose(js.joints, this.eePose) },
       command: this.command!,
       step: this.step,
     };
@@ -361,10 +432,11 @@ export class RosController {
       this.endEpisode({ success: false, reason: `policy error: ${(e as Error).message}` });
       return;
     }
-    const r = this.filter.apply(action);
+    const r = this.filter.apply(action, js.joints);
     for (const i of r.interventions) this.intervene(i.kind, i.detail);
     if (r.command) {
-      this.send(r.command);
+      if (Number.isFinite(action.gripper)) this.gripperClosed = action.gripper >= 0.5;
+      this.send(r.command, this.config.control.lockstep ? this.armState.stamp : 0);
       this.onCommand?.({ imageStamp: this.imageStamp, imageArrivedAt: this.imageArrivedAt, tickAt, publishedAt: performance.now(), command: r.command });
     }
     this.step++;
@@ -374,7 +446,7 @@ export class RosController {
   /** Stops commanding for a reason (once per stop): one hold message if possible, then nothing. */
   private hold(kind: InterventionKind, detail: string): void {
     if (this.command === null && !this.filter.anchored) {
-      this.stateValue = this.outcome ? 'done' : this.haveJoints || this.image ? 'idle' : 'waiting';
+      this.stateValue = this.outcome ? 'done' : this.armState.have || this.image ? 'idle' : 'waiting';
       return;
     }
     if (this.filter.anchored) {
@@ -387,7 +459,7 @@ export class RosController {
   /** Publishes one hold (the last command at zero velocity) if connected, and forgets the anchor. */
   private halt(): void {
     if (!this.filter.anchored) return;
-    if (this.transport.connected) this.send(this.filter.hold());
+    if (this.transport.connected && this.version !== null) this.send(this.filter.hold(), 0);
     this.filter.release();
     this.executor.reset();
   }
@@ -396,21 +468,25 @@ export class RosController {
     if (this.command === null) return;
     this.outcome = outcome;
     this.log(`[vla ros] episode ${this.episode} ended: ${outcome.success ? 'success' : `failure (${outcome.reason})`} after ${this.step} steps`);
+    const record: EpisodeRecord = { episode: this.episode, command: this.command, outcome, steps: this.step };
+    this.episodes.push(record);
     this.command = null;
     this.executor.reset();
     this.filter.release();
     this.stateValue = 'done';
+    this.onEpisodeEnd?.(record);
   }
 
-  private send(cmd: SafeJointCommand): void {
+  private send(cmd: SafeJointCommand, stamp: number): void {
     const jc = this.config.topics.jointCommand;
     const names = cmd.finger === null ? this.rosNames : [...this.rosNames, ...this.fingerRosNames];
     const positions = cmd.finger === null ? cmd.arm : [...cmd.arm, ...this.fingerRosNames.map(() => cmd.finger as number)];
     const msg =
       jc.type === MESSAGE_TYPES.jointTrajectory
-        ? jointTrajectoryMsg(names, positions, 1 / this.config.control.rateHz, this.config.rosVersion)
+        ? jointTrajectoryMsg(names, positions, 1 / this.config.control.rateHz, this.version ?? 2, stamp)
         : float64MultiArrayMsg(positions);
     if (this.transport.publish(jc.name, msg)) this.published++;
+    if (this.config.control.lockstep) this.lastSent = msg;
   }
 
   private publishStatus(): void {

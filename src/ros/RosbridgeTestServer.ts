@@ -2,8 +2,10 @@
  * A small rosbridge v2 broker for tests and benchmarks (and `vla ros-sim --broker` without a ROS install): a ws
  * server on 127.0.0.1 speaking the JSON protocol. Clients advertise, publish, subscribe and unsubscribe; it routes
  * each publish to the topic's subscribers, answers call_service for rosapi/get_param (from `params`) and
- * rosapi/topics, and replies to bad input with a status message, like rosbridge_server. Publishing to a topic the
- * client has not advertised is an error, as in rosbridge.
+ * rosapi/topics, and rosapi/get_time (in the fields of its `rosVersion`), and replies to bad input with a status
+ * message, like rosbridge_server. Publishing to a topic the client has not advertised is an error, as in rosbridge.
+ * Time fields are converted as the real rosbridge of that version converts them: a ROS 1 rosbridge reads only
+ * {secs, nsecs} (a ROS 2 {sec, nanosec} arrives as 0 s), a ROS 2 one only {sec, nanosec}.
  *
  * Everything clients send can be recorded (`log`) so tests can check what went over the wire and when.
  */
@@ -20,6 +22,8 @@ export interface RosbridgeTestServerOptions {
   record?: boolean;
   /** A subscriber with more than this many bytes unsent gets no more messages until it catches up. Default 8 MB. */
   maxBuffered?: number;
+  /** The ROS version it plays (time fields of get_time and of routed messages). Default 2. */
+  rosVersion?: 1 | 2;
 }
 
 export interface LoggedMessage {
@@ -54,6 +58,7 @@ export class RosbridgeTestServer {
   private readonly host: string;
   private readonly record: boolean;
   private readonly maxBuffered: number;
+  readonly rosVersion: 1 | 2;
 
   private constructor(options: RosbridgeTestServerOptions) {
     this.portValue = options.port ?? 0;
@@ -61,6 +66,7 @@ export class RosbridgeTestServer {
     this.params = new Map(Object.entries(options.params ?? {}));
     this.record = options.record ?? true;
     this.maxBuffered = options.maxBuffered ?? 8 * 1024 * 1024;
+    this.rosVersion = options.rosVersion ?? 2;
   }
 
   static async start(options: RosbridgeTestServerOptions = {}): Promise<RosbridgeTestServer> {
@@ -206,7 +212,8 @@ export class RosbridgeTestServer {
     }
   }
 
-  private route(topic: string, msg: unknown, from: number): void {
+  private route(topic: string, raw: unknown, from: number): void {
+    const msg = convertTimes(raw, this.rosVersion);
     const out: RosbridgeMessage = { op: 'publish', topic, msg };
     for (const c of this.clients) if (c.subscribed.has(topic)) this.send(c, out);
     const set = this.listeners.get(topic);
@@ -223,12 +230,38 @@ export class RosbridgeTestServer {
       if (!this.params.has(name)) return void reply(false, `parameter ${name || '(no name)'} is not set`);
       return void reply(true, { value: JSON.stringify(this.params.get(name)) });
     }
+    if (service === 'rosapi/get_time') {
+      const now = Date.now() / 1000;
+      const sec = Math.floor(now);
+      const nsec = Math.round((now - sec) * 1e9) % 1e9;
+      return void reply(true, { time: this.rosVersion === 1 ? { secs: sec, nsecs: nsec } : { sec, nanosec: nsec } });
+    }
     if (service === 'rosapi/topics') {
       const topics = [...this.types.keys()];
       return void reply(true, { topics, types: topics.map((t) => this.types.get(t)!) });
     }
     reply(false, `service ${m.service} does not exist`);
   }
+}
+
+const TIME_KEYS = new Set(['sec', 'nanosec', 'secs', 'nsecs']);
+
+/**
+ * Rewrites every time-like object (keys among sec, nanosec, secs, nsecs) as rosbridge of `version` would after
+ * reading it into a ROS message: only its own version's fields count, the others are dropped (so they read as 0).
+ */
+function convertTimes(v: unknown, version: 1 | 2): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.some((x) => x !== null && typeof x === 'object') ? v.map((x) => convertTimes(x, version)) : v;
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  if (keys.length > 0 && keys.every((k) => TIME_KEYS.has(k))) {
+    const num = (x: unknown) => (typeof x === 'number' ? x : 0);
+    return version === 1 ? { secs: num(o.secs), nsecs: num(o.nsecs) } : { sec: num(o.sec), nanosec: num(o.nanosec) };
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = convertTimes(o[k], version);
+  return out;
 }
 
 /** "sensor_msgs/msg/Image" and "sensor_msgs/Image" name the same type. */

@@ -3,20 +3,29 @@
  * and only this class makes them. Always on; per control tick, in this order:
  *
  *   1. the policy's end-effector action must be finite (NaN/Inf: rejected, nothing is sent, the arm holds);
- *   2. deltas are capped at MAX_EE_STEP / MAX_YAW_STEP per tick;
- *   3. the target pose is clamped into the workspace box;
- *   4. IK (damped least squares, the URDF's kinematics, seeded with the last command) gives joint targets,
+ *   2. the last command is compared with the measured joint positions: if any joint is further from it than
+ *      maxTrackingError, the filter holds and re-anchors on the measured positions (the arm is not where the
+ *      filter thinks: a reset, a collision, a controller that did not follow);
+ *   3. deltas are capped at MAX_EE_STEP / MAX_YAW_STEP per tick and added to the measured tool pose (as the
+ *      simulator does);
+ *   4. the target is projected into the workspace box: a target outside goes to the nearest point inside, moving
+ *      at most MAX_EE_STEP per axis from the measured pose (so a tool outside the box is brought back in steps);
+ *   5. IK (damped least squares, the URDF's kinematics, seeded with the measured joints) gives joint targets,
  *      which must be finite;
- *   5. velocity limit, acceleration limit and cap on the change per tick of every joint (against the last
+ *   6. velocity limit, acceleration limit and cap on the change per tick of every joint (against the last
  *      command), met by scaling the whole joint step by one factor so the tool keeps its direction (a joint that
  *      must brake against its motion is limited on its own);
- *   6. joint position limits from the URDF, shrunk by a margin (a joint already outside may only move back in);
- *   7. the commanded pose (forward kinematics) must be inside the workspace, or closer to it than before (a
- *      shorter step is tried first); otherwise the command is rejected.
+ *   7. joint position limits from the URDF, shrunk by a margin (a joint already outside may only move back in);
+ *   8. the commanded pose (forward kinematics) must be inside the workspace, or closer to it than before. If the
+ *      step fails that (joint-space steps bend the tool's path; IK may answer on another branch), a local step
+ *      towards the target from the last command is tried (IK seeded with it, at most LOCAL_STEP away): limited
+ *      steps therefore keep making progress instead of being rejected tick after tick. Only if that fails too is
+ *      the command rejected.
  *
  * Each clamp or rejection is an Intervention with its reason. Joint vectors are arm joints in URDF order, radians.
  */
 import type { ArmModel } from '../../sim/robot/index.js';
+import { wrapAngle } from '../../sim/robot/index.js';
 import { MAX_EE_STEP, MAX_YAW_STEP, type EeAction, type EePose } from '../../sim/types.js';
 import type { RosConfig } from './config.js';
 
@@ -34,6 +43,7 @@ export const INTERVENTION_KINDS = [
   'disconnected',
   'estop',
   'bad_message',
+  'tracking',
 ] as const;
 export type InterventionKind = (typeof INTERVENTION_KINDS)[number];
 
@@ -61,9 +71,18 @@ export interface FilterResult {
 
 export type SafetyOptions = RosConfig['safety'] & { rateHz: number; commandFingers: boolean };
 
-const IK_OPTIONS = { restarts: 0, maxIterations: 50 } as const;
+/** IK of the main step: the simulator's own (JointController.eeActionToTargets uses the defaults). */
+const IK_OPTIONS = {} as const;
+/** IK of the local step: a short DLS run from the last command, no restarts (stays on its branch). */
+const LOCAL_IK_OPTIONS = { restarts: 0, maxIterations: 30 } as const;
+/** Largest tool move of a local step, m. */
+const LOCAL_STEP = 0.01;
 const WORKSPACE_TOLERANCE = 1e-3; // m
 const sPose: EePose = { x: 0, y: 0, z: 0, yaw: 0 };
+const sPose2: EePose = { x: 0, y: 0, z: 0, yaw: 0 };
+const sTarget: EePose = { x: 0, y: 0, z: 0, yaw: 0 };
+const sLocal: EePose = { x: 0, y: 0, z: 0, yaw: 0 };
+const AXES = ['x', 'y', 'z'] as const;
 
 export class SafetyFilter {
   readonly arm: ArmModel;
@@ -76,6 +95,7 @@ export class SafetyFilter {
   private readonly prev: Float64Array;
   private readonly prevVel: Float64Array;
   private readonly ikOut: Float64Array;
+  private readonly localOut: Float64Array;
   private readonly next: Float64Array;
   private readonly vel: Float64Array;
   private finger: number | null = null;
@@ -99,6 +119,7 @@ export class SafetyFilter {
     this.prev = new Float64Array(n);
     this.prevVel = new Float64Array(n);
     this.ikOut = new Float64Array(n);
+    this.localOut = new Float64Array(n);
     this.next = new Float64Array(n);
     this.vel = new Float64Array(n);
   }
@@ -112,6 +133,11 @@ export class SafetyFilter {
     return { lower: Array.from(this.lower), upper: Array.from(this.upper) };
   }
 
+  /** The finger target of the last command (m), or null when fingers are not commanded. */
+  get fingerTarget(): number | null {
+    return this.finger;
+  }
+
   /** (Re)starts from the measured joint positions at rest; needed before apply() and after every stop. */
   anchor(measured: ArrayLike<number>, fingerOpening?: number): void {
     for (let i = 0; i < this.arm.armDof; i++) {
@@ -120,7 +146,8 @@ export class SafetyFilter {
       this.prev[i] = v;
       this.prevVel[i] = 0;
     }
-    this.finger = this.options.commandFingers && this.arm.fingerCount > 0 ? (fingerOpening ?? this.arm.maxFingerOpening) : null;
+    if (this.options.commandFingers && this.arm.fingerCount > 0) this.finger = fingerOpening ?? this.finger ?? this.arm.maxFingerOpening;
+    else this.finger = null;
     this.anchoredFlag = true;
   }
 
@@ -135,13 +162,16 @@ export class SafetyFilter {
     return this.make();
   }
 
-  /** The TCP pose of the last command (the reference the next delta starts from). */
+  /** The TCP pose of the last command. */
   commandedPose(out: EePose = { x: 0, y: 0, z: 0, yaw: 0 }): EePose {
     return this.arm.tcpPose(this.prev, out);
   }
 
-  /** Policy action -> safe joint command (steps 1-7). */
-  apply(action: EeAction): FilterResult {
+  /**
+   * Policy action -> safe joint command (steps 1-8). `measured`: the arm's joint positions now (default: the last
+   * command, for a robot that follows exactly).
+   */
+  apply(action: EeAction, measured: ArrayLike<number> = this.prev): FilterResult {
     if (!this.anchoredFlag) throw new Error('SafetyFilter.apply: anchor() first');
     const interventions: Intervention[] = [];
     for (const k of ['dx', 'dy', 'dz', 'dyaw', 'gripper'] as const) {
@@ -150,28 +180,15 @@ export class SafetyFilter {
       }
     }
     if (interventions.length) return { command: null, interventions };
-    const cap = (v: number, c: number, name: string): number => {
-      if (Math.abs(v) <= c) return v;
-      interventions.push({ kind: 'ee_step', detail: `${name} ${v.toFixed(4)} capped at ${c}` });
-      return Math.sign(v) * c;
-    };
-    const ref = this.commandedPose(sPose);
-    const target: EePose = {
-      x: ref.x + cap(action.dx, MAX_EE_STEP, 'dx'),
-      y: ref.y + cap(action.dy, MAX_EE_STEP, 'dy'),
-      z: ref.z + cap(action.dz, MAX_EE_STEP, 'dz'),
-      yaw: ref.yaw + cap(action.dyaw, MAX_YAW_STEP, 'dyaw'),
-    };
-    const ws = this.options.workspace;
-    for (const ax of ['x', 'y', 'z'] as const) {
-      const [lo, hi] = ws[ax];
-      const v = target[ax];
-      if (v < lo || v > hi) {
-        target[ax] = Math.min(hi, Math.max(lo, v));
-        interventions.push({ kind: 'workspace', detail: `target ${ax} ${v.toFixed(3)} m clamped into [${lo}, ${hi}]` });
-      }
+    const off = this.trackingError(measured);
+    if (off) {
+      // The arm is not where the last command put it: hold where it is and start again from there.
+      interventions.push({ kind: 'tracking', detail: `${off}; holding and re-anchoring on the measured position` });
+      this.anchor(measured, this.finger ?? undefined);
+      return { command: this.make(), interventions };
     }
-    const ik = this.arm.solveIk(target, this.prev, this.ikOut, IK_OPTIONS);
+    const target = this.target(action, measured, interventions);
+    const ik = this.arm.solveIk(target, measured, this.ikOut, IK_OPTIONS);
     if (ik.positionError > 0.01) {
       interventions.push({ kind: 'ik', detail: `target not reached by IK (position error ${(ik.positionError * 1000).toFixed(1)} mm); moving towards it` });
     }
@@ -180,13 +197,51 @@ export class SafetyFilter {
       const l = this.arm.fingerLimits[0]!;
       this.finger = action.gripper >= 0.5 ? l.lower : l.upper;
     }
-    const r = this.filterJoints(this.ikOut, interventions);
+    const r = this.filterJoints(this.ikOut, interventions, target);
     if (!r.command) this.finger = before; // a rejected action changes nothing, the gripper included
     return r;
   }
 
-  /** Joint targets -> safe command (steps 4-7): finiteness, rate limits, position limits, workspace. */
-  filterJoints(proposed: ArrayLike<number>, interventions: Intervention[] = []): FilterResult {
+  /** Why the measured joints are too far from the last command (null when they are not). */
+  private trackingError(measured: ArrayLike<number>): string | null {
+    const bound = this.options.maxTrackingError;
+    for (let i = 0; i < this.arm.armDof; i++) {
+      const m = measured[i]!;
+      if (!Number.isFinite(m)) return `measured ${this.arm.armJointNames[i]} is ${m}`;
+      const d = Math.abs(m - this.prev[i]!);
+      if (d > bound) return `${this.arm.armJointNames[i]} measured ${m.toFixed(3)} rad, last command ${this.prev[i]!.toFixed(3)} (off by ${d.toFixed(3)} > ${bound})`;
+    }
+    return null;
+  }
+
+  /** Steps 3-4: the measured tool pose plus the capped delta, projected into the workspace box (into sTarget). */
+  private target(action: EeAction, measured: ArrayLike<number>, interventions: Intervention[]): EePose {
+    const cap = (v: number, c: number, name: string): number => {
+      if (Math.abs(v) <= c) return v;
+      interventions.push({ kind: 'ee_step', detail: `${name} ${v.toFixed(4)} capped at ${c}` });
+      return Math.sign(v) * c;
+    };
+    const ref = this.arm.tcpPose(measured, sPose);
+    const delta = { x: cap(action.dx, MAX_EE_STEP, 'dx'), y: cap(action.dy, MAX_EE_STEP, 'dy'), z: cap(action.dz, MAX_EE_STEP, 'dz') };
+    const ws = this.options.workspace;
+    for (const ax of AXES) {
+      const [lo, hi] = ws[ax];
+      const want = ref[ax] + delta[ax];
+      const inBox = Math.min(hi, Math.max(lo, want));
+      if (inBox !== want) interventions.push({ kind: 'workspace', detail: `target ${ax} ${want.toFixed(3)} m projected into [${lo}, ${hi}]` });
+      // From outside the box, come back at most MAX_EE_STEP per tick (the simulator's rule).
+      sTarget[ax] = ref[ax] + Math.min(MAX_EE_STEP, Math.max(-MAX_EE_STEP, inBox - ref[ax]));
+    }
+    sTarget.yaw = wrapAngle(ref.yaw + cap(action.dyaw, MAX_YAW_STEP, 'dyaw'));
+    return sTarget;
+  }
+
+  /**
+   * Joint targets -> safe command (steps 5-8): finiteness, rate limits, position limits, workspace. `target` (the
+   * tool pose the joints were solved for) lets a step that fails the workspace check be replaced by a local step
+   * towards it; without it such a step is shortened (halved up to 4 times) and otherwise rejected.
+   */
+  filterJoints(proposed: ArrayLike<number>, interventions: Intervention[] = [], target?: EePose): FilterResult {
     if (!this.anchoredFlag) throw new Error('SafetyFilter.filterJoints: anchor() first');
     const n = this.arm.armDof;
     const names = this.arm.armJointNames;
@@ -200,17 +255,81 @@ export class SafetyFilter {
         return { command: null, interventions };
       }
     }
+    const next = this.next;
+    this.limitStep(proposed, next, interventions);
+    this.clampPositions(next, interventions);
+    // The tool must stay in the workspace (or get closer to it).
+    const before = this.outside(this.commandedPose(sPose2));
+    let after = this.outside(this.arm.tcpPose(next, sPose));
+    const fine = () => after <= WORKSPACE_TOLERANCE || after < before - 1e-9;
+    if (!fine() && target) {
+      const local = this.localStep(target);
+      if (local) {
+        this.limitStep(local, next, []);
+        this.clampPositions(next, []);
+        after = this.outside(this.arm.tcpPose(next, sPose));
+        if (fine()) interventions.push({ kind: 'workspace', detail: 'the step would leave the workspace; a local step towards the target was taken instead' });
+      }
+    }
+    for (let k = 0; k < 4 && !fine(); k++) {
+      for (let i = 0; i < n; i++) next[i] = (this.prev[i]! + next[i]!) / 2;
+      after = this.outside(this.arm.tcpPose(next, sPose));
+    }
+    if (!fine()) {
+      interventions.push({ kind: 'workspace', detail: `commanded pose would be ${(after * 1000).toFixed(1)} mm outside the workspace; command rejected` });
+      return { command: null, interventions };
+    }
+    const vel = this.vel;
+    for (let i = 0; i < n; i++) vel[i] = (next[i]! - this.prev[i]!) / this.dt;
+    this.prev.set(next);
+    this.prevVel.set(vel);
+    return { command: this.make(), interventions };
+  }
+
+  /**
+   * A short IK run from the last command towards `target`, at most LOCAL_STEP (position) and MAX_YAW_STEP (yaw)
+   * away, and never further out of the workspace: joints near the last command that move the tool towards the
+   * target. Null when IK gives nothing finite.
+   */
+  private localStep(target: EePose): Float64Array | null {
+    const from = this.commandedPose(sPose2);
+    const dx = target.x - from.x;
+    const dy = target.y - from.y;
+    const dz = target.z - from.z;
+    const d = Math.hypot(dx, dy, dz);
+    const s = d > LOCAL_STEP ? LOCAL_STEP / d : 1;
+    sLocal.x = from.x + s * dx;
+    sLocal.y = from.y + s * dy;
+    sLocal.z = from.z + s * dz;
+    // Never aim further out of the box than the last command is.
+    const ws = this.options.workspace;
+    for (const ax of AXES) {
+      const [lo, hi] = ws[ax];
+      sLocal[ax] = Math.min(Math.max(hi, from[ax]), Math.max(Math.min(lo, from[ax]), sLocal[ax]));
+    }
+    const dyaw = wrapAngle(target.yaw - from.yaw);
+    sLocal.yaw = from.yaw + Math.min(MAX_YAW_STEP, Math.max(-MAX_YAW_STEP, dyaw));
+    const r = this.arm.solveIk(sLocal, this.prev, this.localOut, LOCAL_IK_OPTIONS);
+    for (let i = 0; i < this.arm.armDof; i++) if (!Number.isFinite(r.q[i])) return null;
+    return this.localOut;
+  }
+
+  /**
+   * Step 6 into `next`: velocity, acceleration and per-tick limits against the last command, by one common scale
+   * of the whole step where one exists (the tool keeps its direction), else joint by joint.
+   */
+  private limitStep(proposed: ArrayLike<number>, next: Float64Array, interventions: Intervention[]): void {
+    const n = this.arm.armDof;
+    const names = this.arm.armJointNames;
     const dt = this.dt;
     const ms = this.options.maxStepPerTick;
-    // Scale the whole joint step by one factor s so that it keeps its direction (the tool keeps its path):
-    // the largest s in [0, 1] meeting every joint's velocity, per-tick and acceleration limits.
     let sLo = 0;
     let sHi = 1;
     let binding: Intervention | null = null;
-    const bound = (s: number, kind: InterventionKind, detail: string) => {
+    const bound = (s: number, kind: InterventionKind, detail: () => string) => {
       if (s < sHi) {
         sHi = s;
-        binding = { kind, detail };
+        binding = { kind, detail: detail() };
       }
     };
     for (let i = 0; i < n; i++) {
@@ -218,8 +337,8 @@ export class SafetyFilter {
       if (d === 0) continue;
       const ad = Math.abs(d);
       const v = ad / dt;
-      if (v > this.vmax[i]!) bound((this.vmax[i]! * dt) / ad, 'velocity', `${names[i]}: ${v.toFixed(3)} rad/s > ${this.vmax[i]}; step scaled`);
-      if (ad > ms) bound(ms / ad, 'step', `${names[i]}: change ${ad.toFixed(4)} rad per tick > ${ms}; step scaled`);
+      if (v > this.vmax[i]!) bound((this.vmax[i]! * dt) / ad, 'velocity', () => `${names[i]}: ${v.toFixed(3)} rad/s > ${this.vmax[i]}; step scaled`);
+      if (ad > ms) bound(ms / ad, 'step', () => `${names[i]}: change ${ad.toFixed(4)} rad per tick > ${ms}; step scaled`);
       // pv - a dt <= s d / dt <= pv + a dt
       const pv = this.prevVel[i]!;
       const dv = this.amax[i]! * dt;
@@ -227,33 +346,35 @@ export class SafetyFilter {
       const b = ((pv + dv) * dt) / d;
       const lo = Math.min(a, b);
       const hi = Math.max(a, b);
-      if (hi < sHi) bound(hi, 'acceleration', `${names[i]}: ${(Math.abs(d / dt - pv) / dt).toFixed(2)} rad/s^2 > ${this.amax[i]}; step scaled`);
+      if (hi < sHi) bound(hi, 'acceleration', () => `${names[i]}: ${(Math.abs(d / dt - pv) / dt).toFixed(2)} rad/s^2 > ${this.amax[i]}; step scaled`);
       if (lo > sLo) sLo = lo;
     }
-    const next = this.next;
     if (sLo <= sHi + 1e-12) {
       const scale = Math.max(0, sHi);
       if (binding) interventions.push(binding);
       for (let i = 0; i < n; i++) next[i] = this.prev[i]! + scale * (proposed[i]! - this.prev[i]!);
-    } else {
-      // No common factor: a joint moving fast the other way must brake first. Limit each joint on its own.
-      for (let i = 0; i < n; i++) {
-        const pv = this.prevVel[i]!;
-        const dv = this.amax[i]! * dt;
-        let v = (proposed[i]! - this.prev[i]!) / dt;
-        if (v > pv + dv || v < pv - dv) {
-          interventions.push({ kind: 'acceleration', detail: `${names[i]}: ${(Math.abs(v - pv) / dt).toFixed(2)} rad/s^2 > ${this.amax[i]}` });
-          v = Math.min(pv + dv, Math.max(pv - dv, v));
-        }
-        v = Math.min(this.vmax[i]!, Math.max(-this.vmax[i]!, v));
-        const step = Math.min(ms, Math.max(-ms, v * dt));
-        next[i] = this.prev[i]! + step;
-      }
+      return;
     }
+    // No common factor: a joint moving fast the other way must brake first. Limit each joint on its own.
     for (let i = 0; i < n; i++) {
+      const pv = this.prevVel[i]!;
+      const dv = this.amax[i]! * dt;
+      let v = (proposed[i]! - this.prev[i]!) / dt;
+      if (v > pv + dv || v < pv - dv) {
+        interventions.push({ kind: 'acceleration', detail: `${names[i]}: ${(Math.abs(v - pv) / dt).toFixed(2)} rad/s^2 > ${this.amax[i]}` });
+        v = Math.min(pv + dv, Math.max(pv - dv, v));
+      }
+      v = Math.min(this.vmax[i]!, Math.max(-this.vmax[i]!, v));
+      next[i] = this.prev[i]! + Math.min(ms, Math.max(-ms, v * dt));
+    }
+  }
+
+  /** Step 7: a joint already outside the margin may stay where it is or move back in, never further out. */
+  private clampPositions(next: Float64Array, interventions: Intervention[]): void {
+    const names = this.arm.armJointNames;
+    for (let i = 0; i < this.arm.armDof; i++) {
       const p = this.prev[i]!;
       const q = next[i]!;
-      // A joint already outside the margin may stay where it is or move back in, never further out.
       const lo = Math.min(this.lower[i]!, p);
       const hi = Math.max(this.upper[i]!, p);
       if (q < lo || q > hi) {
@@ -262,29 +383,13 @@ export class SafetyFilter {
         next[i] = c;
       }
     }
-    // The tool must stay in the workspace (or get closer to it); a shorter step is tried before refusing.
-    const before = this.outside(this.commandedPose(sPose));
-    let after = this.outside(this.arm.tcpPose(next, sPose));
-    for (let k = 0; k < 4 && after > WORKSPACE_TOLERANCE && after >= before - 1e-9; k++) {
-      for (let i = 0; i < n; i++) next[i] = (this.prev[i]! + next[i]!) / 2;
-      after = this.outside(this.arm.tcpPose(next, sPose));
-    }
-    if (after > WORKSPACE_TOLERANCE && after >= before - 1e-9) {
-      interventions.push({ kind: 'workspace', detail: `commanded pose would be ${(after * 1000).toFixed(1)} mm outside the workspace; command rejected` });
-      return { command: null, interventions };
-    }
-    const vel = this.vel;
-    for (let i = 0; i < n; i++) vel[i] = (next[i]! - this.prev[i]!) / dt;
-    this.prev.set(next);
-    this.prevVel.set(vel);
-    return { command: this.make(), interventions };
   }
 
   /** Distance (m) of a pose outside the workspace box, 0 inside. */
-  private outside(p: EePose): number {
+  outside(p: EePose): number {
     const ws = this.options.workspace;
     let s = 0;
-    for (const ax of ['x', 'y', 'z'] as const) {
+    for (const ax of AXES) {
       const v = p[ax];
       const d = v < ws[ax][0] ? ws[ax][0] - v : v > ws[ax][1] ? v - ws[ax][1] : 0;
       s += d * d;

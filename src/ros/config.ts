@@ -31,7 +31,11 @@ const urdfSource = z.union([
 ]);
 
 export const rosConfigSchema = z.strictObject({
-  rosVersion: z.union([z.literal(1), z.literal(2)]).default(2),
+  /**
+   * ROS 1 or 2: how time fields are written ({secs, nsecs} or {sec, nanosec}; both are read) and how rosapi is
+   * called. "auto": asked of the connected rosbridge (rosapi's get_time answers in its own version's fields).
+   */
+  rosVersion: z.union([z.literal(1), z.literal(2), z.literal('auto')]).default('auto'),
   robot: z.strictObject({
     /** A URDF file (relative to the config file), or {param: "/robot_description"} read through rosbridge. */
     urdf: urdfSource,
@@ -42,6 +46,11 @@ export const rosConfigSchema = z.strictObject({
     jointNames: z.record(z.string(), z.string().min(1)).default({}),
     /** Also command the URDF's prismatic finger joints (open = upper limit, closed = lower). */
     commandFingers: z.boolean().default(true),
+    /**
+     * Without topics.holding, the policy is told it holds something when the gripper is commanded closed and its
+     * fingers have stopped (measured) at least this fraction of their full opening apart: stalled on an object.
+     */
+    holdingMinOpening: z.number().min(0).max(1).default(0.05),
   }),
   topics: z
     .strictObject({
@@ -63,6 +72,8 @@ export const rosConfigSchema = z.strictObject({
       status: topicName.default('/vla/status'),
       /** Optional std_msgs/String with JSON {success, reason} ending the episode (vla ros-sim publishes one). */
       episodeResult: topicName.nullable().default(null),
+      /** Optional std_msgs/Bool: the gripper holds an object (a grasp sensor); null: judged from the fingers. */
+      holding: topicName.nullable().default(null),
     })
     .default({
       jointStates: '/joint_states',
@@ -72,6 +83,7 @@ export const rosConfigSchema = z.strictObject({
       estop: '/vla/estop',
       status: '/vla/status',
       episodeResult: null,
+      holding: null,
     }),
   control: z
     .strictObject({
@@ -96,8 +108,14 @@ export const rosConfigSchema = z.strictObject({
         ),
       /** Control ticks before an episode ends as a timeout. */
       maxSteps: z.number().int().min(1).default(600),
+      /**
+       * Lockstep (simulated time, for `vla ros-sim --lockstep`): no control clock; one tick per new observation
+       * (a joint state and a camera frame with the same header stamp), the command stamped with it. The
+       * simulator steps once per command, so results do not depend on how fast the machine is.
+       */
+      lockstep: z.boolean().default(false),
     })
-    .default({ rateHz: 10, execution: 'ensemble', maxSteps: 600 }),
+    .default({ rateHz: 10, execution: 'ensemble', maxSteps: 600, lockstep: false }),
   image: z
     .strictObject({
       fit: z.enum(IMAGE_FIT_MODES).default('crop'),
@@ -113,6 +131,8 @@ export const rosConfigSchema = z.strictObject({
     maxAcceleration: positive.default(4.0),
     /** Largest change of any joint target in one control tick, rad. */
     maxStepPerTick: positive.default(0.1),
+    /** A measured joint further than this from the last command (rad): hold and re-anchor on the measurement. */
+    maxTrackingError: positive.default(0.25),
     perJoint: z.record(z.string(), z.strictObject({ maxVelocity: positive.optional(), maxAcceleration: positive.optional() })).default({}),
     /** Where the tool centre point may go, in the policy's frame (see robot.basePose). Required: no safe default. */
     workspace: z.strictObject({ x: range, y: range, z: range }),

@@ -66,7 +66,11 @@ export {
   type ControllerState,
   type ControllerStatus,
   type EpisodeOutcome,
+  type EpisodeRecord,
   type RosControllerOptions,
 } from './RosController.js';
-export { ROS_SIM_TOPICS, RosSimRobot, type RosSimOptions, type RosSimTopics } from './RosSimRobot.js';
+export { ROS_SIM_TOPICS, RosSimRobot, type RosSimOptions, type RosSimTopics, type SimEpisodeResult } from './RosSimRobot.js';
 export { benchRos, formatRosBench, type LatencyFigures, type RosBenchOptions, type RosBenchResult, type StreamFigures } from './benchRos.js';
+export { formatRosEpisodes, runRosEpisodes, type RosEpisodesOptions, type RosEpisodesResult } from './rosEpisodes.js';
+export { detectRosVersion, resolveRosVersion } from './rosVersion.js';
+export { ArmState, STALL_SPEED } from './ArmState.js';

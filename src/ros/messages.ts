@@ -48,6 +48,9 @@ export interface CompressedFrame {
 export interface JointCommand {
   names: string[] | null;
   positions: number[];
+  /** JointTrajectory: header stamp (s; 0 = start now) and the first point's time_from_start (s); else 0 and NaN. */
+  stamp: number;
+  timeFromStart: number;
 }
 
 const ok = <T>(value: T): Parsed<T> => ({ ok: true, value });
@@ -165,7 +168,7 @@ export function parseJointCommand(msg: unknown, type: JointCommandType): Parsed<
   if (!isObject(msg)) return bad(`${type}: not an object`);
   if (type === MESSAGE_TYPES.float64MultiArray) {
     const data = numberArray(msg.data, 'Float64MultiArray: "data"');
-    return data.ok ? ok({ names: null, positions: data.value }) : data;
+    return data.ok ? ok({ names: null, positions: data.value, stamp: 0, timeFromStart: NaN }) : data;
   }
   if (!Array.isArray(msg.joint_names) || !msg.joint_names.every((n) => typeof n === 'string')) {
     return bad('JointTrajectory: "joint_names" must be an array of strings');
@@ -174,15 +177,19 @@ export function parseJointCommand(msg: unknown, type: JointCommandType): Parsed<
   const pos = numberArray(msg.points[0].positions, 'JointTrajectory: points[0].positions');
   if (!pos.ok) return pos;
   if (pos.value.length !== msg.joint_names.length) return bad(`JointTrajectory: ${msg.joint_names.length} joint names but ${pos.value.length} positions`);
-  return ok({ names: msg.joint_names as string[], positions: pos.value });
+  const tfs = parseTime(msg.points[0].time_from_start);
+  return ok({ names: msg.joint_names as string[], positions: pos.value, stamp: stampOf(msg), timeFromStart: Number.isFinite(tfs) ? tfs : 0 });
 }
 
 export type JointCommandType = typeof MESSAGE_TYPES.jointTrajectory | typeof MESSAGE_TYPES.float64MultiArray;
 
-/** One-point trajectory reaching `positions` after `duration` seconds (stamp 0 = start now). */
-export function jointTrajectoryMsg(names: readonly string[], positions: ArrayLike<number>, duration: number, version: RosVersion): Record<string, unknown> {
+/**
+ * One-point trajectory reaching `positions` after `duration` seconds. stamp 0 = start now; lockstep commands carry
+ * the stamp of the observation they answer.
+ */
+export function jointTrajectoryMsg(names: readonly string[], positions: ArrayLike<number>, duration: number, version: RosVersion, stamp = 0): Record<string, unknown> {
   return {
-    header: header(0, '', version),
+    header: header(stamp, '', version),
     joint_names: [...names],
     points: [
       {

@@ -4,6 +4,8 @@
  */
 import { ArmModel } from '../../sim/robot/index.js';
 import type { RosConfig } from './config.js';
+import type { RosVersion } from './messages.js';
+import { resolveRosVersion } from './rosVersion.js';
 import type { RosTransport } from './RosTransport.js';
 
 function armOptions(config: RosConfig, source: string) {
@@ -28,11 +30,12 @@ export async function fetchUrdfParam(transport: RosTransport, param: string, ser
   return value;
 }
 
-export async function loadRobotArm(config: RosConfig, transport: RosTransport | null): Promise<ArmModel> {
+export async function loadRobotArm(config: RosConfig, transport: RosTransport | null, rosVersion?: RosVersion): Promise<ArmModel> {
   const src = config.robot.urdf;
   if (typeof src === 'string') return ArmModel.load(src, armOptions(config, src));
   if (!transport) throw new Error(`robot.urdf names the ROS parameter ${src.param}, which needs a rosbridge connection`);
-  const xml = await fetchUrdfParam(transport, src.param, src.service, config.rosVersion);
+  const version = rosVersion ?? (await resolveRosVersion(transport, config.rosVersion));
+  const xml = await fetchUrdfParam(transport, src.param, src.service, version);
   return ArmModel.fromUrdf(xml, armOptions(config, `ROS parameter ${src.param}`));
 }
 

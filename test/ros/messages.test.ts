@@ -73,7 +73,7 @@ describe('ROS message parsing', () => {
   it('builds a JointTrajectory that parses back to the same names and positions', () => {
     const msg = jointTrajectoryMsg(['j1', 'j2'], [0.5, -0.25], 0.1, 2);
     expect(msg.points).toEqual([expect.objectContaining({ positions: [0.5, -0.25], time_from_start: { sec: 0, nanosec: 100_000_000 } })]);
-    expect(parseJointCommand(msg, MESSAGE_TYPES.jointTrajectory)).toEqual({ ok: true, value: { names: ['j1', 'j2'], positions: [0.5, -0.25] } });
+    expect(parseJointCommand(msg, MESSAGE_TYPES.jointTrajectory)).toEqual({ ok: true, value: { names: ['j1', 'j2'], positions: [0.5, -0.25], stamp: 0, timeFromStart: 0.1 } });
     expect(jointTrajectoryMsg(['j'], [0], 1.5, 1).points).toEqual([expect.objectContaining({ time_from_start: { secs: 1, nsecs: 500_000_000 } })]);
   });
 });
