@@ -51,13 +51,21 @@ const SCENE_KEYS = Object.keys(sceneSchema.shape);
 const OBJECT_KEYS = Object.keys(sceneObjectSchema.shape);
 const POSITION_KEYS = Object.keys(positionSchema.shape);
 
-/** A scene that failed to load: `issues` holds one line per problem, `message` all of them prefixed by source. */
+/** How many problems a SceneError's message lists before "... and N more problems" (`issues` keeps them all). */
+export const MAX_LISTED_SCENE_ISSUES = 5;
+
+/**
+ * A scene that failed to load: `issues` holds one line per problem, `message` the first MAX_LISTED_SCENE_ISSUES
+ * prefixed by source and a count of the rest (a scene of 500 overlapping objects has 100,000 problems).
+ */
 export class SceneError extends Error {
   readonly source: string;
   readonly issues: readonly string[];
 
   constructor(source: string, issues: readonly string[]) {
-    super(issues.map((i) => `${source}: ${i}`).join('\n'));
+    const shown = issues.slice(0, MAX_LISTED_SCENE_ISSUES).map((i) => `${source}: ${i}`);
+    const rest = issues.length - shown.length;
+    super([...shown, ...(rest > 0 ? [`${source}: ... and ${rest} more problem${rest > 1 ? 's' : ''}`] : [])].join('\n'));
     this.name = 'SceneError';
     this.source = source;
     this.issues = issues;

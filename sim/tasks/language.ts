@@ -290,7 +290,16 @@ function diagnose(tokens: readonly string[], quoted: string): string {
 /** Parses a command into task, target, destination/direction and template, or throws CommandError. */
 export function parseCommand(text: string): ParsedCommand {
   const all = words(text);
-  const quoted = JSON.stringify(text.trim());
+  const trimmed = text.trim();
+  // A long text is quoted by its start: the error stays one readable line.
+  const quoted = JSON.stringify(trimmed.length > 120 ? `${trimmed.slice(0, 120)}...` : trimmed);
+  // Words in letters outside a-z (another language, accents) vanish from `words`: name them rather than call the
+  // command empty or judge it by what is left.
+  const foreign = [...new Set(text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((w) => w !== '' && /[^a-z0-9]/.test(w)))];
+  if (foreign.length > 0) {
+    const list = foreign.slice(0, 8).map((w) => JSON.stringify(w)).join(', ');
+    throw new CommandError(`word${foreign.length > 1 ? 's' : ''} not understood: ${list}${foreign.length > 8 ? ` and ${foreign.length - 8} more` : ''} in ${quoted}; expected a command like ${EXAMPLES}`);
+  }
   if (all.length === 0) throw new CommandError(`empty command: expected a command like ${EXAMPLES}`);
   const unknown = [...new Set(all.filter((w) => !VOCAB_SET.has(w)))];
   if (unknown.length > 0) {

@@ -239,3 +239,24 @@ describe('geometry', () => {
     expect(footprintRadius({ kind: 'cube', size: 0.04 })).toBeCloseTo(0.02 * Math.SQRT2, 12);
   });
 });
+
+describe('a scene with very many problems (issue 33: 500 objects wrote 21 MB to stderr)', () => {
+  it('lists the first few problems and counts the rest; `issues` keeps them all', () => {
+    const s = valid();
+    const objects = Array.from({ length: 500 }, (_, i) => ({ ...s.objects[0]!, id: `ball-${i}`, position: { x: 0, y: 0.1 } }));
+    let err: SceneError | null = null;
+    try {
+      parseScene({ name: 'crowd', objects }, 'scenes/crowd.json');
+    } catch (e) {
+      err = e as SceneError;
+    }
+    expect(err).toBeInstanceOf(SceneError);
+    const lines = err!.message.split('\n');
+    expect(lines.length).toBeLessThanOrEqual(6);
+    expect(lines[0]).toMatch(/^scenes\/crowd\.json: objects\[1\]: "ball-1" overlaps objects\[0\]/);
+    const total = err!.issues.length;
+    expect(total).toBe((500 * 499) / 2);
+    expect(lines.at(-1)).toBe(`scenes/crowd.json: ... and ${total - 5} more problems`);
+    expect(err!.message.length).toBeLessThan(2000);
+  });
+});

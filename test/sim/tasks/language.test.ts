@@ -110,6 +110,9 @@ describe('parseCommand errors', () => {
   it('explains known words in no known order', () => {
     expect(err('')).toMatch(/^empty command/);
     expect(err('  ?! ')).toMatch(/^empty command/);
+    // Letters outside a-z are words it does not understand, not an empty command (issue 33).
+    expect(err('빨간 공을 집어')).toMatch(/^words not understood: "빨간", "공을", "집어" in "빨간 공을 집어"; expected a command like/);
+    expect(err('pick up the red ballé')).toMatch(/^word not understood: "ballé"/);
     expect(err('pick up the ball')).toMatch(/^which ball\? name its colour/);
     expect(err('push the red ball')).toMatch(/^which way\? add a direction/);
     expect(err('put the red ball')).toMatch(/^where to\? name a bowl or plate/);
