@@ -11,6 +11,8 @@
  *   metrics.jsonl   one JSON line per logged step: step, loss, val loss (and its terms), lr, samples/s, elapsed s
  *   loss.png        the loss curve (training and validation), redrawn at every checkpoint
  *   train-state.json  the step reached and the options, for resuming
+ *   train-weights.bin the trained weights (float32, trainable variables in order) when the saved ones are a moving
+ *                     average (emaDecay), for resuming
  * Resume after a crash by running the same command again: training continues from the last checkpoint (the
  * optimiser's moment estimates restart, the weights and the schedule do not).
  */
@@ -45,6 +47,7 @@ export const TrainOptionsSchema = z
     patchLabelWeight: z.number().min(0),
     frameStride: z.number().int().min(1),
     paraphrase: z.number().min(0).max(1),
+    emaDecay: z.number().min(0).lt(1),
     workers: z.number().int().min(1).max(64),
     seed: z.number().int().nonnegative(),
   })
@@ -76,6 +79,9 @@ export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
   // The share of training samples whose command is replaced by a paraphrase: the same request in a recombination
   // of the seen templates' verbs, "please" and synonyms (sim/tasks/paraphrase.ts; never a held-out template).
   paraphrase: 0,
+  // Validate and save an exponential moving average of the weights over the steps (WeightEma.ts; e.g. 0.999 spans
+  // about the last 1000 steps) instead of the last step's weights; 0: no average.
+  emaDecay: 0,
   // Data parallelism (src/train/parallel/): each step's batch is split over this many worker threads, each with its
   // own wasm backend and replica of the policy; their gradients are summed into the whole batch's, clipped and
   // applied once, so the weights equal one worker's up to float rounding. 1 trains in the calling thread.
@@ -213,6 +219,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   const log = run.log ?? (() => {});
   const statePath = join(run.out, 'train-state.json');
   const resuming = existsSync(statePath);
+  const trainWeightsPath = join(run.out, 'train-weights.bin');
   const given = TrainOptionsSchema.partial().safeParse(run.train);
   if (!given.success) throw new Error(`training options: ${given.error.issues[0]!.path.join('.')}: ${given.error.issues[0]!.message}`);
   const o: TrainOptions = { ...TRAIN_DEFAULTS, ...given.data };
@@ -220,10 +227,12 @@ export async function train(run: TrainRun): Promise<TrainResult> {
 
   let policy: VlaPolicy;
   let startStep = 0;
+  let emaUpdates: number | null = null;
   if (resuming) {
-    const state = JSON.parse(readFileSync(statePath, 'utf8')) as { step: number };
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as { step: number; emaUpdates?: number | null };
     policy = loadPolicy(run.out);
     startStep = state.step;
+    emaUpdates = state.emaUpdates ?? null;
     log(`resuming ${run.out} from step ${startStep}`);
   } else if (run.init) {
     policy = loadPolicy(run.init);
@@ -302,12 +311,15 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   let seen = 0;
   const save = (step: number) => {
     savePolicy(policy, run.out);
-    writeAtomic(statePath, JSON.stringify({ step, options: o, data: run.data }, null, 2));
+    const t = parallel.trainingState();
+    if (t.emaUpdates !== null) writeAtomic(trainWeightsPath, new Uint8Array(Float32Array.from(t.weights).buffer));
+    writeAtomic(statePath, JSON.stringify({ step, options: o, data: run.data, emaUpdates: t.emaUpdates }, null, 2));
     writeAtomic(join(run.out, 'loss.png'), renderLossCurvePng(history, { title: `${run.out}: loss` }));
   };
 
   const trainOptions = batchOptions(o.augment);
-  const parallel = await DataParallel.start({ policy, workers: o.workers, source: data, batchOptions: trainOptions, lossOptions, clipNorm: o.clipNorm });
+  const parallel = await DataParallel.start({ policy, workers: o.workers, source: data, batchOptions: trainOptions, lossOptions, clipNorm: o.clipNorm, emaDecay: o.emaDecay });
+  if (emaUpdates !== null) parallel.restoreTraining(readTrainWeights(trainWeightsPath, policy.parameterCount), emaUpdates);
   if (parallel.workers > 1) log(`${parallel.workers} workers, each with ${Math.ceil(o.batchSize / parallel.workers)} of the ${o.batchSize} samples of a step`);
   try {
     for (let step = startStep; step < o.steps; step++) {
@@ -357,4 +369,12 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   };
   policy.dispose();
   return result;
+}
+
+/** The trained weights a moving-average run saved beside its checkpoint (train-weights.bin). */
+function readTrainWeights(path: string, count: number): Float32Array {
+  if (!existsSync(path)) throw new Error(`${path}: not found; this run saves a moving average of its weights and needs the trained ones to resume (start again in a new folder)`);
+  const bytes = readFileSync(path);
+  if (bytes.byteLength !== count * 4) throw new Error(`${path}: ${bytes.byteLength} bytes, expected ${count * 4} (${count} float32 weights)`);
+  return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }

@@ -12,6 +12,9 @@
  * Every replica therefore holds the same weights at every step, the result equals one-worker training up to float
  * rounding, and the same seed with the same worker count gives the same weights. (With config.dropout > 0 each
  * replica draws its own masks, so results then also depend on the worker count.)
+ *
+ * With `emaDecay` the coordinator also keeps a moving average of the weights (WeightEma.ts): the weights a run
+ * validates and saves, while Adam keeps stepping the trained ones.
  */
 import * as tf from '../../tf/tf.js';
 import type { LossOptions, VlaPolicy } from '../../policy/index.js';
@@ -20,6 +23,7 @@ import { FlatAdam } from './FlatAdam.js';
 import { lossShares } from './lossShares.js';
 import { LocalReplica, type ReplicaHandle } from './LocalReplica.js';
 import { Replica } from './Replica.js';
+import { WeightEma } from './WeightEma.js';
 import { WorkerReplica } from './WorkerReplica.js';
 
 export interface DataParallelOptions {
@@ -30,6 +34,8 @@ export interface DataParallelOptions {
   batchOptions: BatchOptions;
   lossOptions: LossOptions;
   clipNorm: number;
+  /** Keep an exponential moving average of the weights with this decay (WeightEma.ts); 0 or absent: none. */
+  emaDecay?: number;
 }
 
 /** The parts' sizes: `n` samples over `w` replicas, contiguous, the first ones one larger. */
@@ -41,15 +47,18 @@ export function partSizes(n: number, w: number): number[] {
 export class DataParallel {
   private readonly adam: FlatAdam;
   private readonly sum: Float32Array;
+  private ema: WeightEma | null;
 
   private constructor(
     private readonly local: Replica,
     private readonly replicas: ReplicaHandle[],
     private readonly weights: Float32Array,
     readonly clipNorm: number,
+    readonly emaDecay: number,
   ) {
     this.adam = new FlatAdam(local.sizes);
     this.sum = new Float32Array(weights.length);
+    this.ema = emaDecay > 0 ? new WeightEma(emaDecay, weights) : null;
   }
 
   static async start(o: DataParallelOptions): Promise<DataParallel> {
@@ -57,7 +66,8 @@ export class DataParallel {
     const local = new Replica(o.policy, o.source, o.batchOptions, o.lossOptions);
     const weights = new Float32Array(new SharedArrayBuffer(o.policy.parameterCount * 4));
     local.readWeights(weights);
-    if (o.workers === 1) return new DataParallel(local, [new LocalReplica(local, weights)], weights, o.clipNorm);
+    const emaDecay = o.emaDecay ?? 0;
+    if (o.workers === 1) return new DataParallel(local, [new LocalReplica(local, weights)], weights, o.clipNorm, emaDecay);
     const { paraphrase: _, ...batchOptions } = o.batchOptions; // commands are drawn in the plans
     const p = o.policy;
     const init = { backend: tf.getBackend(), config: p.config, tokenizer: p.tokenizer.toJSON(), stats: p.stats, source: sourceOf(o.source), batchOptions, lossOptions: o.lossOptions, weights };
@@ -68,7 +78,7 @@ export class DataParallel {
       await Promise.all(ok.map((r) => r.close()));
       throw failed.reason as Error;
     }
-    return new DataParallel(local, ok, weights, o.clipNorm);
+    return new DataParallel(local, ok, weights, o.clipNorm, emaDecay);
   }
 
   get workers(): number {
@@ -96,12 +106,31 @@ export class DataParallel {
     if (scale < 1) for (let i = 0; i < g.length; i++) g[i]! *= scale;
     const present = results[0]!.present.map((_, k) => (results.some((r) => r.present[k]) ? 1 : 0));
     this.adam.step(this.weights, g, learningRate, present);
+    this.ema?.update(this.weights);
     return results.reduce((s, r) => s + r.loss, 0);
   }
 
-  /** Writes the current weights into the coordinator's policy (before validation or a checkpoint). */
+  /**
+   * Writes the weights the run validates and saves into the coordinator's policy (before validation or a
+   * checkpoint): the moving average when one is kept, else the trained weights.
+   */
   syncPolicy(): void {
-    this.local.writeWeights(this.weights);
+    this.local.writeWeights(this.ema ? this.ema.values : this.weights);
+  }
+
+  /** The trained (raw) weights, flat, and the moving average's update count (null without one): for resuming. */
+  trainingState(): { weights: Float32Array; emaUpdates: number | null } {
+    return { weights: this.weights, emaUpdates: this.ema ? this.ema.updates : null };
+  }
+
+  /**
+   * Resumes a run that kept a moving average: the policy this was started from held the saved average, `weights` are
+   * the saved trained weights and `emaUpdates` the average's update count (the average goes on if this run keeps one).
+   */
+  restoreTraining(weights: Float32Array, emaUpdates: number): void {
+    if (weights.length !== this.weights.length) throw new Error(`restoreTraining: ${weights.length} weights, expected ${this.weights.length}`);
+    if (this.ema) this.ema = new WeightEma(this.emaDecay, this.weights, emaUpdates);
+    this.weights.set(weights);
   }
 
   async close(): Promise<void> {
