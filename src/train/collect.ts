@@ -58,18 +58,25 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { Environment } from '../../sim/env/Environment.js';
 import { expertDriver } from '../../sim/env/episodes.js';
-import { confuserScene, siblingCommand, type ConfuserShapes, type TaskName } from '../../sim/tasks/index.js';
+import { TASK_NAMES, confuserScene, siblingCommand, type ConfuserShapes, type TaskName } from '../../sim/tasks/index.js';
 import { EE_ACTION_KEYS } from '../../sim/types.js';
 import { proprioVector } from '../policy/normalization.js';
 import { ChunkExecutor, DEFAULT_EXECUTION, loadPolicy } from '../policy/index.js';
 import { Rng, hashSeed } from '../../sim/util/Rng.js';
 import { ExpertPerturbation } from './ExpertPerturbation.js';
 import type { EeAction } from '../../sim/types.js';
+import { z } from 'zod';
+import { MAX_SUPERSAMPLING } from '../../sim/render/downsample.js';
+import { removeStaleTemps } from '../io/files.js';
+import { formatZodError } from '../io/zodIssues.js';
 import {
   DATASET_FORMAT,
   DATASET_VERSION,
+  MAX_DATASET_IMAGE_SIZE,
   PROPRIO_KEYS,
+  episodeProblem,
   hasEpisode,
+  removeEpisode,
   seedOf,
   writeEpisode,
   writeMeta,
@@ -105,6 +112,8 @@ export interface CollectOptions {
   supersampling?: number | undefined;
   /** Called after each episode (written or skipped). */
   onProgress?: (p: CollectProgress) => void;
+  /** Asked before each episode: true stops the collection there (a worker whose coordinator has gone). */
+  stopIf?: () => boolean;
 }
 
 export interface CollectProgress {
@@ -113,6 +122,28 @@ export interface CollectProgress {
   written: number;
   skipped: number;
   successes: number;
+  /** Of `written`, the episodes that were on disk but damaged (cut short, corrupted) and were collected again. */
+  repaired?: number;
+}
+
+/**
+ * The plan's settings, checked before anything is written or any worker starts: a bad value is a clear error of
+ * the input (the same for every worker), never a worker's crash with "run again to resume".
+ */
+export const CollectSettingsSchema = z.object({
+  out: z.string().min(1),
+  tasks: z.array(z.enum(TASK_NAMES)).min(1),
+  episodes: z.number().int().positive().max(10_000_000),
+  seed: z.number().int().nonnegative().max(2 ** 31 - 1),
+  imageSize: z.number().int().min(8).max(MAX_DATASET_IMAGE_SIZE),
+  supersampling: z.number().int().min(1).max(MAX_SUPERSAMPLING).optional(),
+  shard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }).refine((s) => s.index < s.count, 'expected index < count'),
+  workers: z.number().int().min(1).max(64),
+});
+
+export function checkCollectSettings(o: Pick<CollectOptions, keyof z.infer<typeof CollectSettingsSchema>>): void {
+  const r = CollectSettingsSchema.safeParse({ out: o.out, tasks: o.tasks, episodes: o.episodes, seed: o.seed, imageSize: o.imageSize, supersampling: o.supersampling, shard: o.shard, workers: o.workers });
+  if (!r.success) throw new Error(`collect: ${formatZodError(r.error)}`);
 }
 
 /** The (task, index) pairs of a shard, in a fixed order. */
@@ -132,8 +163,10 @@ export function parseShard(value: string): { index: number; count: number } {
   return { index, count };
 }
 
-/** Writes (or checks, when resuming) the dataset's meta.json. */
+/** Writes (or checks, when resuming) the dataset's meta.json; removes temporary files of writers that died. */
 function initDataset(o: Omit<CollectOptions, 'workers'>): void {
+  removeStaleTemps(o.out);
+  removeStaleTemps(join(o.out, 'episodes'));
   writeMeta(o.out, {
     format: DATASET_FORMAT,
     version: DATASET_VERSION,
@@ -161,6 +194,7 @@ function initDataset(o: Omit<CollectOptions, 'workers'>): void {
 
 /** Collects a shard in this process. */
 export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectProgress {
+  checkCollectSettings({ ...o, workers: 1 });
   initDataset(o);
   const plan = shardPlan(o.tasks, o.episodes, o.shard);
   const supersampling = o.supersampling ?? 1;
@@ -180,11 +214,17 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
     throw new Error(`--dagger ${o.dagger!.policy}: the policy reads the cameras ${policy.config.cameras.join(', ')}; collections record the scene camera only`);
   }
   for (const { task, index } of plan) {
+    if (o.stopIf?.()) break;
     if (hasEpisode(o.out, task, index)) {
-      p.skipped++;
-      p.done++;
-      o.onProgress?.(p);
-      continue;
+      // Resuming trusts no file for being there: a damaged episode is removed and collected again (same seed, same data).
+      if (episodeProblem(o.out, task, index, o.imageSize) === null) {
+        p.skipped++;
+        p.done++;
+        o.onProgress?.(p);
+        continue;
+      }
+      removeEpisode(o.out, task, index);
+      p.repaired = (p.repaired ?? 0) + 1;
     }
     const seed = seedOf(o.seed, task, index);
     let obs = resetForPlan(env, o, task, index, seed);
@@ -291,13 +331,14 @@ const binPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/vla.
 
 /** Collects a shard, splitting it over `workers` child processes (one per core). */
 export async function collect(o: CollectOptions): Promise<CollectProgress> {
+  checkCollectSettings(o);
   if (o.workers <= 1) return collectInProcess(o);
   const total = shardPlan(o.tasks, o.episodes, o.shard).length;
   const per: CollectProgress[] = [];
   const report = () => {
     const sum = per.reduce(
-      (a, b) => ({ done: a.done + b.done, total, written: a.written + b.written, skipped: a.skipped + b.skipped, successes: a.successes + b.successes }),
-      { done: 0, total, written: 0, skipped: 0, successes: 0 },
+      (a, b) => ({ done: a.done + b.done, total, written: a.written + b.written, skipped: a.skipped + b.skipped, successes: a.successes + b.successes, repaired: (a.repaired ?? 0) + (b.repaired ?? 0) }),
+      { done: 0, total, written: 0, skipped: 0, successes: 0, repaired: 0 },
     );
     o.onProgress?.(sum);
     return sum;
@@ -309,7 +350,7 @@ export async function collect(o: CollectOptions): Promise<CollectProgress> {
       per.push({ done: 0, total: 0, written: 0, skipped: 0, successes: 0 });
       const shard = `${o.shard.index + o.shard.count * w}/${o.shard.count * o.workers}`;
       // The child gets the whole plan as JSON (a hidden option of vla collect): every perturbation travels with it.
-      const { onProgress: _progress, ...plan } = o;
+      const { onProgress: _progress, stopIf: _stopIf, ...plan } = o;
       const args = [binPath, 'collect', '--plan', JSON.stringify({ ...plan, shard: parseShard(shard), workers: 1 }), '--progress-json'];
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
       createInterface({ input: child.stdout! }).on('line', (line) => {

@@ -23,13 +23,19 @@
  * and collection resumes by skipping the episodes already there. Episode i of task k always uses the same seed
  * (seedOf), whichever machine or shard collects it, so shards of one plan never overlap and always agree.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { hashSeed } from '../../sim/util/Rng.js';
 import { TASK_NAMES, type TaskName } from '../../sim/tasks/index.js';
 import { MAX_SUPERSAMPLING } from '../../sim/render/downsample.js';
+import { makeDir, writeAtomic } from '../io/files.js';
+
+export { writeAtomic };
+
+/** The largest frame side a collection renders (a policy's imageSize is far smaller; more only exhausts memory). */
+export const MAX_DATASET_IMAGE_SIZE = 512;
 
 export const DATASET_FORMAT = 'vla-dataset';
 export const DATASET_VERSION = 2;
@@ -47,7 +53,7 @@ export const DatasetMetaSchema = z
     tasks: z.array(z.enum(TASK_NAMES)).min(1),
     episodesPerTask: z.number().int().positive(),
     seed: z.number().int().nonnegative(),
-    imageSize: z.number().int().positive(),
+    imageSize: z.number().int().positive().max(MAX_DATASET_IMAGE_SIZE),
     camera: z.string(),
     actionKeys: z.array(z.string()),
     proprioKeys: z.array(z.string()),
@@ -149,7 +155,7 @@ export function seedOf(seed: number, task: TaskName, index: number): number {
 export const episodeName = (task: TaskName, index: number) => `${task}-${String(index).padStart(6, '0')}`;
 
 export function writeMeta(dir: string, meta: DatasetMeta): void {
-  mkdirSync(join(dir, 'episodes'), { recursive: true });
+  makeDir(join(dir, 'episodes'));
   const path = join(dir, 'meta.json');
   if (existsSync(path)) {
     const old = readMeta(dir);
@@ -192,6 +198,29 @@ export function readMeta(dir: string): DatasetMeta {
 
 export function hasEpisode(dir: string, task: TaskName, index: number): boolean {
   return existsSync(join(dir, 'episodes', `${episodeName(task, index)}.json`));
+}
+
+/**
+ * Whether episode (task, index) is on disk whole: its record parses, names this episode and agrees with itself,
+ * and its frames and masks decompress (gzip checks a CRC-32) to the lengths the record and `imageSize` give.
+ * Returns null when it is, else why not (a file missing, cut short or corrupted).
+ */
+export function episodeProblem(dir: string, task: TaskName, index: number, imageSize: number): string | null {
+  const name = episodeName(task, index);
+  try {
+    const record = readEpisodeRecord(dir, name);
+    if (record.task !== task || record.index !== index) return `${name}.json: holds ${episodeName(record.task, record.index)}`;
+    readEpisodeFrames(dir, name, record, imageSize);
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Removes episode (task, index)'s files (record first: without it the episode does not exist). */
+export function removeEpisode(dir: string, task: TaskName, index: number): void {
+  const base = join(dir, 'episodes', episodeName(task, index));
+  for (const ext of ['.json', '.rgb.gz', '.seg.gz']) rmSync(`${base}${ext}`, { force: true });
 }
 
 /** Writes the frames first and the JSON last (all atomically): an episode exists once its JSON does. */
@@ -261,11 +290,4 @@ export function listEpisodes(dir: string): string[] {
     .filter((f) => f.endsWith('.json'))
     .map((f) => f.slice(0, -'.json'.length))
     .sort();
-}
-
-/** Writes a file through a temporary one and a rename, so that a reader never sees half of it. */
-export function writeAtomic(path: string, data: string | Uint8Array): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }

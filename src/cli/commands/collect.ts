@@ -7,10 +7,12 @@ import cliProgress from 'cli-progress';
 import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CONFUSER_SHAPES, TASK_NAMES, type TaskName } from '../../../sim/tasks/index.js';
+import { MAX_DATASET_IMAGE_SIZE } from '../../train/dataset.js';
 import { collect, collectInProcess, parseShard, type CollectOptions, type CollectProgress } from '../../train/collect.js';
 import { DEFAULT_POLICY_CONFIG } from '../../policy/config.js';
 import { ensureDataset, normaliseSpec, readRecipe, renderingOf } from '../../recipe/index.js';
-import { nonNegativeInt, positiveInt, taskList } from '../options.js';
+import { MAX_SEED, positiveInt, seedOption, taskList, workerCount } from '../options.js';
+import { ensureWritableDir } from '../../io/files.js';
 
 /** The plan a coordinating `vla collect` hands each worker process (--plan, hidden): CollectOptions as JSON. */
 const PlanSchema = z
@@ -18,8 +20,8 @@ const PlanSchema = z
     out: z.string(),
     tasks: z.array(z.enum(TASK_NAMES)),
     episodes: z.number().int().positive(),
-    seed: z.number().int().nonnegative(),
-    imageSize: z.number().int().positive(),
+    seed: z.number().int().nonnegative().max(MAX_SEED),
+    imageSize: z.number().int().positive().max(MAX_DATASET_IMAGE_SIZE),
     shard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }),
     workers: z.literal(1),
     dagger: z.object({ policy: z.string(), beta: z.number() }).optional(),
@@ -66,9 +68,46 @@ function progressReporter(json: boolean): { onProgress: (p: CollectProgress) => 
 }
 
 function summary(out: string, p: CollectProgress, seconds: number): string {
+  const repaired = p.repaired ? ` (${p.repaired} of them collected again: their files were damaged)` : '';
   return p.written === 0
-    ? `${out}: nothing to collect, all ${p.skipped} episodes of the plan already there`
-    : `${out}: ${p.written} episodes written, ${p.skipped} already there, expert success ${((100 * p.successes) / p.written).toFixed(1)}% (${seconds.toFixed(1)} s, ${(p.written / seconds).toFixed(1)} episodes/s)`;
+    ? `${out}: nothing to collect, all ${p.skipped} episodes of the plan already there and whole`
+    : `${out}: ${p.written} episodes written${repaired}, ${p.skipped} already there, expert success ${((100 * p.successes) / p.written).toFixed(1)}% (${seconds.toFixed(1)} s, ${(p.written / seconds).toFixed(1)} episodes/s)`;
+}
+
+/** Whether process `pid` still runs (a worker asks this of its coordinator). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * A worker (--plan) collects while its coordinator runs: if the coordinator is killed alone, the worker stops after
+ * the episode it is writing (each is written whole or not at all) instead of running on, reparented, until an EPIPE.
+ */
+function runWorker(planJson: string, progressJson: boolean): void {
+  let json: unknown;
+  try {
+    json = JSON.parse(planJson);
+  } catch {
+    throw new Error('--plan: not valid JSON');
+  }
+  const plan = PlanSchema.safeParse(json);
+  if (!plan.success) throw new Error(`--plan: ${plan.error.issues[0]!.path.join('.')}: ${plan.error.issues[0]!.message}`);
+  const coordinator = process.ppid;
+  process.stdout.on('error', () => process.exit(1)); // the coordinator's end of the pipe has closed
+  const reporter = progressReporter(progressJson);
+  let orphaned = false;
+  collectInProcess({
+    ...(plan.data as Omit<CollectOptions, 'workers'>),
+    onProgress: reporter.onProgress,
+    stopIf: () => (orphaned ||= !alive(coordinator)),
+  });
+  reporter.stop();
+  if (orphaned) process.exit(1);
 }
 
 /** --recipe FILE [--dataset NAME]: the recipe's datasets (or the one named) into the cache, or into --out. */
@@ -83,6 +122,7 @@ async function collectFromRecipe(opts: { recipe: string; dataset?: string; out?:
     const started = performance.now();
     const reporter = progressReporter(false);
     if (opts.out) {
+      ensureWritableDir(opts.out, '--out');
       const s = normaliseSpec(spec);
       const p = await collect({ ...s, out: opts.out, shard: { index: 0, count: 1 }, workers: opts.workers, ...render, onProgress: reporter.onProgress });
       reporter.stop();
@@ -107,8 +147,8 @@ export function registerCollectCommand(program: Command): void {
     .option('--out <dir>', 'dataset folder, e.g. data/demo (with --recipe: default the cache)')
     .option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`, taskList, ['pick'] as TaskName[])
     .option('--episodes <n>', 'episodes per task (the whole plan, across shards)', positiveInt, 100)
-    .option('--seed <n>', 'base seed of the plan', nonNegativeInt, 0)
-    .option('--workers <n>', 'processes to use (one per core)', positiveInt, 2)
+    .option('--seed <n>', 'base seed of the plan (0 to 2147483647)', seedOption, 0)
+    .option('--workers <n>', 'processes to use (one per core, up to 64)', workerCount, 2)
     .option('--shard <i/N>', 'collect only part i of N of the plan (for many machines)', parseShard, { index: 0, count: 1 })
     .option('--recipe <file>', 'collect the datasets a recipe names (e.g. recipes/default.json), rendered as its policy reads them')
     .option('--dataset <name>', 'with --recipe: only this dataset')
@@ -116,14 +156,7 @@ export function registerCollectCommand(program: Command): void {
     .option('--progress-json', 'print progress as JSON lines (used between processes)', false)
     .action(async (opts, cmd: Command) => {
       const started = performance.now();
-      if (opts.plan) {
-        const plan = PlanSchema.safeParse(JSON.parse(opts.plan));
-        if (!plan.success) throw new Error(`--plan: ${plan.error.issues[0]!.path.join('.')}: ${plan.error.issues[0]!.message}`);
-        const reporter = progressReporter(opts.progressJson);
-        collectInProcess({ ...(plan.data as Omit<CollectOptions, 'workers'>), onProgress: reporter.onProgress });
-        reporter.stop();
-        return;
-      }
+      if (opts.plan) return runWorker(opts.plan, opts.progressJson);
       const given = (k: string) => cmd.getOptionValueSource(k) === 'cli';
       if (opts.recipe) {
         const plain = ['task', 'episodes', 'seed', 'shard'].filter(given);
@@ -133,6 +166,7 @@ export function registerCollectCommand(program: Command): void {
       }
       if (opts.dataset) throw new Error('--dataset names a dataset of a recipe: give --recipe FILE too');
       if (!opts.out) throw new Error('--out DIR is needed (or --recipe FILE, which collects into the cache)');
+      ensureWritableDir(opts.out, '--out');
       const reporter = progressReporter(opts.progressJson);
       const p = await collect({
         out: opts.out,
