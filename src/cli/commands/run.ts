@@ -2,7 +2,7 @@
  * `vla run "pick up the red ball"`: one episode driven by a policy (default: the shipped models/default), a GIF of
  * it and a PNG of where the policy looked for each word of the command.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { Environment } from '../../../sim/env/Environment.js';
@@ -13,7 +13,8 @@ import { selectBackend } from '../../tf/backend.js';
 import { resolveDriver } from '../../train/drivers.js';
 import { DEFAULT_EXECUTION } from '../../train/policyDriver.js';
 import { renderAttentionOverlayPng } from '../../viz/attentionOverlay.js';
-import { nonNegativeInt, positiveInt, execution } from '../options.js';
+import { nonNegativeInt, execution, imageSide, seedOption } from '../options.js';
+import { ensureWritableDir } from '../../io/files.js';
 
 export const DEFAULT_POLICY_DIR = 'models/default';
 
@@ -25,23 +26,23 @@ export function registerRunCommand(program: Command): void {
         'a PNG of the cross-attention maps of the command\'s words over the first camera frame, and says whether it succeeded.',
     )
     .argument('<command>', 'what to do, e.g. "pick up the red ball"')
-    .option('--seed <n>', 'seed of the random tabletop', nonNegativeInt, 0)
+    .option('--seed <n>', 'seed of the random tabletop (0 to 2147483647)', seedOption, 0)
     .option('--scene <file>', 'a scene file or name in scenes/ (default: a seeded random tabletop with what the command names)')
     .option('--policy <dir>', 'policy folder, or "expert" for the scripted expert', DEFAULT_POLICY_DIR)
     .option('--out <dir>', 'output folder', 'out/run')
-    .option('--size <px>', 'GIF frame size', positiveInt, 256)
+    .option('--size <px>', 'GIF frame size (16 to 1024)', imageSide, 256)
     .option('--head <h>', 'attention head to show in the maps: a number from 0, or "avg" for the mean over heads', 'avg')
     .option('--layer <l>', 'fusion layer to show, from 0; default the last', (v) => nonNegativeInt(v))
     .option('--execution <mode>', 'how a policy\'s action chunks are executed: ensemble[:DECAY] (ACT temporal ensembling) or receding:N', execution, DEFAULT_EXECUTION)
     .option('--json', 'print the outcome as one JSON object on the last line (field success)', false)
     .action(async (command: string, opts, cmd: Command) => {
+      ensureWritableDir(opts.out, '--out');
       if (opts.policy !== 'expert') await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const driver = resolveDriver(opts.policy, opts.execution);
       const scene = opts.scene ? loadScene(resolveScenePath(opts.scene)) : undefined;
       const env = new Environment({ cameras: driver.cameras });
       // Reset once to check the command against the scene and to take the first frame for the maps.
       const first = env.reset({ seed: opts.seed, command, ...(scene ? { scene } : {}) });
-      mkdirSync(opts.out, { recursive: true });
       let mapsPath: string | null = null;
       let unknown: string[] = [];
       if (driver.policy) {

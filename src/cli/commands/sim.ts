@@ -1,12 +1,13 @@
 /** `vla sim`, `vla eval`, `vla bench sim`: the simulator from the command line. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { runEpisode, evaluate, formatEvaluation } from '../../../sim/env/episodes.js';
 import { benchSim, formatSimBench } from '../../../sim/env/benchSim.js';
 import { SPLITS, TASK_NAMES, type Split, type TaskName } from '../../../sim/tasks/index.js';
 import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
-import { nonNegativeInt, positiveInt, supersamplingFactor, taskList, execution } from '../options.js';
+import { checkSeedRange, imageSide, nonNegativeInt, positiveInt, seedOption, supersamplingFactor, taskList, execution } from '../options.js';
+import { ensureWritableDir } from '../../io/files.js';
 import { resolveDriver } from '../../train/drivers.js';
 import { DEFAULT_EXECUTION } from '../../train/policyDriver.js';
 import { attentionOnTarget, formatLanguageSensitivity, languageSensitivity, LANGUAGE_TASKS, type LanguageTask } from '../../train/measures.js';
@@ -22,14 +23,15 @@ export function registerSimCommands(program: Command, bench: Command): void {
     )
     .argument('[command]', 'what to do, e.g. "pick up the red ball"; default: a command sampled from --task')
     .addOption(new Option('--task <name>', 'task suite to sample a command from').choices([...TASK_NAMES]).default('pick'))
-    .option('--seed <n>', 'seed of the scene and the expert', nonNegativeInt, 0)
+    .option('--seed <n>', 'seed of the scene and the expert (0 to 2147483647)', seedOption, 0)
     .option('--scene <file>', 'scene file or name in scenes/ (default: a random tabletop with what the command names)')
     .option('--expert', 'drive the arm with the scripted expert (the only driver until a policy is trained)', true)
     .option('--out <dir>', 'output folder', 'out/sim')
-    .option('--size <px>', 'GIF frame size in pixels', positiveInt, 256)
+    .option('--size <px>', 'GIF frame size in pixels (16 to 1024)', imageSide, 256)
     .option('--supersampling <k>', 'render each GIF pixel as the mean of k x k samples (anti-aliasing; e.g. --size 64 --supersampling 4 shows what a policy trained with supersampling 4 sees)', supersamplingFactor, 1)
     .option('--json', 'print the outcome as one JSON object on the last line', false)
     .action(async (command: string | undefined, opts) => {
+      ensureWritableDir(opts.out, '--out');
       const scene = opts.scene ? loadScene(resolveScenePath(opts.scene)) : undefined;
       const r = await runEpisode({
         seed: opts.seed,
@@ -38,7 +40,6 @@ export function registerSimCommands(program: Command, bench: Command): void {
         scene,
         record: { size: opts.size, supersampling: opts.supersampling },
       });
-      mkdirSync(opts.out, { recursive: true });
       const gif = join(opts.out, 'episode.gif');
       const png = join(opts.out, 'first-frame.png');
       writeFileSync(gif, r.gif!);
@@ -59,7 +60,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
     .requiredOption('--policy <name>', 'who drives: "expert" (the scripted expert) or a policy folder from vla train')
     .option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`, taskList, ['pick'] as TaskName[])
     .option('--episodes <n>', 'episodes per task', positiveInt, 100)
-    .option('--seed <n>', 'first seed; episode i uses seed + i', nonNegativeInt, 0)
+    .option('--seed <n>', 'first seed; episode i uses seed + i (seeds go up to 2147483647)', seedOption, 0)
     .addOption(
       new Option('--split <split>', 'draw every command from one split (default: 3 seen : 1 held-out combination : 1 held-out template, in turn)').choices(SPLITS),
     )
@@ -75,6 +76,8 @@ export function registerSimCommands(program: Command, bench: Command): void {
     )
     .option('--attention <episodes>', 'also measure attention on target over this many first frames (policies only; 0 = skip)', nonNegativeInt, 0)
     .action(async (opts, cmd: Command) => {
+      checkSeedRange(opts.seed, Math.max(opts.episodes, opts.language, opts.attention));
+      if (opts.videos > 0) ensureWritableDir(opts.out, '--out');
       if (opts.policy !== 'expert') await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const driver = resolveDriver(opts.policy, opts.execution);
       const result = await evaluate({

@@ -2,14 +2,17 @@
  * `vla train`: a model from a recipe (`--recipe`: collect, train every stage, evaluate; src/recipe/), or behaviour
  * cloning on datasets you collected (`--data`; src/train/train.ts).
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { selectBackend } from '../../tf/backend.js';
-import { readTrainConfig, train, type TrainProgress } from '../../train/train.js';
+import { train, type TrainProgress } from '../../train/train.js';
+import { readTrainConfigFile } from '../../train/trainConfigFile.js';
+import { checkResumeCheckpoint, readTrainState } from '../../train/trainState.js';
 import { planRecipe, readRecipe, runRecipe, formatModelEvaluation } from '../../recipe/index.js';
-import { commaList, positiveInt } from '../options.js';
+import { commaList, positiveInt, workerCount } from '../options.js';
+import { ensureWritableDir } from '../../io/files.js';
 
 /**
  * A --data run may write into `out` only if it is new or empty, or (with --resume) holds a training run to continue.
@@ -20,6 +23,7 @@ export function checkTrainOut(out: string, resume: boolean): void {
     if (resume) throw new Error(`--resume: ${out} does not exist; there is no training run to continue`);
     return;
   }
+  if (!statSync(out).isDirectory()) throw new Error(`--out: ${out} is a file, not a folder`);
   const entries = readdirSync(out);
   if (entries.length === 0) {
     if (resume) throw new Error(`--resume: ${out} is empty; there is no training run to continue`);
@@ -27,7 +31,12 @@ export function checkTrainOut(out: string, resume: boolean): void {
   }
   const state = join(out, 'train-state.json');
   if (existsSync(state)) {
-    if (resume) return;
+    if (resume) {
+      // Checked here, before any long work, with how to recover: a damaged state file or an unfinished checkpoint.
+      readTrainState(out);
+      checkResumeCheckpoint(out);
+      return;
+    }
     let step = '?';
     try {
       step = String((JSON.parse(readFileSync(state, 'utf8')) as { step: number }).step);
@@ -127,7 +136,7 @@ export function registerTrainCommand(program: Command): void {
     .requiredOption('--out <dir>', 'where the policy goes, e.g. models/mine (a new or empty folder, or this run\'s own)')
     .option('--dry-run', 'with --recipe: print the parts of the run and their estimated minutes, change nothing', false)
     .option('--json', 'print the result (with --dry-run: the plan) as one JSON object on the last line', false)
-    .option('--workers <n>', 'with --recipe: processes for collection and evaluation', positiveInt, 2)
+    .option('--workers <n>', 'with --recipe: processes for collection and evaluation (up to 64)', workerCount, 2)
     .option('--config <file>', 'with --data: JSON {"policy": {PolicyConfig fields}, "train": {steps, batchSize, learningRate, ...}}')
     .option('--init <policy>', 'with --data: fine-tune from this trained policy (its config, weights and normalisation); the schedule starts over')
     .option('--resume', 'with --data: continue the training run in --out from its last checkpoint', false)
@@ -138,15 +147,19 @@ export function registerTrainCommand(program: Command): void {
       if (opts.recipe) {
         if (opts.data) throw new Error('--recipe and --data: give one (the recipe names its own datasets)');
         if (dataOnly.length) throw new Error(`--recipe: ${dataOnly.map((k) => `--${k.replace(/[A-Z]/g, (c: string) => `-${c.toLowerCase()}`)}`).join(', ')} belong in the recipe file, not on the command line`);
-        if (!opts.dryRun) await selectBackend({ flag: cmd.optsWithGlobals().backend });
+        if (!opts.dryRun) {
+          ensureWritableDir(opts.out, '--out');
+          await selectBackend({ flag: cmd.optsWithGlobals().backend });
+        }
         await recipeAction(opts);
         return;
       }
       if (!opts.data) throw new Error('give --recipe FILE (a model from nothing) or --data DIRS (train on datasets you collected)');
       if (opts.dryRun) throw new Error('--dry-run goes with --recipe');
       checkTrainOut(opts.out, opts.resume);
+      const file = opts.config ? readTrainConfigFile(opts.config) : { policy: {}, train: {} };
+      ensureWritableDir(opts.out, '--out');
       await selectBackend({ flag: cmd.optsWithGlobals().backend });
-      const file = opts.config ? readTrainConfig(opts.config) : { policy: {}, train: {} };
       const trainOptions = { ...file.train, ...(opts.steps ? { steps: opts.steps } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) };
       const reporter = trainReporter('train');
       const r = await train({

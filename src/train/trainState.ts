@@ -1,0 +1,73 @@
+/**
+ * The state a `vla train --data` run keeps for resuming (OUT/train-state.json, beside the checkpoint), read with
+ * errors that name the file and say how to recover: a run whose state or checkpoint is damaged cannot continue,
+ * but its last complete checkpoint can still be fine-tuned from (--init) into a new folder.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { CheckpointError, loadPolicy } from '../policy/checkpoint.js';
+import type { VlaPolicy } from '../policy/VlaPolicy.js';
+
+export const TRAIN_STATE_FILE = 'train-state.json';
+
+const TrainStateSchema = z.looseObject({
+  step: z.number().int().nonnegative(),
+  emaUpdates: z.number().int().nonnegative().nullish(),
+});
+
+export interface TrainState {
+  step: number;
+  emaUpdates: number | null;
+}
+
+/** How to go on from a run that cannot resume, for the end of an error message. */
+function recovery(out: string): string {
+  const complete = existsSync(join(out, 'format.json'));
+  return complete
+    ? `to go on, fine-tune from its last checkpoint into a new folder (vla train --init ${out} --out NEW ...), or start again with another --out`
+    : `start again with another --out (or empty ${out})`;
+}
+
+/** Reads OUT/train-state.json; throws one line naming the file, what is wrong and how to recover. */
+export function readTrainState(out: string): TrainState {
+  const path = join(out, TRAIN_STATE_FILE);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    const what = missing ? 'not found' : `damaged, not valid JSON (${(e as Error).message}); it was cut short or edited`;
+    throw new Error(`${path}: ${what}; the run cannot resume: ${recovery(out)}`);
+  }
+  const parsed = TrainStateSchema.safeParse(json);
+  if (!parsed.success) {
+    const i = parsed.error.issues[0]!;
+    throw new Error(`${path}: ${i.path.join('.') || '(top level)'}: ${i.message}; the run cannot resume: ${recovery(out)}`);
+  }
+  return { step: parsed.data.step, emaUpdates: parsed.data.emaUpdates ?? null };
+}
+
+/**
+ * The checkpoint a resumed run continues from (OUT's policy files). A missing format.json means a save was cut
+ * short or files were removed: said so, with how to recover, instead of only "format.json is missing".
+ */
+export function loadResumeCheckpoint(out: string): VlaPolicy {
+  checkResumeCheckpoint(out);
+  try {
+    return loadPolicy(out);
+  } catch (e) {
+    if (!(e instanceof CheckpointError)) throw e;
+    throw new CheckpointError(`${e.message}; the run cannot resume from it: start again with another --out (or empty ${out})`);
+  }
+}
+
+/** Throws when OUT holds no complete checkpoint to resume from (without loading its weights). */
+export function checkResumeCheckpoint(out: string): void {
+  if (!existsSync(join(out, 'format.json'))) {
+    throw new CheckpointError(
+      `${join(out, 'format.json')} is missing: the last checkpoint of this run is incomplete (its save was cut short, or files were removed), ` +
+        `so the run cannot resume; start again with another --out (or empty ${out})`,
+    );
+  }
+}
