@@ -198,6 +198,36 @@ export function readCheckpointConfig(dir: string): ResolvedPolicyConfig {
   }
 }
 
+/**
+ * Every weight must be a finite number: a NaN or an infinity (a training that diverged, a corrupted file) would
+ * otherwise load silently and fail far away ("action.dx must be a finite number"). Names the tensor and the element.
+ */
+export function checkFiniteWeights(dir: string, bin: Uint8Array, entries: readonly WeightsManifestEntry[]): void {
+  const values = new Float32Array(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength));
+  let bad = 0;
+  let first = -1;
+  for (let i = 0; i < values.length; i++) {
+    if (Number.isFinite(values[i]!)) continue;
+    if (first < 0) first = i;
+    bad++;
+  }
+  if (bad === 0) return;
+  let offset = 0;
+  let where = `element ${first}`;
+  for (const e of entries) {
+    const size = e.shape.reduce((a, b) => a * b, 1);
+    if (first < offset + size) {
+      where = `"${e.name}" element ${first - offset}`;
+      break;
+    }
+    offset += size;
+  }
+  throw new CheckpointError(
+    `checkpoint ${dir}: weights.bin holds ${bad} ${bad > 1 ? 'weights that are not finite numbers' : 'weight that is not a finite number'} (the first: ${where} is ${values[first]}); ` +
+      'the training diverged or the file is corrupted: use an earlier checkpoint or train again',
+  );
+}
+
 /** Reads a checkpoint written by savePolicy; throws a CheckpointError naming the file and the problem. */
 export function loadPolicy(dir: string): VlaPolicy {
   const format = readJson(dir, 'format.json') as Partial<FormatInfo> | null;
@@ -231,6 +261,8 @@ export function loadPolicy(dir: string): VlaPolicy {
   if (bin.byteLength > expected) {
     throw new CheckpointError(`checkpoint ${dir}: weights.bin has ${bin.byteLength} bytes, ${bin.byteLength - expected} more than the ${expected} weights.json describes`);
   }
+
+  checkFiniteWeights(dir, bin, entries);
 
   const policy = new VlaPolicy(config, { tokenizer, stats });
   try {

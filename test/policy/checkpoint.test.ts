@@ -169,6 +169,23 @@ describe('loadPolicy', () => {
     expect(() => loadPolicy(dir)).toThrow('8 more than');
   });
 
+  it('refuses weights that are not finite numbers, naming the file, the tensor and the element (issue 33)', () => {
+    const dir = copy('nan');
+    const size = policy.parameterCount * 4;
+    writeFileSync(join(dir, 'weights.bin'), Buffer.alloc(size, 0xff)); // every float a NaN
+    expect(() => loadPolicy(dir)).toThrow(CheckpointError);
+    expect(() => loadPolicy(dir)).toThrow(
+      new RegExp(`^checkpoint ${dir.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: weights.bin holds ${policy.parameterCount} weights that are not finite numbers \\(the first: "[^"]+" element 0 is NaN\\); the training diverged`),
+    );
+    const one = copy('inf');
+    const bin = readFileSync(join(one, 'weights.bin'));
+    const names = JSON.parse(readFileSync(join(one, 'weights.json'), 'utf8'))[0].weights as Array<{ name: string; shape: number[] }>;
+    const firstSize = names[0]!.shape.reduce((a, b) => a * b, 1);
+    bin.writeFloatLE(Infinity, (firstSize + 2) * 4); // the second tensor's element 2
+    writeFileSync(join(one, 'weights.bin'), bin);
+    expect(() => loadPolicy(one)).toThrow(`holds 1 weight that is not a finite number (the first: "${names[1]!.name}" element 2 is Infinity)`);
+  });
+
   it('reports shape mismatches between weights and config', () => {
     const dir = copy('shapes');
     const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
