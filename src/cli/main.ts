@@ -13,6 +13,7 @@ import { registerAverageCommand } from './commands/average.js';
 import { registerRunCommand } from './commands/run.js';
 import { registerRosCommands } from './commands/ros.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerExportCommand } from './commands/export.js';
 import { BACKEND_NAMES } from '../tf/backend.js';
 
 export function buildProgram(): Command {
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerRunCommand(program);
   registerRosCommands(program, bench);
   registerServeCommand(program, bench);
+  registerExportCommand(program);
   return program;
 }
 
