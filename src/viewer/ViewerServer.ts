@@ -2,6 +2,12 @@
  * `vla serve`: an HTTP server for the page and its scripts, and a websocket at /ws through which every browser
  * watches the one ViewerSession and sends it commands. Every incoming message is validated (protocol.ts); a bad
  * one gets an error message back and changes nothing. Bound to 127.0.0.1 unless told otherwise.
+ *
+ * One page cannot freeze the others: each connection's run and reset requests go through a slot of one, newest
+ * wins, taken at most once every CONTROL_INTERVAL_MS (a burst of 1000 starts at most two episodes, not 1000 resets
+ * each broadcast to every viewer). Requests whose Host header is a DNS name other than localhost (or one given in
+ * allowedHosts) are refused: a page on another site whose name was rebound to this address (DNS rebinding) sends
+ * its own name as both Origin and Host, which the same-origin check alone would accept.
  */
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -18,6 +24,20 @@ export interface ViewerServerOptions {
   host?: string;
   /** Default 8080; 0 = any free port. */
   port?: number;
+  /** DNS names the viewer may be reached by besides localhost and IP addresses (e.g. this machine's name). */
+  allowedHosts?: readonly string[];
+  /** Least time between two run/reset requests of one connection that are acted on; default CONTROL_INTERVAL_MS. */
+  controlIntervalMs?: number;
+}
+
+/** Least time between two run/reset requests of one connection that are acted on (later ones wait, newest wins). */
+export const CONTROL_INTERVAL_MS = 250;
+
+/** A connection's run/reset requests: the one waiting (newest wins) and when one was last acted on. */
+interface ControlSlot {
+  pending: ClientMessage | null;
+  last: number;
+  timer: NodeJS.Timeout | null;
 }
 
 export class ViewerServer {
@@ -27,6 +47,9 @@ export class ViewerServer {
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private readonly clients = new Set<ViewerClient>();
+  private readonly controls = new Map<ViewerClient, ControlSlot>();
+  private readonly allowedHosts: ReadonlySet<string>;
+  private readonly controlIntervalMs: number;
   /** Counters of clients that have gone, so stats stay cumulative. */
   private goneSent = 0;
   private goneDropped = 0;
@@ -35,12 +58,21 @@ export class ViewerServer {
     this.session = options.session;
     this.host = options.host ?? '127.0.0.1';
     this.requestedPort = options.port ?? 8080;
-    this.http = createServer((req, res) => this.serveFile(req, res));
+    this.allowedHosts = new Set([...(options.allowedHosts ?? []), this.host].map((h) => h.toLowerCase()));
+    this.controlIntervalMs = options.controlIntervalMs ?? CONTROL_INTERVAL_MS;
+    this.http = createServer((req, res) => {
+      if (!allowedHost(req.headers.host, this.allowedHosts)) {
+        res.writeHead(403, { 'Content-Type': 'text/plain' }).end('forbidden: unknown Host\n');
+        return;
+      }
+      this.serveFile(req, res);
+    });
     this.wss = new WebSocketServer({
       server: this.http,
       path: '/ws',
       maxPayload: MAX_CLIENT_MESSAGE_BYTES,
-      verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }) => sameOrigin(origin, req.headers.host),
+      verifyClient: ({ origin, req }: { origin?: string; req: IncomingMessage }) =>
+        allowedHost(req.headers.host, this.allowedHosts) && sameOrigin(origin, req.headers.host),
     });
     this.wss.on('connection', (ws) => this.connect(ws));
     this.wss.on('error', () => {}); // the http server reports listen errors
@@ -114,6 +146,9 @@ export class ViewerServer {
     this.clients.add(client);
     const gone = () => {
       if (!this.clients.delete(client)) return;
+      const slot = this.controls.get(client);
+      if (slot?.timer) clearTimeout(slot.timer);
+      this.controls.delete(client);
       this.goneSent += client.framesSent;
       this.goneDropped += client.framesDropped;
       client.close();
@@ -136,11 +171,37 @@ export class ViewerServer {
     const text = Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
     const parsed = parseClientMessage(text);
     if (!parsed.ok) return fail(parsed.error, null);
+    if (parsed.message.op === 'run' || parsed.message.op === 'reset') return this.control(client, parsed.message);
+    this.act(client, parsed.message);
+  }
+
+  /** Acts on one message; a failure goes back to its sender only. */
+  private act(client: ViewerClient, m: ClientMessage): void {
     try {
-      this.handle(client, parsed.message);
+      this.handle(client, m);
     } catch (e) {
-      fail((e as Error).message, parsed.message.op);
+      const err: ErrorMessage = { type: 'error', message: (e as Error).message, op: m.op };
+      client.send(JSON.stringify(err), false);
     }
+  }
+
+  /** A run or reset: acted on now if this connection's last was long enough ago, else kept (newest wins) for then. */
+  private control(client: ViewerClient, m: ClientMessage): void {
+    let slot = this.controls.get(client);
+    if (!slot) this.controls.set(client, (slot = { pending: null, last: -Infinity, timer: null }));
+    slot.pending = m;
+    if (slot.timer) return;
+    const wait = slot.last + this.controlIntervalMs - performance.now();
+    const take = () => {
+      slot.timer = null;
+      const next = slot.pending;
+      slot.pending = null;
+      if (!next || !this.clients.has(client)) return;
+      slot.last = performance.now();
+      this.act(client, next);
+    };
+    if (wait <= 0) take();
+    else slot.timer = setTimeout(take, wait);
   }
 
   private handle(client: ViewerClient, m: ClientMessage): void {
@@ -175,6 +236,22 @@ export class ViewerServer {
     stream.on('error', () => res.destroy());
     stream.pipe(res);
   }
+}
+
+/**
+ * Whether a request's Host header names this viewer: an IP address (a DNS rebinding attack needs a name), localhost,
+ * or one of `allowed`. A request without a Host (HTTP/1.0 tools) is let through: a browser always sends one.
+ */
+export function allowedHost(host: string | undefined, allowed: ReadonlySet<string> = new Set()): boolean {
+  if (host === undefined) return true;
+  let name: string;
+  try {
+    name = new URL(`http://${host}`).hostname.toLowerCase();
+  } catch {
+    return false;
+  }
+  if (name.startsWith('[') || /^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return true;
+  return name === 'localhost' || name.endsWith('.localhost') || allowed.has(name);
 }
 
 /**

@@ -1,5 +1,5 @@
 /** The web viewer: `vla serve`'s server, the simulation it shows, its websocket protocol and its load test. */
-export { ViewerServer, sameOrigin, type ViewerServerOptions } from './ViewerServer.js';
+export { CONTROL_INTERVAL_MS, ViewerServer, allowedHost, sameOrigin, type ViewerServerOptions } from './ViewerServer.js';
 export { ViewerSession, type Emit, type ViewerSessionOptions } from './ViewerSession.js';
 export { ViewerClient, VIEWER_BUFFER_LIMITS } from './ViewerClient.js';
 export { PUBLIC_DIR, resolveStatic } from './staticFiles.js';

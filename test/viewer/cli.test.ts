@@ -44,6 +44,16 @@ describe('vla serve', () => {
     expect(await exited).toBe(0);
   });
 
+  it('warns that a non-loopback --host has no authentication, and refuses a page opened by another DNS name', async () => {
+    const { url, out } = await serve(['--host', '0.0.0.0', '--port', '0', '--policy', 'none']);
+    expect(out()).toMatch(/warning: --host 0\.0\.0\.0 serves the viewer beyond this machine, and it has no authentication/);
+    const port = new URL(url).port;
+    expect((await fetch(`http://127.0.0.1:${port}/`)).status).toBe(200);
+    child!.kill('SIGKILL');
+    const quiet = await serve(['--port', '0', '--policy', 'none']);
+    expect(quiet.out()).not.toMatch(/warning/);
+  });
+
   it('says clearly when the port is taken, the port is invalid, or the policy folder is missing', async () => {
     const blocker = createServer();
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));

@@ -6,18 +6,18 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadPolicy, type VlaPolicy } from '../../policy/index.js';
 import { selectBackend } from '../../tf/backend.js';
 import { ViewerServer, ViewerSession, formatViewerLoad, runViewerLoad } from '../../viewer/index.js';
-import { positiveInt } from '../options.js';
+import { commaList, positiveInt } from '../options.js';
 import { DEFAULT_POLICY_DIR } from './run.js';
 
 function port(value: string): number {
-  const n = Number(value);
+  const n = /^\s*\d{1,5}\s*$/.test(value) ? Number(value) : NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port number 0..65535, got "${value}"`);
   return n;
 }
 
 function speed(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number >= 0 (1 = real time, 0 = as fast as possible), got "${value}"`);
+  const n = value.trim() === '' ? NaN : Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 1000) throw new InvalidArgumentError(`expected a number from 0 to 1000 (1 = real time, 0 = as fast as possible), got "${value}"`);
   return n;
 }
 
@@ -32,11 +32,17 @@ async function loadViewerPolicy(dir: string, explicit: boolean, backend: string 
   return { policy: loadPolicy(dir), note: null };
 }
 
-async function startViewer(opts: { policy: string; host: string; port: number; speed: number }, cmd: Command): Promise<ViewerServer> {
+/** Whether an address to bind serves this machine only. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h);
+}
+
+async function startViewer(opts: { policy: string; host: string; port: number; speed: number; allowHost?: string[] }, cmd: Command): Promise<ViewerServer> {
   const explicit = cmd.getOptionValueSource('policy') === 'cli';
   const { policy, note } = await loadViewerPolicy(opts.policy, explicit, cmd.optsWithGlobals().backend);
   const session = new ViewerSession({ policy, policyLabel: opts.policy, note, stepsPerSecond: opts.speed * 20 });
-  const server = new ViewerServer({ session, host: opts.host, port: opts.port });
+  const server = new ViewerServer({ session, host: opts.host, port: opts.port, ...(opts.allowHost ? { allowedHosts: opts.allowHost } : {}) });
   await server.listen();
   return server;
 }
@@ -52,7 +58,14 @@ export function registerServeCommand(program: Command, bench: Command): void {
     .option('--host <addr>', 'address to bind; the default serves this machine only', '127.0.0.1')
     .option('--policy <dir>', 'policy folder whose attention is shown and which can drive, or "none"', DEFAULT_POLICY_DIR)
     .option('--speed <x>', 'simulation speed: 1 = real time (20 control steps/s), 0 = as fast as possible', speed, 1)
+    .option('--allow-host <names>', 'DNS names the page may be opened by besides localhost and IP addresses (comma-separated); other names are refused (DNS rebinding)', commaList)
     .action(async (opts, cmd: Command) => {
+      if (!isLoopback(opts.host)) {
+        process.stderr.write(
+          `vla serve: warning: --host ${opts.host} serves the viewer beyond this machine, and it has no authentication: ` +
+            'anyone who can reach this port can watch and drive the simulation. Use it only on a network you trust.\n',
+        );
+      }
       const server = await startViewer(opts, cmd);
       console.log(`vla viewer: open ${server.url} (policy: ${server.session.policy ? opts.policy : 'none'}; Ctrl-C stops)`);
       await new Promise<void>((resolve) => {
