@@ -58,8 +58,24 @@ export async function main(argv: string[]): Promise<number> {
         : err.exitCode || 1;
     }
     const e = err as Error;
-    process.stderr.write(`vla: ${e?.message ?? String(err)}\n`);
+    process.stderr.write(`vla: ${capMessage(e?.message ?? String(err))}\n`);
     if (process.env.VLA_DEBUG) process.stderr.write(`${e?.stack ?? ''}\n`);
     return 1;
   }
+}
+
+/** Error messages longer than this many lines or characters are cut, saying how much was left out. */
+export const MAX_ERROR_LINES = 12;
+export const MAX_ERROR_CHARS = 3000;
+
+/**
+ * The last guard against an error that floods the terminal (every problem of a big file, a huge input echoed
+ * back): the first lines and characters, then how many lines were left out.
+ */
+export function capMessage(message: string): string {
+  const lines = message.split('\n');
+  let kept = lines.slice(0, MAX_ERROR_LINES).join('\n');
+  if (kept.length > MAX_ERROR_CHARS) kept = `${kept.slice(0, MAX_ERROR_CHARS)}...`;
+  const left = lines.length - Math.min(lines.length, MAX_ERROR_LINES);
+  return left > 0 ? `${kept}\n... (${left} more line${left > 1 ? 's' : ''})` : kept;
 }
