@@ -279,6 +279,13 @@ const rate = (episodes: number, successes: number): RateTable => {
 };
 
 export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
+  // Episode i uses seed + i: past 2^53 those sums are equal (1e99 + i === 1e99) and every episode is the same scene.
+  if (!Number.isSafeInteger(o.seed) || o.seed < 0 || !Number.isSafeInteger(o.seed + o.episodes)) {
+    throw new Error(`evaluate: seed must be a non-negative integer with seed + episodes below 2^53, got ${o.seed}`);
+  }
+  if (o.tasks.length === 0 || !Number.isInteger(o.episodes) || o.episodes < 1) {
+    throw new Error(`evaluate: expected at least one task and one episode, got ${o.tasks.length} tasks and ${o.episodes} episodes`);
+  }
   const t0 = performance.now();
   const env = new Environment({ ...(o.cameras ? { cameras: o.cameras } : {}), ...(o.maxSteps ? { maxSteps: o.maxSteps } : {}) });
   const total = o.tasks.length * o.episodes;

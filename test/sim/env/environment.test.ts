@@ -335,3 +335,11 @@ describe('approach error', () => {
     expect(formatEvaluation(e)).toMatch(/pick: the gripper came down a median 4\.\d cm from the target, 0 of 2 within 2 cm/);
   });
 });
+
+describe('evaluate refuses seeds that would repeat and plans that run nothing (issue 33)', () => {
+  it('a seed past 2^53 (1e99 + i === 1e99: every episode the same scene), a negative seed, no task', async () => {
+    await expect(evaluate({ tasks: ['pick'], episodes: 10, seed: 1e99, cameras: [] })).rejects.toThrow(/seed must be a non-negative integer with seed \+ episodes below 2\^53, got 1e\+99/);
+    await expect(evaluate({ tasks: ['pick'], episodes: 1, seed: -1, cameras: [] })).rejects.toThrow(/got -1/);
+    await expect(evaluate({ tasks: [], episodes: 1, seed: 0, cameras: [] })).rejects.toThrow(/at least one task and one episode, got 0 tasks/);
+  });
+});
