@@ -13,7 +13,7 @@ function vla(args: string[], env: Record<string, string> = {}) {
     cwd: root,
     encoding: 'utf8',
     env: { ...process.env, VLA_BACKEND: '', ...env },
-    timeout: 120_000,
+    timeout: 600_000,
   });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

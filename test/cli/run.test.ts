@@ -10,7 +10,7 @@ import { VlaPolicy, savePolicy } from '../../src/policy/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const vla = (args: string[]) => {
-  const r = spawnSync(process.execPath, [join(root, 'bin/vla.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(process.execPath, [join(root, 'bin/vla.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 600_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);

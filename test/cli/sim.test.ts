@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const vla = (args: string[]) => {
-  const r = spawnSync(process.execPath, [join(root, 'bin/vla.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 180_000 });
+  const r = spawnSync(process.execPath, [join(root, 'bin/vla.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 600_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
@@ -134,7 +134,7 @@ describe('vla probe', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain(`${plain}: frames of 64x64 rendered with supersampling 1 (meta.json), but models/default sees 64x64 with supersampling 4`);
     expect(bad.stderr).not.toMatch(/\n\s+at /); // no stack trace
-  }, 180_000);
+  }, 900_000);
 });
 
 describe('vla average', () => {
@@ -154,7 +154,7 @@ describe('vla average', () => {
     expect(w.code).not.toBe(0);
     expect(w.stderr).toContain('"0" is not one');
     for (const e of [one, w]) expect(e.stderr).not.toMatch(/\n\s+at /); // no stack trace
-  }, 60_000);
+  }, 900_000);
 });
 
 describe('vla bench sim', () => {

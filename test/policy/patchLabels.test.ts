@@ -125,5 +125,5 @@ describe('patchLabels', () => {
     fresh.dispose();
     trained.dispose();
     plain.dispose();
-  }, 120_000);
+  }, 900_000);
 });

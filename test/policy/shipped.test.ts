@@ -40,5 +40,5 @@ describe('models/default', () => {
     expect(now.commands).toEqual(golden.commands);
     expect(now.act).toEqual(golden.act);
     expect(now.actBatch).toEqual(golden.actBatch);
-  }, 60_000);
+  }, 900_000);
 });

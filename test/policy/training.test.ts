@@ -149,7 +149,7 @@ describe('grounding loss', () => {
     optimizer.dispose();
     disposeInputs(full);
     policy.dispose();
-  }, 60_000);
+  }, 900_000);
 
   it('attention keypoints add a per-head position projection that the actions depend on', () => {
     const withKp = new VlaPolicy({ ...TINY, seed: 5 });

@@ -30,7 +30,7 @@ beforeAll(async () => {
   policyDir = tmp('vla-dagger-policy-');
   // A barely trained policy: it fails, which is what DAgger data is for.
   await train({ data: demos, out: policyDir, policy: tiny, train: { steps: 4, batchSize: 4, warmupSteps: 1, checkpointEvery: 4, evalEvery: 4, logEvery: 2 } });
-}, 120_000);
+}, 900_000);
 
 describe('DAgger collection', () => {
   it('records the expert labels of the states the policy drove into, the same for the same seed', () => {
@@ -58,7 +58,7 @@ describe('DAgger collection', () => {
     const demo = readEpisode(demos, names[0]!, 32);
     const mixed = readEpisode(a, names[0]!, 32);
     expect(Buffer.from(mixed.frames).equals(Buffer.from(demo.frames))).toBe(false);
-  }, 120_000);
+  }, 900_000);
 
   it('with beta 1 the (lenient) expert drives every step and succeeds', () => {
     const dir = tmp('vla-dagger-beta1-');
@@ -67,7 +67,7 @@ describe('DAgger collection', () => {
       const d = readEpisode(dir, n, 32);
       expect(d.record).toMatchObject({ policySteps: 0, success: true, driver: 'dagger' });
     }
-  }, 60_000);
+  }, 900_000);
 
   it('refuses to add DAgger episodes to a folder of plain demonstrations', () => {
     expect(() => collectInProcess({ ...plan, out: demos, dagger: { policy: policyDir, beta: 0.5 } })).toThrow(/other settings/);
@@ -88,7 +88,7 @@ describe('training on several collections', () => {
     collectInProcess({ ...plan, tasks: ['pick'], episodes: 1, imageSize: 40, out: big });
     expect(() => loadEpisodes([demos, big], policy.tokenizer, policy.config.maxWords)).toThrow(/40x40 .* 32x32; datasets trained on together need one image size/);
     policy.dispose();
-  }, 120_000);
+  }, 900_000);
 
   it('fine-tunes from a trained policy: its config and normalisation, a new schedule', async () => {
     const dag = tmp('vla-dagger-ft-');
@@ -126,7 +126,7 @@ describe('training on several collections', () => {
     );
     before.dispose();
     after.dispose();
-  }, 120_000);
+  }, 900_000);
 
   it('fine-tunes with added parts: the trained weights kept, the new ones fresh, the same actions at first', () => {
     // A policy without the patch label head (the trained one has it) gets one.

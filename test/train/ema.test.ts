@@ -65,7 +65,7 @@ describe('training with a moving average of the weights', () => {
     expect(dp.trainingState().emaUpdates).toBe(4);
     await dp.close();
     policy.dispose();
-  }, 60_000);
+  }, 900_000);
 
   it('saves the average, keeps the trained weights beside it, and a resumed run continues both', async () => {
     const out = mkdtempSync(join(tmpdir(), 'vla-ema-out-'));
@@ -100,12 +100,12 @@ describe('training with a moving average of the weights', () => {
 
     rmSync(join(out, 'train-weights.bin'));
     await expect(train({ data, out, policy: tiny, train: { ...o, steps: 12 } })).rejects.toThrow(/train-weights.bin: not found; .*needs the trained ones to resume/);
-  }, 120_000);
+  }, 900_000);
 
   it('without a decay, no average and no extra file', async () => {
     const out = mkdtempSync(join(tmpdir(), 'vla-ema-out-'));
     await train({ data, out, policy: tiny, train: { steps: 2, batchSize: 4, warmupSteps: 1, checkpointEvery: 2, evalEvery: 2, logEvery: 1, workers: 1 } });
     expect(existsSync(join(out, 'train-weights.bin'))).toBe(false);
     expect(JSON.parse(readFileSync(join(out, 'train-state.json'), 'utf8')).emaUpdates).toBeNull();
-  }, 60_000);
+  }, 900_000);
 });

@@ -48,7 +48,7 @@ describe('vla probe', () => {
     const again = probePatchTokens(policyDir, data, o);
     expect(again.kinds).toEqual(r.kinds);
     expect(again.colourAccuracy).toBe(r.colourAccuracy);
-  }, 120_000);
+  }, 900_000);
 
   it('says so when the data has too few episodes to hold some out', () => {
     expect(() => probePatchTokens(policyDir, data, { steps: 1, valFraction: 0 })).toThrow(/too few episodes to hold some out/);

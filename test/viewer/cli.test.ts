@@ -59,16 +59,16 @@ describe('vla serve', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const r = spawnSync(process.execPath, [vla, 'serve', '--port', String(port), '--policy', 'none'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+      const r = spawnSync(process.execPath, [vla, 'serve', '--port', String(port), '--policy', 'none'], { cwd: root, encoding: 'utf8', timeout: 600_000 });
       expect(r.status).toBe(1);
       expect(r.stderr.trim()).toBe(`vla: port ${port} on 127.0.0.1 is in use; give another with --port`);
     } finally {
       blocker.close();
     }
-    const bad = spawnSync(process.execPath, [vla, 'serve', '--port', '70000'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const bad = spawnSync(process.execPath, [vla, 'serve', '--port', '70000'], { cwd: root, encoding: 'utf8', timeout: 600_000 });
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/expected a port number 0\.\.65535, got "70000"/);
-    const missing = spawnSync(process.execPath, [vla, 'serve', '--port', '0', '--policy', 'no/such/dir'], { cwd: root, encoding: 'utf8', timeout: 60_000 });
+    const missing = spawnSync(process.execPath, [vla, 'serve', '--port', '0', '--policy', 'no/such/dir'], { cwd: root, encoding: 'utf8', timeout: 600_000 });
     expect(missing.status).toBe(1);
     expect(missing.stderr.trim()).toBe('vla: --policy: no/such/dir not found; give a policy folder (from vla train) or "none"');
   });
@@ -76,7 +76,7 @@ describe('vla serve', () => {
 
 describe('vla bench viewer', () => {
   it('prints the load figures and, with --json, one JSON object', () => {
-    const r = spawnSync(process.execPath, [vla, 'bench', 'viewer', '--clients', '3', '--seconds', '2', '--policy', 'none', '--json'], { cwd: root, encoding: 'utf8', timeout: 90_000 });
+    const r = spawnSync(process.execPath, [vla, 'bench', 'viewer', '--clients', '3', '--seconds', '2', '--policy', 'none', '--json'], { cwd: root, encoding: 'utf8', timeout: 600_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/messages\s+\d+ received, \d+ messages\/s/);
     expect(r.stdout).toMatch(/server RSS\s+[\d.]+ MiB at start, [\d.]+ MiB at end/);
@@ -84,5 +84,5 @@ describe('vla bench viewer', () => {
     expect(j.clients).toBe(3);
     expect(j.errors).toEqual([]);
     expect(j.messages).toBeGreaterThan(0);
-  }, 90_000);
+  }, 900_000);
 });
