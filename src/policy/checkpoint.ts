@@ -15,6 +15,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDir } from '../io/files.js';
 import * as tf from '../tf/tf.js';
 import { resolvePolicyConfig, type PolicyConfig, type ResolvedPolicyConfig } from './config.js';
 import { checkStats } from './normalization.js';
@@ -47,7 +48,7 @@ export type WeightsManifest = Array<{ paths: string[]; weights: WeightsManifestE
 /** Writes `policy` to the folder `dir` (created if needed; an older checkpoint there is replaced). */
 export function savePolicy(policy: VlaPolicy, dir: string): FormatInfo {
   if (existsSync(dir) && !statSync(dir).isDirectory()) throw new Error(`savePolicy: ${dir} exists and is not a folder`);
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
 
   // Weights: one float32 buffer in manifest order.
   const entries: WeightsManifestEntry[] = [];

@@ -70,6 +70,8 @@ const CASES: Array<[string, () => string[], RegExp]> = [
   ['sim --out in /proc', () => ['sim', '--out', '/proc/x'], /--out: \/proc\/x: cannot create this folder/],
   ['collect --out in /proc', () => ['collect', '--out', '/proc/x', '--episodes', '1'], /--out: \/proc\/x: cannot create this folder/],
   ['train --out in /proc', () => ['train', '--data', at('none'), '--out', '/proc/x'], /--out: \/proc\/x: cannot create this folder/],
+  ['attention demo --out in /proc', () => ['attention', 'demo', '--out', '/proc/x/a.png'], /--out: \/proc\/x: cannot create this folder/],
+  ['average --out in /proc', () => ['average', '--policies', 'models/default,models/default', '--out', '/proc/x'], /--out: \/proc\/x: cannot create this folder/],
   ['eval --videos --out in /proc', () => ['eval', '--policy', 'expert', '--episodes', '1', '--videos', '1', '--out', '/proc/x'], /--out: \/proc\/x: cannot create/],
   ['--seed 1e99 (every episode the same scene)', () => ['eval', '--policy', 'expert', '--seed', '1e99'], /--seed.*expected a seed, an integer from 0 to 2147483647, got "1e99"/],
   ['--seed "" (became 0)', () => ['sim', '--seed', ''], /--seed.*got ""/],

@@ -1,6 +1,6 @@
 /** `vla attention ...`: learning aids for the attention library. */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { ensureWritableFileDir } from '../../io/files.js';
 import { Command, Option } from 'commander';
 import { formatWeightTable, wordAttention } from '../../demo/wordAttention.js';
 import { selectBackend } from '../../tf/backend.js';
@@ -20,6 +20,7 @@ export function registerAttentionCommands(program: Command): void {
     .option('--causal', 'each word may only look at itself and earlier words', false)
     .option('--out <file>', 'where to write the heatmap PNG', 'out/attention-demo.png')
     .action(async (sentence: string, opts: { kind: 'dot' | 'additive'; causal: boolean; out: string }, cmd: Command) => {
+      ensureWritableFileDir(opts.out, '--out');
       await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const result = wordAttention(sentence, { kind: opts.kind, causal: opts.causal });
       const title = `${opts.kind === 'dot' ? 'scaled dot-product' : 'additive'}${opts.causal ? ', causal' : ''}: "${result.words.join(' ')}"`;
@@ -37,7 +38,6 @@ export function registerAttentionCommands(program: Command): void {
         title,
         max: 1,
       });
-      mkdirSync(dirname(opts.out), { recursive: true });
       writeFileSync(opts.out, png);
       console.log(`heatmap (rows: query word, columns: key word): ${opts.out}`);
     });

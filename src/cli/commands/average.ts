@@ -3,6 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { selectBackend } from '../../tf/backend.js';
 import { averagePolicies, formatAverage } from '../../policy/averagePolicies.js';
 import { commaList } from '../options.js';
+import { ensureWritableDir } from '../../io/files.js';
 
 function numbers(value: string): number[] {
   return commaList(value).map((s) => {
@@ -24,6 +25,7 @@ export function registerAverageCommand(program: Command): void {
     .option('--weights <numbers>', 'one positive weight per policy, comma-separated (default: equal)', numbers)
     .option('--json', 'print the result as one JSON object on the last line', false)
     .action(async (opts, cmd: Command) => {
+      ensureWritableDir(opts.out, '--out');
       await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const r = averagePolicies(opts.policies, opts.out, opts.weights ? { coefficients: opts.weights } : {});
       console.log(formatAverage(r));
