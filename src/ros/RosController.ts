@@ -23,16 +23,13 @@
 import type { ArmModel } from '../../sim/robot/index.js';
 import type { CameraImage, EeAction, EePose, Observation } from '../../sim/types.js';
 import type { RosConfig } from './config.js';
-import { decodeCompressedImage, decodeRawImage, fitImage } from './images.js';
+import { fitImage, readFrame } from './images.js';
 import {
   MESSAGE_TYPES,
   float64MultiArrayMsg,
   jointTrajectoryMsg,
   parseBoolMsg,
-  parseCompressedImage,
-  parseImage,
   parseStringMsg,
-  type Parsed,
   type RosVersion,
 } from './messages.js';
 import type { Actor } from './policyActor.js';
@@ -42,40 +39,9 @@ import { detectRosVersion } from './rosVersion.js';
 import type { RosTransport } from './RosTransport.js';
 import { INTERVENTION_KINDS, SafetyFilter, type Intervention, type InterventionKind, type SafeJointCommand } from './SafetyFilter.js';
 import { Watchdog } from './Watchdog.js';
+import type { CommandEvent, ControllerState, ControllerStatus, EpisodeOutcome, EpisodeRecord } from './controllerTypes.js';
 
-export const CONTROLLER_STATES = ['waiting', 'idle', 'running', 'holding', 'estop', 'done'] as const;
-export type ControllerState = (typeof CONTROLLER_STATES)[number];
-
-export interface EpisodeOutcome {
-  success: boolean;
-  reason: string;
-}
-
-/** One ended episode: its number, command, outcome and control steps. */
-export interface EpisodeRecord {
-  episode: number;
-  command: string;
-  outcome: EpisodeOutcome;
-  steps: number;
-}
-
-export interface ControllerStatus {
-  state: ControllerState;
-  episode: number;
-  command: string | null;
-  step: number;
-  outcome: EpisodeOutcome | null;
-  interventions: Intervention[];
-}
-
-/** One published joint command, for benchmarks: which camera frame it used and when things happened (ms). */
-export interface CommandEvent {
-  imageStamp: number;
-  imageArrivedAt: number;
-  tickAt: number;
-  publishedAt: number;
-  command: SafeJointCommand;
-}
+export { CONTROLLER_STATES, type CommandEvent, type ControllerState, type ControllerStatus, type EpisodeOutcome, type EpisodeRecord } from './controllerTypes.js';
 
 export interface RosControllerOptions {
   config: RosConfig;
@@ -295,21 +261,10 @@ export class RosController {
 
   private onImage(msg: unknown): void {
     const lim = this.config.image;
-    let decoded: Parsed<CameraImage>;
-    let stamp = 0;
-    if (this.config.topics.camera.type === MESSAGE_TYPES.image) {
-      const p = parseImage(msg, lim.maxBytes);
-      if (!p.ok) return this.bad('image', p.reason);
-      stamp = p.value.stamp;
-      decoded = decodeRawImage(p.value, lim);
-    } else {
-      const p = parseCompressedImage(msg, lim.maxBytes);
-      if (!p.ok) return this.bad('image', p.reason);
-      stamp = p.value.stamp;
-      decoded = decodeCompressedImage(p.value, lim);
-    }
+    const decoded = readFrame(msg, this.config.topics.camera.type, lim);
     if (!decoded.ok) return this.bad('image', decoded.reason);
-    this.image = fitImage(decoded.value, this.actor.imageSize, lim.fit);
+    const stamp = decoded.value.stamp;
+    this.image = fitImage(decoded.value.image, this.actor.imageSize, lim.fit);
     this.imageStamp = stamp;
     this.imageArrivedAt = performance.now();
     this.imagesReceived++;

@@ -18,9 +18,10 @@
  *   7. joint position limits from the URDF, shrunk by a margin (a joint already outside may only move back in);
  *   8. the commanded pose (forward kinematics) must be inside the workspace, or closer to it than before. If the
  *      step fails that (joint-space steps bend the tool's path; IK may answer on another branch), a local step
- *      towards the target from the last command is tried (IK seeded with it, at most LOCAL_STEP away): limited
- *      steps therefore keep making progress instead of being rejected tick after tick. Only if that fails too is
- *      the command rejected.
+ *      towards the box (or the target) from the last command is tried (LocalStep.ts), and where even that gains
+ *      almost nothing, the single-joint move that brings the tool closest: limited steps therefore keep making
+ *      progress instead of being rejected tick after tick. Only if all that fails is the command rejected (and
+ *      the arm, sent nothing, stops at the last command).
  *
  * Each clamp or rejection is an Intervention with its reason. Joint vectors are arm joints in URDF order, radians.
  */
@@ -28,6 +29,7 @@ import type { ArmModel } from '../../sim/robot/index.js';
 import { wrapAngle } from '../../sim/robot/index.js';
 import { MAX_EE_STEP, MAX_YAW_STEP, type EeAction, type EePose } from '../../sim/types.js';
 import type { RosConfig } from './config.js';
+import { LocalStep, outsideBox } from './LocalStep.js';
 
 export const INTERVENTION_KINDS = [
   'non_finite',
@@ -73,15 +75,12 @@ export type SafetyOptions = RosConfig['safety'] & { rateHz: number; commandFinge
 
 /** IK of the main step: the simulator's own (JointController.eeActionToTargets uses the defaults). */
 const IK_OPTIONS = {} as const;
-/** IK of the local step: a short DLS run from the last command, no restarts (stays on its branch). */
-const LOCAL_IK_OPTIONS = { restarts: 0, maxIterations: 30 } as const;
-/** Largest tool move of a local step, m. */
-const LOCAL_STEP = 0.01;
+/** A local step that gains less than this (m) is not progress enough: single-joint moves are tried too. */
+const LOCAL_PROGRESS = 1e-4;
 const WORKSPACE_TOLERANCE = 1e-3; // m
 const sPose: EePose = { x: 0, y: 0, z: 0, yaw: 0 };
 const sPose2: EePose = { x: 0, y: 0, z: 0, yaw: 0 };
 const sTarget: EePose = { x: 0, y: 0, z: 0, yaw: 0 };
-const sLocal: EePose = { x: 0, y: 0, z: 0, yaw: 0 };
 const AXES = ['x', 'y', 'z'] as const;
 
 export class SafetyFilter {
@@ -95,7 +94,9 @@ export class SafetyFilter {
   private readonly prev: Float64Array;
   private readonly prevVel: Float64Array;
   private readonly ikOut: Float64Array;
-  private readonly localOut: Float64Array;
+  private readonly local: LocalStep;
+  private readonly candidate: Float64Array;
+  private readonly trial: Float64Array;
   private readonly next: Float64Array;
   private readonly vel: Float64Array;
   private finger: number | null = null;
@@ -119,7 +120,9 @@ export class SafetyFilter {
     this.prev = new Float64Array(n);
     this.prevVel = new Float64Array(n);
     this.ikOut = new Float64Array(n);
-    this.localOut = new Float64Array(n);
+    this.local = new LocalStep(arm, this.lower, this.upper, options.workspace);
+    this.candidate = new Float64Array(n);
+    this.trial = new Float64Array(n);
     this.next = new Float64Array(n);
     this.vel = new Float64Array(n);
   }
@@ -263,20 +266,21 @@ export class SafetyFilter {
     let after = this.outside(this.arm.tcpPose(next, sPose));
     const fine = () => after <= WORKSPACE_TOLERANCE || after < before - 1e-9;
     if (!fine() && target) {
-      const local = this.localStep(target);
-      if (local) {
-        this.limitStep(local, next, []);
-        this.clampPositions(next, []);
-        after = this.outside(this.arm.tcpPose(next, sPose));
-        if (fine()) interventions.push({ kind: 'workspace', detail: 'the step would leave the workspace; a local step towards the target was taken instead' });
-      }
+      this.limitStep(this.local.toward(this.prev, target), next, []);
+      this.clampPositions(next, []);
+      after = this.outside(this.arm.tcpPose(next, sPose));
+      if (!fine() || after > before - LOCAL_PROGRESS) after = Math.min(after, this.searchStep(next, before));
+      if (fine()) interventions.push({ kind: 'workspace', detail: 'the step would leave the workspace; a local step towards it was taken instead' });
     }
-    for (let k = 0; k < 4 && !fine(); k++) {
+    let halved = 0;
+    for (; halved < 4 && !fine(); halved++) {
       for (let i = 0; i < n; i++) next[i] = (this.prev[i]! + next[i]!) / 2;
       after = this.outside(this.arm.tcpPose(next, sPose));
     }
+    if (halved > 0 && fine()) interventions.push({ kind: 'workspace', detail: `step shortened to 1/${2 ** halved} to stay in the workspace` });
     if (!fine()) {
       interventions.push({ kind: 'workspace', detail: `commanded pose would be ${(after * 1000).toFixed(1)} mm outside the workspace; command rejected` });
+      this.prevVel.fill(0); // nothing is sent: the arm stops at the last command
       return { command: null, interventions };
     }
     const vel = this.vel;
@@ -287,31 +291,29 @@ export class SafetyFilter {
   }
 
   /**
-   * A short IK run from the last command towards `target`, at most LOCAL_STEP (position) and MAX_YAW_STEP (yaw)
-   * away, and never further out of the workspace: joints near the last command that move the tool towards the
-   * target. Null when IK gives nothing finite.
+   * Where the local step barely helps (a joint at its limit, a saddle of the tool's distance), one joint moved
+   * alone by as much as the rate limits allow, the one that brings the tool closest to the box: written into
+   * `next` if it beats `next`; returns the tool's distance outside the box for what `next` then holds.
    */
-  private localStep(target: EePose): Float64Array | null {
-    const from = this.commandedPose(sPose2);
-    const dx = target.x - from.x;
-    const dy = target.y - from.y;
-    const dz = target.z - from.z;
-    const d = Math.hypot(dx, dy, dz);
-    const s = d > LOCAL_STEP ? LOCAL_STEP / d : 1;
-    sLocal.x = from.x + s * dx;
-    sLocal.y = from.y + s * dy;
-    sLocal.z = from.z + s * dz;
-    // Never aim further out of the box than the last command is.
-    const ws = this.options.workspace;
-    for (const ax of AXES) {
-      const [lo, hi] = ws[ax];
-      sLocal[ax] = Math.min(Math.max(hi, from[ax]), Math.max(Math.min(lo, from[ax]), sLocal[ax]));
+  private searchStep(next: Float64Array, before: number): number {
+    const n = this.arm.armDof;
+    const cand = this.candidate;
+    const trial = this.trial;
+    let best = this.outside(this.arm.tcpPose(next, sPose));
+    for (let i = 0; i < n; i++) {
+      for (const sign of [-1, 1]) {
+        cand.set(this.prev);
+        cand[i] = this.prev[i]! + sign * this.options.maxStepPerTick;
+        this.limitStep(cand, trial, []);
+        this.clampPositions(trial, []);
+        const d = this.outside(this.arm.tcpPose(trial, sPose));
+        if (d < best && d < before) {
+          best = d;
+          next.set(trial);
+        }
+      }
     }
-    const dyaw = wrapAngle(target.yaw - from.yaw);
-    sLocal.yaw = from.yaw + Math.min(MAX_YAW_STEP, Math.max(-MAX_YAW_STEP, dyaw));
-    const r = this.arm.solveIk(sLocal, this.prev, this.localOut, LOCAL_IK_OPTIONS);
-    for (let i = 0; i < this.arm.armDof; i++) if (!Number.isFinite(r.q[i])) return null;
-    return this.localOut;
+    return best;
   }
 
   /**
@@ -334,7 +336,11 @@ export class SafetyFilter {
     };
     for (let i = 0; i < n; i++) {
       const d = proposed[i]! - this.prev[i]!;
-      if (d === 0) continue;
+      if (d === 0) {
+        // Scaling cannot change a joint that is not asked to move: one moving too fast to stop at once must brake.
+        if (Math.abs(this.prevVel[i]!) > this.amax[i]! * dt) sLo = Infinity;
+        continue;
+      }
       const ad = Math.abs(d);
       const v = ad / dt;
       if (v > this.vmax[i]!) bound((this.vmax[i]! * dt) / ad, 'velocity', () => `${names[i]}: ${v.toFixed(3)} rad/s > ${this.vmax[i]}; step scaled`);
@@ -349,7 +355,8 @@ export class SafetyFilter {
       if (hi < sHi) bound(hi, 'acceleration', () => `${names[i]}: ${(Math.abs(d / dt - pv) / dt).toFixed(2)} rad/s^2 > ${this.amax[i]}; step scaled`);
       if (lo > sLo) sLo = lo;
     }
-    if (sLo <= sHi + 1e-12) {
+    // A common scale must lie in [0, 1]; a negative one would mean moving the other way.
+    if (Math.max(0, sLo) <= sHi + 1e-12) {
       const scale = Math.max(0, sHi);
       if (binding) interventions.push(binding);
       for (let i = 0; i < n; i++) next[i] = this.prev[i]! + scale * (proposed[i]! - this.prev[i]!);
@@ -387,14 +394,7 @@ export class SafetyFilter {
 
   /** Distance (m) of a pose outside the workspace box, 0 inside. */
   outside(p: EePose): number {
-    const ws = this.options.workspace;
-    let s = 0;
-    for (const ax of AXES) {
-      const v = p[ax];
-      const d = v < ws[ax][0] ? ws[ax][0] - v : v > ws[ax][1] ? v - ws[ax][1] : 0;
-      s += d * d;
-    }
-    return Math.sqrt(s);
+    return outsideBox(p, this.options.workspace);
   }
 
   private make(): SafeJointCommand {

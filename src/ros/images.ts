@@ -6,7 +6,7 @@
  */
 import { Image, createCanvas } from '@napi-rs/canvas';
 import type { CameraImage } from '../../sim/types.js';
-import type { CompressedFrame, Parsed, RawImage } from './messages.js';
+import { MESSAGE_TYPES, parseCompressedImage, parseImage, type CompressedFrame, type Parsed, type RawImage } from './messages.js';
 
 export const IMAGE_FIT_MODES = ['crop', 'stretch'] as const;
 export type ImageFitMode = (typeof IMAGE_FIT_MODES)[number];
@@ -169,4 +169,18 @@ export function fitImage(src: CameraImage, size: number, mode: ImageFitMode, out
     }
   }
   return dst;
+}
+
+/** A camera message (sensor_msgs/Image or CompressedImage, as `type` says) -> RGB and its header stamp (s). */
+export function readFrame(msg: unknown, type: string, limits: ImageLimits & { maxBytes: number }): Parsed<{ image: CameraImage; stamp: number }> {
+  if (type === MESSAGE_TYPES.image) {
+    const p = parseImage(msg, limits.maxBytes);
+    if (!p.ok) return p;
+    const d = decodeRawImage(p.value, limits);
+    return d.ok ? { ok: true, value: { image: d.value, stamp: p.value.stamp } } : d;
+  }
+  const p = parseCompressedImage(msg, limits.maxBytes);
+  if (!p.ok) return p;
+  const d = decodeCompressedImage(p.value, limits);
+  return d.ok ? { ok: true, value: { image: d.value, stamp: p.value.stamp } } : d;
 }
