@@ -14,7 +14,8 @@ import { resolveDriver } from '../../train/drivers.js';
 import { DEFAULT_EXECUTION } from '../../train/policyDriver.js';
 import { renderAttentionOverlayPng } from '../../viz/attentionOverlay.js';
 import { nonNegativeInt, execution, imageSide, seedOption } from '../options.js';
-import { ensureWritableDir } from '../../io/files.js';
+import { ensureWritableDir, ensureWritableFileDir } from '../../io/files.js';
+import { EpisodeRecorder } from '../../interop/mcap/EpisodeRecorder.js';
 
 export const DEFAULT_POLICY_DIR = 'models/default';
 
@@ -35,8 +36,10 @@ export function registerRunCommand(program: Command): void {
     .option('--layer <l>', 'fusion layer to show, from 0; default the last', (v) => nonNegativeInt(v))
     .option('--execution <mode>', 'how a policy\'s action chunks are executed: ensemble[:DECAY] (ACT temporal ensembling) or receding:N', execution, DEFAULT_EXECUTION)
     .option('--json', 'print the outcome as one JSON object on the last line (field success)', false)
+    .option('--mcap <file>', 'also log the episode as MCAP for Foxglove: camera, per-word attention, joints, poses, commands, outcome (docs/interop.md)')
     .action(async (command: string, opts, cmd: Command) => {
       ensureWritableDir(opts.out, '--out');
+      if (opts.mcap) ensureWritableFileDir(opts.mcap, '--mcap');
       if (opts.policy !== 'expert') await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const driver = resolveDriver(opts.policy, opts.execution);
       const scene = opts.scene ? loadScene(resolveScenePath(opts.scene)) : undefined;
@@ -66,12 +69,20 @@ export function registerRunCommand(program: Command): void {
         mapsPath = join(opts.out, 'attention.png');
         writeFileSync(mapsPath, renderAttentionOverlayPng(img, panels, { grid: maps.grid, title: `"${command}": where each word looks (fusion layer ${layer}, ${opts.head === 'avg' ? 'heads averaged' : `head ${opts.head}`})` }));
       }
-      const r = await runEpisode({ seed: opts.seed, command, scene, env, driver: driver.make(opts.seed), record: { size: opts.size } });
+      const recorder = opts.mcap ? await EpisodeRecorder.create(opts.mcap) : null;
+      const episode = { command, seed: opts.seed, task: env.info.task, driver: driver.label };
+      recorder?.beginEpisode(episode);
+      const inner = driver.make(opts.seed);
+      const r = await runEpisode({ seed: opts.seed, command, scene, env, driver: recorder ? recorder.wrap(inner, driver.policy) : inner, record: { size: opts.size } });
+      if (recorder) {
+        recorder.endEpisode(episode, r);
+        await recorder.close();
+      }
       const gif = join(opts.out, 'episode.gif');
       writeFileSync(gif, r.gif!);
       console.log(`"${r.command}" with ${driver.label}: ${r.success ? 'success' : `failure (${r.reason})`} after ${r.steps} steps`);
       if (unknown.length) console.log(`words the policy does not know: ${unknown.join(', ')}`);
-      console.log(`wrote ${[gif, mapsPath].filter(Boolean).join(', ')}`);
+      console.log(`wrote ${[gif, mapsPath, opts.mcap].filter(Boolean).join(', ')}`);
       if (opts.json) {
         console.log(JSON.stringify({ success: r.success, reason: r.reason, steps: r.steps, command: r.command, gif, attention: mapsPath }));
       }

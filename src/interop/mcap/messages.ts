@@ -1,0 +1,99 @@
+/**
+ * Messages of an episode log, in Foxglove's well-known schemas (@foxglove/schemas' JSON Schemas: Foxglove's
+ * Image, 3D, Plot, Raw Messages and Log panels read them as they are) plus two small schemas of this project's
+ * own, for the arm command and the episode's outcome.
+ *
+ * Frames: `world` is the table frame (z up, metres); `ee` is the gripper's tool centre point; `object/ID` each
+ * scene object; `camera/NAME` each camera (its images carry that frame id).
+ */
+import { CompressedImage, FrameTransforms, JointStates, Log, RawImage } from '@foxglove/schemas/jsonschema.js';
+import type { CameraImage, EeAction, EePose } from '../../../sim/types.js';
+import type { SnapshotObject } from '../../../sim/tasks/types.js';
+
+export interface Stamp {
+  sec: number;
+  nsec: number;
+}
+
+export const stamp = (ns: bigint): Stamp => ({ sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) });
+
+export const SCHEMAS = { RawImage, CompressedImage, FrameTransforms, JointStates, Log } as const;
+
+/** The arm command a driver chose at a step (this project's schema). */
+export const ACTION_SCHEMA = {
+  title: 'vla.EeAction',
+  description: 'End-effector command of one control step: metres and radians per step in the world frame, gripper >= 0.5 closes',
+  type: 'object',
+  properties: {
+    timestamp: { type: 'object', properties: { sec: { type: 'integer' }, nsec: { type: 'integer' } } },
+    dx: { type: 'number' },
+    dy: { type: 'number' },
+    dz: { type: 'number' },
+    dyaw: { type: 'number' },
+    gripper: { type: 'number' },
+  },
+} as const;
+
+/** The episode: its command, who drove, and (at its end) the outcome (this project's schema). */
+export const EPISODE_SCHEMA = {
+  title: 'vla.Episode',
+  description: 'One episode of vla: the command, the seed, who drove, and once it ended whether it succeeded and why',
+  type: 'object',
+  properties: {
+    timestamp: { type: 'object', properties: { sec: { type: 'integer' }, nsec: { type: 'integer' } } },
+    command: { type: 'string' },
+    seed: { type: 'integer' },
+    task: { type: 'string' },
+    driver: { type: 'string' },
+    phase: { type: 'string', enum: ['start', 'end'] },
+    success: { type: ['boolean', 'null'] },
+    reason: { type: ['string', 'null'] },
+    steps: { type: ['integer', 'null'] },
+  },
+} as const;
+
+export function rawImage(t: bigint, frameId: string, img: CameraImage): object {
+  return { timestamp: stamp(t), frame_id: frameId, width: img.width, height: img.height, encoding: 'rgb8', step: img.width * 3, data: img.rgb };
+}
+
+export function pngImage(t: bigint, frameId: string, png: Uint8Array): object {
+  return { timestamp: stamp(t), frame_id: frameId, data: png, format: 'png' };
+}
+
+/** Yaw about world z as a quaternion (x, y, z, w). */
+const yawQuaternion = (yaw: number) => ({ x: 0, y: 0, z: Math.sin(yaw / 2), w: Math.cos(yaw / 2) });
+
+/** world -> ee and world -> object/ID transforms (objects without a reported orientation get the identity). */
+export function poseTransforms(t: bigint, ee: EePose, objects: readonly SnapshotObject[]): object {
+  const ts = stamp(t);
+  const tf = (child: string, p: { x: number; y: number; z: number }, q: { x: number; y: number; z: number; w: number }) => ({
+    timestamp: ts,
+    parent_frame_id: 'world',
+    child_frame_id: child,
+    translation: { x: p.x, y: p.y, z: p.z },
+    rotation: q,
+  });
+  return {
+    transforms: [
+      tf('ee', ee, yawQuaternion(ee.yaw)),
+      ...objects.map((o) => tf(`object/${o.id}`, o.position, o.quaternion ?? { x: 0, y: 0, z: 0, w: 1 })),
+    ],
+  };
+}
+
+/** The arm's joint positions (rad) and the gripper's opening (0 closed .. 1 open) as foxglove.JointStates. */
+export function jointStates(t: bigint, names: readonly string[], positions: readonly number[], gripperOpening: number): object {
+  return {
+    timestamp: stamp(t),
+    joint_states: [...names.map((name, i) => ({ name, position: positions[i] })), { name: 'gripper', position: gripperOpening }],
+  };
+}
+
+export function actionMessage(t: bigint, a: EeAction): object {
+  return { timestamp: stamp(t), dx: a.dx, dy: a.dy, dz: a.dz, dyaw: a.dyaw, gripper: a.gripper };
+}
+
+/** foxglove.Log at INFO (level 2) or, for a failure, WARNING (3): the command and outcome in the Log panel. */
+export function logMessage(t: bigint, message: string, warning = false): object {
+  return { timestamp: stamp(t), level: warning ? 3 : 2, message, name: 'vla', file: '', line: 0 };
+}
