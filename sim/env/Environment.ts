@@ -111,6 +111,7 @@ export class Environment {
   constructor(options: EnvironmentOptions = {}) {
     this.arm = options.arm ?? ArmModel.loadDefault();
     this.cameras = options.cameras ?? [{ name: 'scene', width: 64, height: 64 }];
+    for (const c of this.cameras) checkCameraSize(c.name, c.width, c.height, c.supersampling ?? 1);
     this.maxSteps = options.maxSteps ?? 200;
     this.linkPoses = this.arm.linkNames.map(() => new M4());
     this.scratchTargets = new Array(this.arm.armJointNames.length).fill(0);
@@ -248,6 +249,7 @@ export class Environment {
     if (!isSupersampling(k)) {
       throw new Error(`camera "${name}": supersampling must be an integer from 1 to ${MAX_SUPERSAMPLING}, got ${k}`);
     }
+    checkCameraSize(name, width, height, k);
     const image = createCameraImage(width, height, extra);
     if (k === 1) {
       this.renderer.render(this.graph!.scene, this.cameraFor(name, width, height), image, extra);
@@ -303,4 +305,20 @@ function mentioned(parsed: ReturnType<typeof parseCommand>): ObjectRef[] {
   const list: ObjectRef[] = [{ kind: parsed.target.kind, colour: parsed.target.colour }];
   if (parsed.destination) list.push({ kind: parsed.destination.kind, colour: parsed.destination.colour });
   return list;
+}
+
+/** The largest side, in pixels, of a rendered camera image (after supersampling: side x k). */
+export const MAX_RENDER_SIDE = 4096;
+
+/**
+ * Camera sizes are whole pixels from 1 up to MAX_RENDER_SIDE rendered (a side of 100000 would ask for 30 GB and fail
+ * as a typed-array error far from the option that asked for it).
+ */
+export function checkCameraSize(name: string, width: number, height: number, supersampling: number): void {
+  for (const [what, v] of [['width', width], ['height', height]] as const) {
+    if (!Number.isInteger(v) || v < 1 || v * supersampling > MAX_RENDER_SIDE) {
+      const most = Math.floor(MAX_RENDER_SIDE / Math.max(1, supersampling));
+      throw new Error(`camera "${name}": ${what} must be a whole number of pixels from 1 to ${most}${supersampling > 1 ? ` (with supersampling ${supersampling})` : ''}, got ${v}`);
+    }
+  }
 }

@@ -343,3 +343,18 @@ describe('evaluate refuses seeds that would repeat and plans that run nothing (i
     await expect(evaluate({ tasks: [], episodes: 1, seed: 0, cameras: [] })).rejects.toThrow(/at least one task and one episode, got 0 tasks/);
   });
 });
+
+describe('camera sizes (issue 33: --size/--image-size 100000 gave typed-array errors)', () => {
+  it('are refused by camera, field and bound, at construction and at render', () => {
+    expect(() => new Environment({ cameras: [{ name: 'scene', width: 100000, height: 100000 }] })).toThrow(
+      'camera "scene": width must be a whole number of pixels from 1 to 4096, got 100000',
+    );
+    expect(() => new Environment({ cameras: [{ name: 'scene', width: 64, height: 2000, supersampling: 4 }] })).toThrow(
+      'camera "scene": height must be a whole number of pixels from 1 to 1024 (with supersampling 4), got 2000',
+    );
+    const env = new Environment({ cameras: [] });
+    env.reset({ seed: 1 });
+    expect(() => env.render('scene', 100000, 100000)).toThrow(/width must be a whole number of pixels from 1 to 4096, got 100000/);
+    expect(env.render('scene', 8, 8).rgb.length).toBe(8 * 8 * 3);
+  });
+});
