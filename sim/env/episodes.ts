@@ -191,6 +191,13 @@ export interface EvaluateOptions {
   progress?: 'bar' | 'lines' | 'none';
   /** Draw every episode's command from this split; default the mix of evalSplit (3 seen : 1 : 1). */
   split?: Split;
+  /**
+   * Run only episodes i with i % count === index (one machine's part of a sharded evaluation). Episode i keeps its
+   * seed and split, so the shards' results add up to those of the whole evaluation. Default: every episode.
+   */
+  shard?: { index: number; count: number };
+  /** Called after each episode with its result, task and index (e.g. to log it); awaited. */
+  onEpisode?: (r: EpisodeResult, task: TaskName, i: number) => void | Promise<void>;
 }
 
 export interface RateTable {
@@ -288,7 +295,9 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
   }
   const t0 = performance.now();
   const env = new Environment({ ...(o.cameras ? { cameras: o.cameras } : {}), ...(o.maxSteps ? { maxSteps: o.maxSteps } : {}) });
-  const total = o.tasks.length * o.episodes;
+  const mine = (i: number) => !o.shard || i % o.shard.count === o.shard.index;
+  const perTaskEpisodes = Array.from({ length: o.episodes }, (_, i) => i).filter(mine).length;
+  const total = o.tasks.length * perTaskEpisodes;
   const bar = o.progress === 'bar' ? new cliProgress.SingleBar({ format: 'eval [{bar}] {value}/{total} episodes | success {rate} | ETA {eta}s' }, cliProgress.Presets.shades_classic) : null;
   bar?.start(total, 0, { rate: '-' });
   const perTask: Evaluation['perTask'] = {};
@@ -305,10 +314,12 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
     let ts = 0;
     let tSteps = 0;
     for (let i = 0; i < o.episodes; i++) {
+      if (!mine(i)) continue;
       const seed = o.seed + i;
       const driver = o.driverFactory ? o.driverFactory(seed) : expertDriver(seed);
       const record = o.videos && i < o.videos.count ? { size: o.videos.size ?? 128 } : undefined;
       const r = await runEpisode({ seed: hashSeed(`${task}:${seed}`), task, split: o.split ?? evalSplit(i), driver, env, ...(record ? { record } : {}) });
+      await o.onEpisode?.(r, task, i);
       if (record && r.gif) {
         mkdirSync(o.videos!.dir, { recursive: true });
         writeFileSync(join(o.videos!.dir, `${task}-${i}-${r.success ? 'success' : 'failure'}.gif`), r.gif);
@@ -338,8 +349,8 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
       }
     }
     perTask[task] = {
-      ...rate(o.episodes, ts),
-      meanSteps: tSteps / o.episodes,
+      ...rate(perTaskEpisodes, ts),
+      meanSteps: perTaskEpisodes ? tSteps / perTaskEpisodes : 0,
       perSplit: Object.fromEntries(Object.entries(splits).map(([k, v]) => [k, rate(v.e, v.s)])),
       failures,
       parked,
