@@ -14,6 +14,7 @@ import {
   type Actor,
   type RosConfig,
   type RosConfigInput,
+  type RosbridgeTestServerOptions,
 } from '../../src/ros/index.js';
 
 /** An actor that always returns `action` (or what `fn` computes) and records what it saw. */
@@ -58,8 +59,8 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function rig(actor: Actor, config: RosConfig = simConfig()): Promise<Rig> {
-  const server = await RosbridgeTestServer.start();
+export async function rig(actor: Actor, config: RosConfig = simConfig(), serverOptions: RosbridgeTestServerOptions = {}): Promise<Rig> {
+  const server = await RosbridgeTestServer.start(serverOptions);
   const arm = ArmModel.load(config.robot.urdf as string, { tcpName: config.robot.tcp, basePose: config.robot.basePose });
   const transport = new RoslibTransport(server.url, { reconnectInitialDelay: 0.05, reconnectMaxDelay: 0.2 });
   const logs: string[] = [];
