@@ -8,7 +8,8 @@ import { Command, Option } from 'commander';
 import { z } from 'zod';
 import { CONFUSER_SHAPES, TASK_NAMES, type TaskName } from '../../../sim/tasks/index.js';
 import { MAX_DATASET_IMAGE_SIZE } from '../../train/dataset.js';
-import { collect, collectInProcess, parseShard, type CollectOptions, type CollectProgress } from '../../train/collect.js';
+import { parseShardFlag, resolveShard } from '../../interop/shard/shard.js';
+import { collect, collectInProcess, type CollectOptions, type CollectProgress } from '../../train/collect.js';
 import { DEFAULT_POLICY_CONFIG } from '../../policy/config.js';
 import { ensureDataset, normaliseSpec, readRecipe, renderingOf } from '../../recipe/index.js';
 import { MAX_SEED, positiveInt, seedOption, taskList, workerCount } from '../options.js';
@@ -149,7 +150,7 @@ export function registerCollectCommand(program: Command): void {
     .option('--episodes <n>', 'episodes per task (the whole plan, across shards)', positiveInt, 100)
     .option('--seed <n>', 'base seed of the plan (0 to 2147483647)', seedOption, 0)
     .option('--workers <n>', 'processes to use (one per core, up to 64)', workerCount, 2)
-    .option('--shard <i/N>', 'collect only part i of N of the plan (for many machines)', parseShard, { index: 0, count: 1 })
+    .option('--shard <i/N|N>', 'collect only part i of N of the plan, for many machines (N alone: i from JOB_COMPLETION_INDEX; no flag: JOB_COMPLETION_INDEX and VLA_SHARD_COUNT if set)', parseShardFlag)
     .option('--recipe <file>', 'collect the datasets a recipe names (e.g. recipes/default.json), rendered as its policy reads them')
     .option('--dataset <name>', 'with --recipe: only this dataset')
     .addOption(new Option('--plan <json>', 'the whole plan as JSON (between a coordinating process and its workers)').hideHelp())
@@ -175,7 +176,7 @@ export function registerCollectCommand(program: Command): void {
         seed: opts.seed,
         imageSize: DEFAULT_POLICY_CONFIG.imageSize,
         supersampling: DEFAULT_POLICY_CONFIG.supersampling,
-        shard: opts.shard,
+        shard: resolveShard(opts.shard),
         workers: opts.workers,
         onProgress: reporter.onProgress,
       });

@@ -13,6 +13,8 @@ import { DEFAULT_EXECUTION } from '../../train/policyDriver.js';
 import { attentionOnTarget, formatLanguageSensitivity, languageSensitivity, LANGUAGE_TASKS, type LanguageTask } from '../../train/measures.js';
 import { Environment } from '../../../sim/env/Environment.js';
 import { selectBackend } from '../../tf/backend.js';
+import { parseShardFlag, resolveShard } from '../../interop/shard/shard.js';
+import { evalHooks, printMergedEvaluation } from './evalExtras.js';
 
 export function registerSimCommands(program: Command, bench: Command): void {
   program
@@ -57,7 +59,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
       'Evaluate a driver over seeded episodes: success rate per task and per split (seen, held-out colour-shape ' +
         'combinations, held-out templates), mean steps and failure reasons',
     )
-    .requiredOption('--policy <name>', 'who drives: "expert" (the scripted expert) or a policy folder from vla train')
+    .option('--policy <name>', 'who drives: "expert" (the scripted expert) or a policy folder from vla train (needed unless --merge)')
     .option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`, taskList, ['pick'] as TaskName[])
     .option('--episodes <n>', 'episodes per task', positiveInt, 100)
     .option('--seed <n>', 'first seed; episode i uses seed + i (seeds go up to 2147483647)', seedOption, 0)
@@ -75,13 +77,24 @@ export function registerSimCommands(program: Command, bench: Command): void {
         .default('pick'),
     )
     .option('--attention <episodes>', 'also measure attention on target over this many first frames (policies only; 0 = skip)', nonNegativeInt, 0)
+    .option('--shard <i/N|N>', 'run only part i of N of the episodes (N alone: i from JOB_COMPLETION_INDEX; no flag: JOB_COMPLETION_INDEX and VLA_SHARD_COUNT if set)', parseShardFlag)
+    .option('--report <file>', 'write this shard\'s result as a report for --merge')
+    .option('--merge <files...>', 'add up shard reports (from --report) into one evaluation and print it; runs no episodes')
+    .option('--mcap <file>', 'log every episode into one MCAP file for Foxglove (camera, attention, joints, poses, commands, outcomes)')
     .action(async (opts, cmd: Command) => {
+      if (opts.merge) return printMergedEvaluation(opts.merge, opts.json);
+      if (!opts.policy) throw new Error('--policy is needed: "expert" or a policy folder from vla train (or --merge FILES to add up shard reports)');
+      const shard = resolveShard(opts.shard);
       checkSeedRange(opts.seed, Math.max(opts.episodes, opts.language, opts.attention));
       if (opts.videos > 0) ensureWritableDir(opts.out, '--out');
       if (opts.policy !== 'expert') await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const driver = resolveDriver(opts.policy, opts.execution);
+      const plan = { policy: opts.policy, tasks: opts.task, episodes: opts.episodes, seed: opts.seed, split: opts.split ?? null, execution: JSON.stringify(opts.execution), shard };
+      const hooks = await evalHooks({ mcap: opts.mcap, report: opts.report, plan, label: driver.label, policy: driver.policy }, driver.make);
       const result = await evaluate({
-        driverFactory: driver.make,
+        driverFactory: hooks.driverFactory,
+        onEpisode: hooks.onEpisode,
+        ...(shard.count > 1 ? { shard } : {}),
         cameras: driver.cameras,
         ...(opts.videos > 0 ? { videos: { count: opts.videos, dir: opts.out } } : {}),
         tasks: opts.task,
@@ -90,6 +103,8 @@ export function registerSimCommands(program: Command, bench: Command): void {
         ...(opts.split ? { split: opts.split as Split } : {}),
         progress: process.stderr.isTTY ? 'bar' : 'lines',
       });
+      await hooks.finish(result);
+      if (shard.count > 1) console.log(`shard ${shard.index}/${shard.count}${opts.report ? `: report in ${opts.report} (add the shards up with vla eval --merge)` : ''}`);
       console.log(formatEvaluation(result));
       const extra: Record<string, unknown> = {};
       if (opts.language > 0) {
