@@ -9,7 +9,7 @@
  * (an MP4 per camera), timestamp = t / fps (the control rate, 20 Hz), and the episode's command text is its task.
  */
 import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { CONTROL_HZ } from '../../../sim/types.js';
 import { listEpisodes, readEpisodeFrames, readEpisodeRecord, readMeta, type DatasetMeta, type EpisodeRecord } from '../../train/dataset.js';
 import { makeDir, writeAtomic } from '../../io/files.js';
@@ -59,7 +59,7 @@ export async function exportLerobot(o: ExportOptions): Promise<ExportSummary> {
   rmSync(o.out, { recursive: true, force: true });
   makeDir(join(o.out, 'meta'));
   try {
-    const summary = await writeExport(o, meta, names);
+    const summary = await writeExport(o, final, meta, names);
     rmSync(final, { recursive: true, force: true });
     renameSync(o.out, final);
     return { ...summary, out: final };
@@ -69,7 +69,7 @@ export async function exportLerobot(o: ExportOptions): Promise<ExportSummary> {
   }
 }
 
-async function writeExport(o: ExportOptions, meta: DatasetMeta, names: string[]): Promise<ExportSummary> {
+async function writeExport(o: ExportOptions, final: string, meta: DatasetMeta, names: string[]): Promise<ExportSummary> {
   const cameraKey = o.video ? `observation.images.${meta.camera}` : null;
   const t: Tables = { state: [], action: [], timestamp: [], frameIndex: [], episodeIndex: [], taskIndex: [], episodes: [], tasks: new Map() };
   const encoder = cameraKey ? openVideo(o.out, cameraKey, meta, o.video!) : null;
@@ -96,7 +96,7 @@ async function writeExport(o: ExportOptions, meta: DatasetMeta, names: string[])
   writeAtomic(join(o.out, STATS_PATH), JSON.stringify(stats, null, 2));
   const info = makeInfo({ fps: CONTROL_HZ, episodes: t.episodes.length, frames: t.timestamp.length, tasks: t.tasks.size, features, videos: cameraKey !== null });
   writeAtomic(join(o.out, INFO_PATH), JSON.stringify(info, null, 4));
-  writeFileSync(join(o.out, 'README.md'), readme(o.data, info.total_episodes, info.total_frames));
+  writeFileSync(join(o.out, 'README.md'), readme(o.data, final, info.total_episodes, info.total_frames));
   return { episodes: t.episodes.length, frames: t.timestamp.length, tasks: t.tasks.size, cameraKey, out: o.out };
 }
 
@@ -238,14 +238,17 @@ function writeTasksFile(out: string, tasks: Map<string, number>): void {
   );
 }
 
-function readme(source: string, episodes: number, frames: number): string {
+function readme(source: string, root: string, episodes: number, frames: number): string {
   return [
     '# LeRobot dataset exported by vla',
     '',
     `Exported by \`vla export lerobot\` from the vla dataset ${source}: ${episodes} episodes, ${frames} frames (LeRobotDataset v3.0).`,
-    'Train a LeRobot policy on it, e.g. ACT (see docs/interop.md of the vla project):',
+    'Train a LeRobot policy on it, e.g. ACT (docs/interop.md of the vla project has more):',
     '',
-    '    lerobot-train --dataset.repo_id=local/vla --dataset.root=THIS_FOLDER --policy.type=act --policy.device=cuda',
+    '    lerobot-train \\',
+    `      --dataset.repo_id=local/vla --dataset.root=${resolve(root)} \\`,
+    '      --policy.type=act --policy.device=cuda --policy.push_to_hub=false \\',
+    '      --output_dir=outputs/train/act_vla --job_name=act_vla',
     '',
   ].join('\n');
 }
