@@ -3,10 +3,9 @@
  * library's indexed reader: the Foxglove schemas and channels are there, one camera frame, joint state and
  * transform set per step, one attention image per command word every `attentionEvery` steps, and the outcome.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { McapIndexedReader, type TypedMcapRecords } from '@mcap/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Environment } from '../../sim/env/Environment.js';
 import { expertDriver, runEpisode } from '../../sim/env/episodes.js';
@@ -15,24 +14,7 @@ import { VlaPolicy } from '../../src/policy/index.js';
 import { policyDriver } from '../../src/train/policyDriver.js';
 import { EpisodeRecorder } from '../../src/interop/mcap/EpisodeRecorder.js';
 import { TINY } from '../policy/helpers.js';
-
-/** Reads every message of an MCAP file with @mcap/core's indexed reader, grouped by topic and decoded from JSON. */
-async function readMcap(path: string) {
-  const bytes = new Uint8Array(readFileSync(path));
-  const reader = await McapIndexedReader.Initialize({
-    readable: { size: async () => BigInt(bytes.length), read: async (offset: bigint, size: bigint) => bytes.subarray(Number(offset), Number(offset + size)) },
-  });
-  const byTopic = new Map<string, { times: bigint[]; messages: any[]; schema: TypedMcapRecords['Schema'] }>();
-  for await (const m of reader.readMessages()) {
-    const channel = reader.channelsById.get(m.channelId)!;
-    const schema = reader.schemasById.get(channel.schemaId)!;
-    const entry = byTopic.get(channel.topic) ?? { times: [], messages: [], schema };
-    entry.times.push(m.logTime);
-    entry.messages.push(JSON.parse(new TextDecoder().decode(m.data)));
-    byTopic.set(channel.topic, entry);
-  }
-  return { reader, byTopic };
-}
+import { readMcap } from './readMcap.js';
 
 beforeAll(async () => {
   await selectBackend({ flag: 'wasm', log: null });

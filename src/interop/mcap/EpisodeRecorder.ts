@@ -78,6 +78,11 @@ export class EpisodeRecorder {
     return this.episodeStart + BigInt(step) * STEP_NS;
   }
 
+  /** Whether attention maps are due at this step. */
+  attentionDue(step: number): boolean {
+    return this.attentionEvery > 0 && step % this.attentionEvery === 0;
+  }
+
   private post(topic: string, schemaName: string, schema: object, t: bigint, message: object): void {
     if (t > this.lastTime) this.lastTime = t;
     this.queue = this.queue.then(() => this.file.write(topic, schemaName, schema, t, message)).catch((e) => void (this.error ??= e));
@@ -87,18 +92,21 @@ export class EpisodeRecorder {
     this.post(topic, `foxglove.${name}`, SCHEMAS[name], t, message);
   }
 
-  /** Starts an episode a second after the last message; its command goes to /episode and /log. */
-  beginEpisode(e: EpisodeStart): void {
-    this.episodeStart = this.lastTime + GAP_NS;
+  /**
+   * Starts an episode a second after the last message (or at `at`, ns since the epoch, for a live robot's wall
+   * clock); its command goes to /episode and /log.
+   */
+  beginEpisode(e: EpisodeStart, at?: bigint): void {
+    this.episodeStart = at ?? this.lastTime + GAP_NS;
     const t = this.timeOf(0);
     this.post('/episode', 'vla.Episode', EPISODE_SCHEMA, t, { timestamp: stamp(t), ...e, phase: 'start', success: null, reason: null, steps: null });
     this.foxglove('/log', 'Log', t, logMessage(t, `"${e.command}" (task ${e.task}, seed ${e.seed}, ${e.driver})`));
   }
 
-  /** One control step: cameras, joints, poses, and the command chosen from this observation (if known). */
-  recordStep(s: StepState, action: EeAction | null): void {
+  /** One control step: cameras, joints, poses, and the command chosen from this observation (if known); at: log time. */
+  recordStep(s: StepState, action: EeAction | null, at?: bigint): void {
     const obs = s.observation;
-    const t = this.timeOf(obs.step);
+    const t = at ?? this.timeOf(obs.step);
     for (const [name, img] of Object.entries(obs.images)) this.foxglove(`/camera/${name}`, 'RawImage', t, rawImage(t, `camera/${name}`, img));
     this.foxglove('/joint_states', 'JointStates', t, jointStates(t, s.jointNames, obs.joints, obs.gripperOpening));
     this.foxglove('/tf', 'FrameTransforms', t, poseTransforms(t, obs.eePose, s.objects));
@@ -106,13 +114,13 @@ export class EpisodeRecorder {
   }
 
   /** Each word's map (last fusion layer, heads averaged) over the first camera's frame, one topic per word. */
-  recordAttention(policy: AttentionSource, obs: Observation): void {
+  recordAttention(policy: AttentionSource, obs: Observation, at?: bigint): void {
     const maps = policy.attentionMaps(obs);
     const heads = maps.layers[maps.layers.length - 1];
     const camera = maps.cameras[0];
     if (!heads || !camera || !obs.images[camera]) return;
     const words = averageHeads([heads])[0]!;
-    const t = this.timeOf(obs.step);
+    const t = at ?? this.timeOf(obs.step);
     maps.words.forEach((word, i) => {
       const label = maps.unknown.includes(word) ? `${word} (unknown)` : word;
       const png = renderAttentionOverlayPng(obs.images[camera]!, [{ label, map: cameraSlice(words[i]!, maps.grid, 0) }], { grid: maps.grid, panelSize: 160 });
@@ -121,8 +129,8 @@ export class EpisodeRecorder {
   }
 
   /** Ends the episode: its outcome on /episode and /log (a failure as a warning). */
-  endEpisode(e: EpisodeStart, end: EpisodeEnd): void {
-    const t = this.timeOf(end.steps);
+  endEpisode(e: EpisodeStart, end: EpisodeEnd, at?: bigint): void {
+    const t = at ?? this.timeOf(end.steps);
     this.post('/episode', 'vla.Episode', EPISODE_SCHEMA, t, { timestamp: stamp(t), ...e, phase: 'end', ...end });
     const outcome = end.success ? 'success' : `failure (${end.reason})`;
     this.foxglove('/log', 'Log', t, logMessage(t, `"${e.command}": ${outcome} after ${end.steps} steps`, !end.success));
@@ -138,7 +146,7 @@ export class EpisodeRecorder {
       act: (obs: Observation, env: Environment) => {
         const action = driver.act(obs, env);
         this.recordStep({ observation: obs, jointNames: env.arm.armJointNames, objects: env.snapshot().objects }, action);
-        if (policy && this.attentionEvery > 0 && obs.step % this.attentionEvery === 0) this.recordAttention(policy, obs);
+        if (policy && this.attentionDue(obs.step)) this.recordAttention(policy, obs);
         return action;
       },
     };

@@ -37,7 +37,7 @@ export const ACTION_SCHEMA = {
 /** The episode: its command, who drove, and (at its end) the outcome (this project's schema). */
 export const EPISODE_SCHEMA = {
   title: 'vla.Episode',
-  description: 'One episode of vla: the command, the seed, who drove, and once it ended whether it succeeded and why',
+  description: 'One episode of vla: the command, the seed (a live robot\'s episodes: their number from 0), who drove, and once it ended whether it succeeded and why',
   type: 'object',
   properties: {
     timestamp: { type: 'object', properties: { sec: { type: 'integer' }, nsec: { type: 'integer' } } },
