@@ -59,6 +59,8 @@ export interface RosControllerOptions {
 
 /** Stamps closer than this (s) are the same observation. */
 const SAME_STAMP = 1e-6;
+/** control.trigger "frame": a frame starts a tick if at least this fraction of the control period has passed. */
+const FRAME_TICK_SPACING = 0.75;
 /** How often status is published in lockstep while nothing else happens, ms. */
 const LOCKSTEP_STATUS_MS = 250;
 
@@ -109,6 +111,9 @@ export class RosController {
   /** Lockstep: the stamp of the last observation acted on, and the command sent for it. */
   private lastActedStamp = -Infinity;
   private lastSent: Record<string, unknown> | null = null;
+  /** control.trigger "frame": ticks act on new camera frames (the clock only checks and reports). */
+  private readonly onFrames: boolean;
+  private lastActAt = -Infinity;
 
   constructor(options: RosControllerOptions) {
     const { config, arm } = options;
@@ -121,6 +126,7 @@ export class RosController {
     this.onCommand = options.onCommand ?? null;
     this.onEpisodeEnd = options.onEpisodeEnd ?? null;
     this.version = options.rosVersion ?? (config.rosVersion === 'auto' ? null : config.rosVersion);
+    this.onFrames = !config.control.lockstep && config.control.trigger === 'frame';
     if (config.control.lockstep && config.topics.jointCommand.type !== MESSAGE_TYPES.jointTrajectory) {
       throw new Error(`control.lockstep needs ${MESSAGE_TYPES.jointTrajectory} joint commands (their header carries the observation's stamp), not ${config.topics.jointCommand.type}`);
     }
@@ -180,7 +186,7 @@ export class RosController {
     const period = 1000 / this.config.control.rateHz;
     this.nextTick = performance.now() + period;
     const loop = () => {
-      this.safely(() => this.tick());
+      this.safely(() => this.tick(!this.onFrames));
       // Fixed rate without drift; a late tick is not made up for (skip to the next slot).
       const now = performance.now();
       this.nextTick += period;
@@ -264,11 +270,14 @@ export class RosController {
     const decoded = readFrame(msg, this.config.topics.camera.type, lim);
     if (!decoded.ok) return this.bad('image', decoded.reason);
     const stamp = decoded.value.stamp;
+    const fresh = stamp !== this.imageStamp || stamp === 0;
     this.image = fitImage(decoded.value.image, this.actor.imageSize, lim.fit);
     this.imageStamp = stamp;
     this.imageArrivedAt = performance.now();
     this.imagesReceived++;
     this.watchdog.imageArrived();
+    // Ticks follow the camera: act as soon as a new frame is in, at most at the control rate.
+    if (this.onFrames && fresh && this.imageArrivedAt - this.lastActAt >= FRAME_TICK_SPACING * (1000 / this.config.control.rateHz)) this.safely(() => this.tick(true));
     if (this.config.control.lockstep) this.safely(() => this.lockstepTick(false));
   }
 
@@ -330,8 +339,8 @@ export class RosController {
 
   // ---- the loop ----
 
-  /** One control tick (public for tests that step by hand). */
-  tick(): void {
+  /** One control tick (public for tests that step by hand); `mayAct` false: checks and status only. */
+  tick(mayAct = true): void {
     const tickAt = performance.now();
     this.ticks++;
     const stale = this.watchdog.check();
@@ -342,7 +351,7 @@ export class RosController {
     else if (this.command === null) this.stateValue = this.outcome ? 'done' : 'idle';
     else if (this.version === null) this.stateValue = 'waiting';
     else if (this.armState.arrivedAt < this.episodeStartedAt || this.imageArrivedAt < this.episodeStartedAt) this.stateValue = 'running'; // data from before the command
-    else this.act(tickAt);
+    else if (mayAct) this.act(tickAt);
     this.publishStatus();
     this.tickInterventions = []; // the next status carries what happens from now on (also between ticks)
   }
@@ -366,6 +375,7 @@ export class RosController {
   }
 
   private act(tickAt: number): void {
+    this.lastActAt = tickAt;
     const js = this.armState;
     if (!this.filter.anchored) this.filter.anchor(js.joints, this.arm.fingerCount > 0 ? js.fingerOpening * this.arm.maxFingerOpening : undefined);
     this.stateValue = 'running';

@@ -338,8 +338,7 @@ export class RosSimRobot {
     this.obs = r.observation;
     this.stamp = this.nextStamp();
     if (r.done) return this.finish(r.info.success, r.info.reason ?? '');
-    if (this.lockstep) this.publishObservation();
-    else this.publishImage();
+    this.publishObservation(); // the joint state of this step with its frame (real time: also at jointStateHz)
   }
 
   private finish(success: boolean, reason: string): void {

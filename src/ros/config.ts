@@ -114,8 +114,13 @@ export const rosConfigSchema = z.strictObject({
        * simulator steps once per command, so results do not depend on how fast the machine is.
        */
       lockstep: z.boolean().default(false),
+      /**
+       * What starts a control tick (real time): "clock" (every 1/rateHz s) or "frame" (a new camera frame, at most
+       * every 0.75/rateHz s: the policy acts on each frame as soon as it is in; the clock still checks staleness).
+       */
+      trigger: z.enum(['clock', 'frame']).default('clock'),
     })
-    .default({ rateHz: 10, execution: 'ensemble', maxSteps: 600, lockstep: false }),
+    .default({ rateHz: 10, execution: 'ensemble', maxSteps: 600, lockstep: false, trigger: 'clock' }),
   image: z
     .strictObject({
       fit: z.enum(IMAGE_FIT_MODES).default('crop'),
@@ -196,8 +201,9 @@ export function simRosConfigInput(): RosConfigInput {
   return {
     robot: { urdf: DEFAULT_URDF_PATH, tcp: 'tcp', basePose: { x: ARM_BASE.x, y: ARM_BASE.y, z: ARM_BASE.z, yaw: 0 } },
     topics: { episodeResult: '/vla_sim/episode' },
-    // The policy's deltas are per control step of the simulator: at its rate the arm moves as in training.
-    control: { rateHz: CONTROL_HZ },
+    // The policy's deltas are per control step of the simulator: at its rate the arm moves as in training. Ticks
+    // follow its frames (one per simulator step), so each command answers the newest step without waiting.
+    control: { rateHz: CONTROL_HZ, trigger: 'frame' },
     safety: {
       workspace: { x: [...ARM_WORKSPACE.x], y: [...ARM_WORKSPACE.y], z: [ARM_WORKSPACE.z[0], ARM_WORKSPACE.z[1]] },
     },

@@ -282,6 +282,32 @@ describe('vla ros over rosbridge', () => {
     await r.server.waitFor(() => r.controller.state === 'estop', 2000, 'the fail-safe e-stop');
   });
 
+  it('control.trigger "frame": acts once per new camera frame, never on a repeated one or on the clock alone', async () => {
+    const actor = scriptedActor(STILL);
+    const r = await rig(actor, simConfig((c) => {
+      c.control = { rateHz: 20, trigger: 'frame' };
+      c.safety.imageTimeout = 10; // frames come slowly here; no stop for staleness in this test
+    }));
+    current = r;
+    const js = setInterval(() => r.joints(), 20);
+    try {
+      r.frame(1);
+      r.server.publish(r.config.topics.command, MESSAGE_TYPES.string, { data: 'pick up the red ball' });
+      await r.server.waitFor(() => r.controller.status().command !== null, 5000, 'the episode');
+      for (let k = 2; k <= 8; k++) {
+        r.frame(k);
+        r.frame(k); // the same frame again: nothing new to act on
+        await sleep(80);
+      }
+      await sleep(300); // several clock ticks with no new frame
+      expect(actor.seen.length).toBeGreaterThan(0);
+      expect(actor.seen.length).toBeLessThanOrEqual(7); // frames 2..8 (1 came before the command)
+      expect(commands(r).length).toBe(actor.seen.length);
+    } finally {
+      clearInterval(js);
+    }
+  });
+
   it('ends the episode on an episode result and reports it on the status topic', async () => {
     const r = await running();
     r.server.publish('/vla_sim/episode', MESSAGE_TYPES.string, { data: JSON.stringify({ success: true, reason: 'success' }) });
