@@ -43,6 +43,8 @@ interface RunState {
   minutes: Record<string, number>;
   done: string[];
   datasets: Record<string, { key: string; contentHash: string; episodes: number; successes: number }>;
+  /** Each process that worked on the run: when it started and the code it ran (a resumed run may span commits). */
+  processes?: Array<{ startedAt: string; commit: string | null; dirty: boolean | null }>;
 }
 
 export interface RecipeRunOptions {
@@ -235,8 +237,10 @@ function assemble(recipe: Recipe, out: string, last: string): void {
 export interface Provenance {
   recipe: string;
   recipeHash: string;
+  /** The code the run started with; `processes` lists every process that worked on it, with its code. */
   commit: string | null;
   commitDirty: boolean | null;
+  processes: NonNullable<RunState['processes']>;
   startedFrom: 'scratch';
   startedAt: string;
   finishedAt: string;
@@ -251,6 +255,7 @@ export interface Provenance {
 /** Runs (or continues, or reports the finished run of) a recipe into o.out. */
 export async function runRecipe(o: RecipeRunOptions): Promise<Provenance> {
   const recipe = readRecipe(o.recipePath);
+  const recipeText = readFileSync(o.recipePath, 'utf8'); // what recipe.json will hold: the file as this process read it
   const hash = recipeHash(recipe);
   const mode = checkOut(o.out, hash);
   if (mode === 'finished') {
@@ -260,6 +265,8 @@ export async function runRecipe(o: RecipeRunOptions): Promise<Provenance> {
   mkdirSync(join(o.out, 'run'), { recursive: true });
   const state: RunState = readState(o.out) ?? { recipeHash: hash, recipe: relative(process.cwd(), resolve(o.recipePath)), startedAt: new Date().toISOString(), minutes: {}, done: [], datasets: {} };
   if (mode === 'resume') o.log(`continuing the run in ${o.out} (done: ${state.done.join(', ') || 'nothing yet'})`);
+  const git = gitCommit();
+  (state.processes ??= []).push({ startedAt: new Date().toISOString(), commit: git.commit, dirty: git.dirty });
   saveState(o.out, state);
 
   const dirs = await collectAll(recipe, o, state);
@@ -270,12 +277,13 @@ export async function runRecipe(o: RecipeRunOptions): Promise<Provenance> {
   const evaluation = await evaluateModel(o.out, recipe.evaluation, join(o.out, 'run', 'eval'), o.workers, o.log);
   state.minutes.evaluate = (state.minutes.evaluate ?? 0) + (performance.now() - t0) / 60000;
   const wall = Object.entries(state.minutes).filter(([k]) => k !== 'evaluate').reduce((a, [, v]) => a + v, 0);
-  const git = gitCommit();
+  const first = state.processes[0]!;
   const prov: Provenance = {
     recipe: state.recipe,
     recipeHash: hash,
-    commit: git.commit,
-    commitDirty: git.dirty,
+    commit: first.commit,
+    commitDirty: first.dirty,
+    processes: state.processes,
     startedFrom: 'scratch',
     startedAt: state.startedAt,
     finishedAt: new Date().toISOString(),
@@ -285,7 +293,7 @@ export async function runRecipe(o: RecipeRunOptions): Promise<Provenance> {
     machine: { cpus: availableParallelism(), node: process.version, backend: process.env.VLA_BACKEND ?? 'auto' },
     evaluation,
   };
-  writeAtomic(join(o.out, 'recipe.json'), readFileSync(o.recipePath, 'utf8'));
+  writeAtomic(join(o.out, 'recipe.json'), recipeText);
   writeAtomic(join(o.out, 'provenance.json'), JSON.stringify(prov, null, 2));
   writeAtomic(join(o.out, 'evaluation.md'), `${formatModelEvaluation(evaluation, recipe.evaluation.splits)}\n`);
   rmSync(join(o.out, 'run'), { recursive: true, force: true });

@@ -124,6 +124,8 @@ describe('vla train --recipe', () => {
     expect(prov).toMatchObject({ recipeHash: recipeHash(smoke()), startedFrom: 'scratch' });
     expect(prov.recipe).toMatch(/recipes\/smoke.json$/);
     expect(prov.wallMinutes).toBeGreaterThan(0);
+    expect(prov.processes).toHaveLength(2); // the killed process and the one that finished
+    expect(prov.commit).toBe(prov.processes[0].commit);
     expect(Object.keys(prov.minutes).sort()).toEqual(['collect:few', 'evaluate', 'train:first', 'train:second']);
     // The killed process's minutes are kept, not measured again or lost.
     expect(prov.minutes['train:first']).toBe(killed['train:first']);
