@@ -53,6 +53,10 @@ describe('MCAP episode log', () => {
     expect(tf.schema.name).toBe('foxglove.FrameTransforms');
     const children = tf.messages[0].transforms.map((t: { child_frame_id: string }) => t.child_frame_id);
     expect(children).toEqual(['ee', ...env.info.scene.objects.map((o) => `object/${o.id}`)]);
+    // The objects' shapes, each locked to its frame.
+    const scene = byTopic.get('/scene')!;
+    expect(scene.schema.name).toBe('foxglove.SceneUpdate');
+    expect(scene.messages[0].entities.map((e: { frame_id: string }) => e.frame_id)).toEqual(children.slice(1));
     const q = tf.messages[0].transforms[0].rotation;
     expect(Math.hypot(q.x, q.y, q.z, q.w)).toBeCloseTo(1, 9);
 

@@ -1,7 +1,8 @@
 /**
  * Records episodes into an MCAP file for Foxglove: at every control step the camera frames (foxglove.RawImage on
  * /camera/NAME), the joints (foxglove.JointStates on /joint_states), the end effector's and the objects' poses
- * (foxglove.FrameTransforms on /tf), the command the driver chose (vla.EeAction on /action); every
+ * (foxglove.FrameTransforms on /tf) with the objects' shapes (foxglove.SceneUpdate on /scene, once an episode), the
+ * command the driver chose (vla.EeAction on /action); every
  * `attentionEvery` steps, when a policy drives, one picture per command word of where that word looks
  * (foxglove.CompressedImage PNG on /attention/I_WORD); and per episode its command and outcome (vla.Episode on
  * /episode, foxglove.Log on /log).
@@ -14,12 +15,12 @@
  */
 import type { Driver } from '../../../sim/env/episodes.js';
 import type { Environment } from '../../../sim/env/Environment.js';
-import { CONTROL_HZ, type EeAction, type Observation } from '../../../sim/types.js';
+import { CONTROL_HZ, type EeAction, type Observation, type SceneObject } from '../../../sim/types.js';
 import type { SnapshotObject } from '../../../sim/tasks/types.js';
 import { averageHeads, cameraSlice, type AttentionMaps } from '../../policy/index.js';
 import { renderAttentionOverlayPng } from '../../viz/attentionOverlay.js';
 import { McapFile } from './McapFile.js';
-import { ACTION_SCHEMA, EPISODE_SCHEMA, SCHEMAS, actionMessage, jointStates, logMessage, pngImage, poseTransforms, rawImage, stamp } from './messages.js';
+import { ACTION_SCHEMA, EPISODE_SCHEMA, SCHEMAS, actionMessage, jointStates, logMessage, pngImage, poseTransforms, rawImage, sceneUpdate, stamp } from './messages.js';
 
 /** Anything with the policy's attention maps (VlaPolicy has them). */
 export interface AttentionSource {
@@ -103,6 +104,12 @@ export class EpisodeRecorder {
     this.foxglove('/log', 'Log', t, logMessage(t, `"${e.command}" (task ${e.task}, seed ${e.seed}, ${e.driver})`));
   }
 
+  /** The scene's objects as shapes on /scene (replacing the last episode's), locked to their /tf frames. */
+  recordScene(objects: readonly SceneObject[], at?: bigint): void {
+    const t = at ?? this.timeOf(0);
+    this.foxglove('/scene', 'SceneUpdate', t, sceneUpdate(t, objects));
+  }
+
   /** One control step: cameras, joints, poses, and the command chosen from this observation (if known); at: log time. */
   recordStep(s: StepState, action: EeAction | null, at?: bigint): void {
     const obs = s.observation;
@@ -142,7 +149,10 @@ export class EpisodeRecorder {
    */
   wrap(driver: Driver, policy: AttentionSource | null = null): Driver {
     return {
-      reset: (env: Environment) => driver.reset(env),
+      reset: (env: Environment) => {
+        this.recordScene(env.info.scene.objects);
+        driver.reset(env);
+      },
       act: (obs: Observation, env: Environment) => {
         const action = driver.act(obs, env);
         this.recordStep({ observation: obs, jointNames: env.arm.armJointNames, objects: env.snapshot().objects }, action);

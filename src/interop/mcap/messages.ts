@@ -6,8 +6,9 @@
  * Frames: `world` is the table frame (z up, metres); `ee` is the gripper's tool centre point; `object/ID` each
  * scene object; `camera/NAME` each camera (its images carry that frame id).
  */
-import { CompressedImage, FrameTransforms, JointStates, Log, RawImage } from '@foxglove/schemas/jsonschema.js';
-import type { CameraImage, EeAction, EePose } from '../../../sim/types.js';
+import { CompressedImage, FrameTransforms, JointStates, Log, RawImage, SceneUpdate } from '@foxglove/schemas/jsonschema.js';
+import { COLOUR_RGB, type CameraImage, type EeAction, type EePose, type SceneObject } from '../../../sim/types.js';
+import { objectHeight } from '../../../sim/scene/geometry.js';
 import type { SnapshotObject } from '../../../sim/tasks/types.js';
 
 export interface Stamp {
@@ -17,7 +18,7 @@ export interface Stamp {
 
 export const stamp = (ns: bigint): Stamp => ({ sec: Number(ns / 1_000_000_000n), nsec: Number(ns % 1_000_000_000n) });
 
-export const SCHEMAS = { RawImage, CompressedImage, FrameTransforms, JointStates, Log } as const;
+export const SCHEMAS = { RawImage, CompressedImage, FrameTransforms, JointStates, Log, SceneUpdate } as const;
 
 /** The arm command a driver chose at a step (this project's schema). */
 export const ACTION_SCHEMA = {
@@ -96,4 +97,37 @@ export function actionMessage(t: bigint, a: EeAction): object {
 /** foxglove.Log at INFO (level 2) or, for a failure, WARNING (3): the command and outcome in the Log panel. */
 export function logMessage(t: bigint, message: string, warning = false): object {
   return { timestamp: stamp(t), level: warning ? 3 : 2, message, name: 'vla', file: '', line: 0 };
+}
+
+/**
+ * The scene's objects as foxglove.SceneUpdate entities, each locked to its `object/ID` frame (so /tf moves it):
+ * balls as spheres, cubes as cubes, cylinders, bowls and plates as cylinders, in their colours.
+ */
+export function sceneUpdate(t: bigint, objects: readonly SceneObject[]): object {
+  const ts = stamp(t);
+  const identity = { position: { x: 0, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } };
+  return {
+    deletions: [{ timestamp: ts, type: 1, id: '' }],
+    entities: objects.map((o) => {
+      const [r, g, b] = COLOUR_RGB[o.colour];
+      const size = { x: o.size, y: o.size, z: o.kind === 'ball' || o.kind === 'cube' ? o.size : objectHeight(o) };
+      const primitive = { pose: identity, size, color: { r, g, b, a: 1 } };
+      return {
+        timestamp: ts,
+        frame_id: `object/${o.id}`,
+        id: o.id,
+        lifetime: { sec: 0, nsec: 0 },
+        frame_locked: true,
+        metadata: [{ key: 'kind', value: o.kind }, { key: 'colour', value: o.colour }],
+        arrows: [],
+        cubes: o.kind === 'cube' ? [primitive] : [],
+        spheres: o.kind === 'ball' ? [primitive] : [],
+        cylinders: o.kind === 'ball' || o.kind === 'cube' ? [] : [{ ...primitive, bottom_scale: 1, top_scale: 1 }],
+        lines: [],
+        triangles: [],
+        texts: [],
+        models: [],
+      };
+    }),
+  };
 }
