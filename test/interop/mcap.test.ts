@@ -6,6 +6,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Ajv } from 'ajv';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Environment } from '../../sim/env/Environment.js';
 import { expertDriver, runEpisode } from '../../sim/env/episodes.js';
@@ -47,7 +48,7 @@ describe('MCAP episode log', () => {
     const joints = byTopic.get('/joint_states')!;
     expect(joints.schema.name).toBe('foxglove.JointStates');
     expect(joints.messages).toHaveLength(steps);
-    expect(joints.messages[0].joint_states.map((j: { name: string }) => j.name)).toEqual([...env.arm.armJointNames, 'gripper']);
+    expect(joints.messages[0].joints.map((j: { name: string }) => j.name)).toEqual([...env.arm.armJointNames, 'gripper']);
 
     const tf = byTopic.get('/tf')!;
     expect(tf.schema.name).toBe('foxglove.FrameTransforms');
@@ -67,6 +68,7 @@ describe('MCAP episode log', () => {
       expect(a.schema.name).toBe('foxglove.CompressedImage');
       expect(a.messages).toHaveLength(Math.ceil(steps / 5));
       expect(a.messages[0].format).toBe('png');
+      expect(typeof a.messages[0].data).toBe('string');
       expect(Buffer.from(a.messages[0].data, 'base64').subarray(1, 4).toString()).toBe('PNG');
     }
 
@@ -75,6 +77,13 @@ describe('MCAP episode log', () => {
     expect(ep.map((m) => m.phase)).toEqual(['start', 'end']);
     expect(ep[1]).toMatchObject({ command: episode.command, success: r.success, reason: r.reason, steps });
     expect(byTopic.get('/log')!.messages).toHaveLength(2);
+
+    // Every message is valid against its channel's JSON Schema (Foxglove's, or this project's): what Foxglove needs.
+    const ajv = new Ajv({ strict: false });
+    for (const [topic, { schema, messages }] of byTopic) {
+      const validate = ajv.compile(JSON.parse(new TextDecoder().decode(schema.data)));
+      for (const m of messages.slice(0, 3)) expect(validate(m) ? null : `${topic}: ${ajv.errorsText(validate.errors)}`).toBeNull();
+    }
   });
 
   it('puts episodes one after another on one clock', async () => {

@@ -22,11 +22,6 @@ class FileWritable implements IWritable {
   }
 }
 
-/** Base64 of binary fields: JSON-encoded Foxglove messages carry bytes as base64 strings (contentEncoding base64). */
-export function jsonReplacer(_key: string, value: unknown): unknown {
-  return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') : value;
-}
-
 export class McapFile {
   private readonly writer: McapWriter;
   private readonly fd: number;
@@ -52,7 +47,7 @@ export class McapFile {
     return f;
   }
 
-  /** Writes one JSON message on `topic` at `logTimeNs`, registering its schema and channel the first time. */
+  /** Writes one JSON message (bytes already base64 text) on `topic` at `logTimeNs`, registering its schema and channel the first time. */
   async write(topic: string, schemaName: string, schema: object, logTimeNs: bigint, message: object): Promise<void> {
     if (this.closed) throw new Error(`${this.path}: written after close`);
     let channelId = this.channels.get(topic);
@@ -65,7 +60,7 @@ export class McapFile {
       channelId = await this.writer.registerChannel({ topic, schemaId, messageEncoding: 'json', metadata: new Map() });
       this.channels.set(topic, channelId);
     }
-    const data = new TextEncoder().encode(JSON.stringify(message, jsonReplacer));
+    const data = new TextEncoder().encode(JSON.stringify(message));
     await this.writer.addMessage({ channelId, sequence: 0, logTime: logTimeNs, publishTime: logTimeNs, data });
   }
 

@@ -7,6 +7,7 @@
  * scene object; `camera/NAME` each camera (its images carry that frame id).
  */
 import { CompressedImage, FrameTransforms, JointStates, Log, RawImage, SceneUpdate } from '@foxglove/schemas/jsonschema.js';
+import type { FrameTransforms as FrameTransformsMsg, JointStates as JointStatesMsg, Log as LogMsg, SceneEntity, SceneUpdate as SceneUpdateMsg } from '@foxglove/schemas';
 import { COLOUR_RGB, type CameraImage, type EeAction, type EePose, type SceneObject } from '../../../sim/types.js';
 import { objectHeight } from '../../../sim/scene/geometry.js';
 import type { SnapshotObject } from '../../../sim/tasks/types.js';
@@ -53,19 +54,22 @@ export const EPISODE_SCHEMA = {
   },
 } as const;
 
+/** Bytes as JSON-encoded Foxglove messages carry them: base64 text (their schemas' contentEncoding). */
+export const base64 = (bytes: Uint8Array): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+
 export function rawImage(t: bigint, frameId: string, img: CameraImage): object {
-  return { timestamp: stamp(t), frame_id: frameId, width: img.width, height: img.height, encoding: 'rgb8', step: img.width * 3, data: img.rgb };
+  return { timestamp: stamp(t), frame_id: frameId, width: img.width, height: img.height, encoding: 'rgb8', step: img.width * 3, data: base64(img.rgb) };
 }
 
 export function pngImage(t: bigint, frameId: string, png: Uint8Array): object {
-  return { timestamp: stamp(t), frame_id: frameId, data: png, format: 'png' };
+  return { timestamp: stamp(t), frame_id: frameId, data: base64(png), format: 'png' };
 }
 
 /** Yaw about world z as a quaternion (x, y, z, w). */
 const yawQuaternion = (yaw: number) => ({ x: 0, y: 0, z: Math.sin(yaw / 2), w: Math.cos(yaw / 2) });
 
 /** world -> ee and world -> object/ID transforms (objects without a reported orientation get the identity). */
-export function poseTransforms(t: bigint, ee: EePose, objects: readonly SnapshotObject[]): object {
+export function poseTransforms(t: bigint, ee: EePose, objects: readonly SnapshotObject[]): FrameTransformsMsg {
   const ts = stamp(t);
   const tf = (child: string, p: { x: number; y: number; z: number }, q: { x: number; y: number; z: number; w: number }) => ({
     timestamp: ts,
@@ -83,10 +87,10 @@ export function poseTransforms(t: bigint, ee: EePose, objects: readonly Snapshot
 }
 
 /** The arm's joint positions (rad) and the gripper's opening (0 closed .. 1 open) as foxglove.JointStates. */
-export function jointStates(t: bigint, names: readonly string[], positions: readonly number[], gripperOpening: number): object {
+export function jointStates(t: bigint, names: readonly string[], positions: readonly number[], gripperOpening: number): JointStatesMsg {
   return {
     timestamp: stamp(t),
-    joint_states: [...names.map((name, i) => ({ name, position: positions[i] })), { name: 'gripper', position: gripperOpening }],
+    joints: [...names.map((name, i) => ({ name, position: positions[i] })), { name: 'gripper', position: gripperOpening }],
   };
 }
 
@@ -95,7 +99,7 @@ export function actionMessage(t: bigint, a: EeAction): object {
 }
 
 /** foxglove.Log at INFO (level 2) or, for a failure, WARNING (3): the command and outcome in the Log panel. */
-export function logMessage(t: bigint, message: string, warning = false): object {
+export function logMessage(t: bigint, message: string, warning = false): LogMsg {
   return { timestamp: stamp(t), level: warning ? 3 : 2, message, name: 'vla', file: '', line: 0 };
 }
 
@@ -103,12 +107,12 @@ export function logMessage(t: bigint, message: string, warning = false): object 
  * The scene's objects as foxglove.SceneUpdate entities, each locked to its `object/ID` frame (so /tf moves it):
  * balls as spheres, cubes as cubes, cylinders, bowls and plates as cylinders, in their colours.
  */
-export function sceneUpdate(t: bigint, objects: readonly SceneObject[]): object {
+export function sceneUpdate(t: bigint, objects: readonly SceneObject[]): SceneUpdateMsg {
   const ts = stamp(t);
   const identity = { position: { x: 0, y: 0, z: 0 }, orientation: { x: 0, y: 0, z: 0, w: 1 } };
   return {
     deletions: [{ timestamp: ts, type: 1, id: '' }],
-    entities: objects.map((o) => {
+    entities: objects.map((o): SceneEntity => {
       const [r, g, b] = COLOUR_RGB[o.colour];
       const size = { x: o.size, y: o.size, z: o.kind === 'ball' || o.kind === 'cube' ? o.size : objectHeight(o) };
       const primitive = { pose: identity, size, color: { r, g, b, a: 1 } };
