@@ -213,7 +213,10 @@ export function registerRosCommands(program: Command, bench: Command): void {
         `[vla ros-sim] simulated arm (${sim.env.arm.armJointNames.join(', ')}) via ${opts.url}${opts.lockstep ? ', lockstep' : ''}: joint states on ${t.jointStates}, camera on ${t.camera}, ` +
           `joint commands from ${t.jointCommand}, commands from ${t.command}, episode results on ${t.episodeResult}`,
       );
-      await runUntilStopped(opts.duration, opts.episodes !== undefined ? sim.done() : undefined);
+      let allDone = false;
+      await runUntilStopped(opts.duration, opts.episodes !== undefined ? sim.done().then(() => (allDone = true)) : undefined);
+      // The last episode's result is on its way to the controller: give it a moment before closing (and the broker).
+      if (allDone) await new Promise((r) => setTimeout(r, 1000));
       sim.stop();
       await server?.stop();
       const res = sim.results;
