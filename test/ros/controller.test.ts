@@ -286,7 +286,9 @@ describe('vla ros over rosbridge', () => {
     const actor = scriptedActor(STILL);
     const r = await rig(actor, simConfig((c) => {
       c.control = { rateHz: 20, trigger: 'frame' };
-      c.safety.imageTimeout = 10; // frames come slowly here; no stop for staleness in this test
+      // No stop for staleness in this test (frames come slowly; a busy machine may delay joint states).
+      c.safety.imageTimeout = 10;
+      c.safety.jointStateTimeout = 10;
     }));
     current = r;
     const js = setInterval(() => r.joints(), 20);
