@@ -20,7 +20,9 @@
  * tell which patches the command's words refer to), and the end effector's pose to the proprioception.
  *
  * Episode files are written to a temporary name and renamed, so a crash leaves either a whole episode or none,
- * and collection resumes by skipping the episodes already there. Episode i of task k always uses the same seed
+ * and collection resumes by skipping the episodes already there once each is checked whole (episodeProblem: the
+ * record parses and the frames decompress, gzip's CRC-32 included, to the right length); a damaged one is removed
+ * and collected again. Episode i of task k always uses the same seed
  * (seedOf), whichever machine or shard collects it, so shards of one plan never overlap and always agree.
  */
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';

@@ -75,7 +75,7 @@ describe('vla CLI', () => {
   it('rejects a non-numeric option with a message naming it', () => {
     const r = vla(['bench', 'attention', '--runs', 'many']);
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toMatch(/--runs.*positive integer/);
+    expect(r.stderr).toMatch(/--runs.*expected an integer from 1 to 10000000, got "many"/);
   });
 
   it('bench policy --torch refuses a config that changes what the PyTorch mirror cannot, naming the fields', () => {
