@@ -61,7 +61,7 @@ import { expertDriver } from '../../sim/env/episodes.js';
 import { TASK_NAMES, confuserScene, siblingCommand, type ConfuserShapes, type TaskName } from '../../sim/tasks/index.js';
 import { EE_ACTION_KEYS } from '../../sim/types.js';
 import { proprioVector } from '../policy/normalization.js';
-import { ChunkExecutor, DEFAULT_EXECUTION, loadPolicy } from '../policy/index.js';
+import { ChunkExecutor, DEFAULT_EXECUTION, loadPolicy, type VlaPolicy } from '../policy/index.js';
 import { Rng, hashSeed } from '../../sim/util/Rng.js';
 import { ExpertPerturbation } from './ExpertPerturbation.js';
 import type { EeAction } from '../../sim/types.js';
@@ -199,110 +199,134 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
   const plan = shardPlan(o.tasks, o.episodes, o.shard);
   const supersampling = o.supersampling ?? 1;
   const env = new Environment({ cameras: [{ name: 'scene', width: o.imageSize, height: o.imageSize, segmentation: true, supersampling }] });
-  const frameBytes = o.imageSize * o.imageSize * 3;
-  const maskBytes = o.imageSize * o.imageSize;
   const p: CollectProgress = { done: 0, total: plan.length, written: 0, skipped: 0, successes: 0 };
-  const policy = o.dagger ? loadPolicy(o.dagger.policy) : null;
+  const policy = loadDaggerPolicy(o, supersampling);
   const executor = policy ? new ChunkExecutor(DEFAULT_EXECUTION) : null;
-  if (policy && policy.config.imageSize !== o.imageSize) {
-    throw new Error(`--dagger ${o.dagger!.policy}: the policy reads ${policy.config.imageSize}x${policy.config.imageSize} frames; collect with --image-size ${policy.config.imageSize}`);
-  }
-  if (policy && policy.config.supersampling !== supersampling) {
-    throw new Error(`--dagger ${o.dagger!.policy}: the policy sees frames rendered with supersampling ${policy.config.supersampling}; collect with --supersampling ${policy.config.supersampling}`);
-  }
-  if (policy && policy.config.cameras.some((c) => c !== 'scene')) {
-    throw new Error(`--dagger ${o.dagger!.policy}: the policy reads the cameras ${policy.config.cameras.join(', ')}; collections record the scene camera only`);
-  }
-  for (const { task, index } of plan) {
-    if (o.stopIf?.()) break;
-    if (hasEpisode(o.out, task, index)) {
-      // Resuming trusts no file for being there: a damaged episode is removed and collected again (same seed, same data).
-      if (episodeProblem(o.out, task, index, o.imageSize) === null) {
+  try {
+    for (const { task, index } of plan) {
+      if (o.stopIf?.()) break;
+      if (!needsCollecting(o, task, index, p)) {
         p.skipped++;
         p.done++;
         o.onProgress?.(p);
         continue;
       }
-      removeEpisode(o.out, task, index);
-      p.repaired = (p.repaired ?? 0) + 1;
+      const success = collectEpisode(env, o, task, index, policy, executor);
+      p.written++;
+      p.done++;
+      if (success) p.successes++;
+      o.onProgress?.(p);
     }
-    const seed = seedOf(o.seed, task, index);
-    let obs = resetForPlan(env, o, task, index, seed);
-    const driver = expertDriver(seed, { lenient: Boolean(policy), ...(o.blend ? { blend: o.blend } : {}), ...(o.releaseBand ? { releaseBand: o.releaseBand } : {}) });
-    driver.reset(env);
-    const mix = new Rng(hashSeed(`dagger:${seed}`));
-    let policySteps = 0;
-    let policyDrives = false;
-    executor?.reset();
-    const perturb = new ExpertPerturbation(seed, task, o);
-    const frames: Uint8Array[] = [];
-    const masks: Uint8Array[] = [];
-    const actions: number[] = [];
-    const proprio: number[] = [];
-    let success = false;
-    let reason = 'timeout';
-    for (;;) {
-      const a = driver.act(obs, env);
-      const img = obs.images.scene!;
-      frames.push(img.rgb.slice());
-      masks.push(img.segmentation!.slice());
-      proprio.push(...proprioVector(obs, true));
-      actions.push(a.dx, a.dy, a.dz, a.dyaw, a.gripper);
-      let executed: EeAction = perturb.execute(a, obs);
-      if (policy) {
-        // Who drives is drawn again every 10 steps on average, not every step: alternating grips would drop objects.
-        if (frames.length === 1 || mix.nextFloat() < 0.1) policyDrives = mix.nextFloat() >= o.dagger!.beta;
-        // The policy runs every step, so that its chunks are executed as at test time (temporal ensembling).
-        const own = executor!.next(() => policy.act(obs));
-        if (policyDrives) {
-          executed = own;
-          policySteps++;
-        }
-      }
-      const r = env.step(executed);
-      obs = r.observation;
-      if (r.done) {
-        success = r.info.success;
-        reason = r.info.reason ?? 'timeout';
-        break;
-      }
-    }
-    const all = new Uint8Array(frames.length * frameBytes);
-    frames.forEach((f, t) => all.set(f, t * frameBytes));
-    const seg = new Uint8Array(masks.length * maskBytes);
-    masks.forEach((m, t) => seg.set(m, t * maskBytes));
-    const target = env.info.scene.objects[env.info.target]!;
-    writeEpisode(
-      o.out,
-      {
-        task,
-        index,
-        seed,
-        command: env.info.command,
-        split: env.info.split,
-        success,
-        reason,
-        steps: frames.length,
-        actions,
-        proprio,
-        target: { kind: target.kind, colour: target.colour },
-        objects: env.info.scene.objects.map((ob) => ({ kind: ob.kind, colour: ob.colour })),
-        targetIndex: env.info.target,
-        destinationIndex: env.info.destination,
-        ...(policy ? { driver: 'dagger' as const, policySteps } : {}),
-        ...(perturb.injectedMiss ? { injectedMiss: true } : {}),
-        ...(perturb.injectedStall ? { injectedStall: true } : {}),
-      },
-      all,
-      seg,
-    );
-    p.written++;
-    p.done++;
-    if (success) p.successes++;
-    o.onProgress?.(p);
+  } finally {
+    policy?.dispose();
   }
-  policy?.dispose();
   return p;
+}
+
+/**
+ * Whether plan entry (task, index) must be collected. Resuming trusts no file for being there: an episode on disk
+ * that is not whole is removed (and counted in p.repaired) to be collected again, with the same seed and bytes.
+ */
+function needsCollecting(o: Pick<CollectOptions, 'out' | 'imageSize'>, task: TaskName, index: number, p: CollectProgress): boolean {
+  if (!hasEpisode(o.out, task, index)) return true;
+  if (episodeProblem(o.out, task, index, o.imageSize) === null) return false;
+  removeEpisode(o.out, task, index);
+  p.repaired = (p.repaired ?? 0) + 1;
+  return true;
+}
+
+/** With --dagger: the policy that drives, checked to read what the collection renders; else null. */
+function loadDaggerPolicy(o: Omit<CollectOptions, 'workers'>, supersampling: number): VlaPolicy | null {
+  if (!o.dagger) return null;
+  const policy = loadPolicy(o.dagger.policy);
+  const c = policy.config;
+  let problem: string | null = null;
+  if (c.imageSize !== o.imageSize) problem = `the policy reads ${c.imageSize}x${c.imageSize} frames; collect with --image-size ${c.imageSize}`;
+  else if (c.supersampling !== supersampling) problem = `the policy sees frames rendered with supersampling ${c.supersampling}; collect with --supersampling ${c.supersampling}`;
+  else if (c.cameras.some((cam) => cam !== 'scene')) problem = `the policy reads the cameras ${c.cameras.join(', ')}; collections record the scene camera only`;
+  if (problem) {
+    policy.dispose();
+    throw new Error(`--dagger ${o.dagger.policy}: ${problem}`);
+  }
+  return policy;
+}
+
+/** Runs and writes one episode of the plan (the expert, perturbed or mixed with a DAgger policy); returns its success. */
+function collectEpisode(env: Environment, o: Omit<CollectOptions, 'workers'>, task: TaskName, index: number, policy: VlaPolicy | null, executor: ChunkExecutor | null): boolean {
+  const frameBytes = o.imageSize * o.imageSize * 3;
+  const maskBytes = o.imageSize * o.imageSize;
+  const seed = seedOf(o.seed, task, index);
+  let obs = resetForPlan(env, o, task, index, seed);
+  const driver = expertDriver(seed, { lenient: Boolean(policy), ...(o.blend ? { blend: o.blend } : {}), ...(o.releaseBand ? { releaseBand: o.releaseBand } : {}) });
+  driver.reset(env);
+  const mix = new Rng(hashSeed(`dagger:${seed}`));
+  let policySteps = 0;
+  let policyDrives = false;
+  executor?.reset();
+  const perturb = new ExpertPerturbation(seed, task, o);
+  const frames: Uint8Array[] = [];
+  const masks: Uint8Array[] = [];
+  const actions: number[] = [];
+  const proprio: number[] = [];
+  let success = false;
+  let reason = 'timeout';
+  for (;;) {
+    const a = driver.act(obs, env);
+    const img = obs.images.scene!;
+    frames.push(img.rgb.slice());
+    masks.push(img.segmentation!.slice());
+    proprio.push(...proprioVector(obs, true));
+    actions.push(a.dx, a.dy, a.dz, a.dyaw, a.gripper);
+    let executed: EeAction = perturb.execute(a, obs);
+    if (policy) {
+      // Who drives is drawn again every 10 steps on average, not every step: alternating grips would drop objects.
+      if (frames.length === 1 || mix.nextFloat() < 0.1) policyDrives = mix.nextFloat() >= o.dagger!.beta;
+      // The policy runs every step, so that its chunks are executed as at test time (temporal ensembling).
+      const own = executor!.next(() => policy.act(obs));
+      if (policyDrives) {
+        executed = own;
+        policySteps++;
+      }
+    }
+    const r = env.step(executed);
+    obs = r.observation;
+    if (r.done) {
+      success = r.info.success;
+      reason = r.info.reason ?? 'timeout';
+      break;
+    }
+  }
+  const all = new Uint8Array(frames.length * frameBytes);
+  frames.forEach((f, t) => all.set(f, t * frameBytes));
+  const seg = new Uint8Array(masks.length * maskBytes);
+  masks.forEach((m, t) => seg.set(m, t * maskBytes));
+  const info = env.info;
+  const target = info.scene.objects[info.target]!;
+  writeEpisode(
+    o.out,
+    {
+      task,
+      index,
+      seed,
+      command: info.command,
+      split: info.split,
+      success,
+      reason,
+      steps: frames.length,
+      actions,
+      proprio,
+      target: { kind: target.kind, colour: target.colour },
+      objects: info.scene.objects.map((ob) => ({ kind: ob.kind, colour: ob.colour })),
+      targetIndex: info.target,
+      destinationIndex: info.destination,
+      ...(policy ? { driver: 'dagger' as const, policySteps } : {}),
+      ...(perturb.injectedMiss ? { injectedMiss: true } : {}),
+      ...(perturb.injectedStall ? { injectedStall: true } : {}),
+    },
+    all,
+    seg,
+  );
+  return success;
 }
 
 /**
