@@ -65,6 +65,48 @@ function runUntilStopped(seconds: number | undefined, until?: Promise<unknown>):
 
 const ROS_VERSIONS = ['auto', '1', '2'] as const;
 
+/** The parsed options of the three commands (commander's; see their .option() lists). */
+interface RosCliOptions {
+  url: string;
+  policy: string;
+  config?: string;
+  command?: string;
+  episodes?: number;
+  rosVersion?: string;
+  lockstep: boolean;
+  duration?: number;
+  json: boolean;
+}
+interface RosSimCliOptions {
+  url: string;
+  broker: boolean;
+  imageSize: number;
+  supersampling: number;
+  compressed: boolean;
+  commandType: string;
+  seed: number;
+  maxSteps: number;
+  task?: TaskName[];
+  episodes?: number;
+  lockstep: boolean;
+  rosVersion: string;
+  duration?: number;
+  json: boolean;
+}
+interface BenchRosCliOptions {
+  policy: string;
+  rates: number[];
+  seconds: number;
+  cameraHz: number;
+  cameraSize: string;
+  streamHz: number;
+  streamSeconds: number;
+  episodes: number;
+  task: TaskName[];
+  seed: number;
+  json: boolean;
+}
+
 function rosVersionSetting(v: string): 1 | 2 | 'auto' {
   return v === '1' ? 1 : v === '2' ? 2 : 'auto';
 }
@@ -98,77 +140,14 @@ export function registerRosCommands(program: Command, bench: Command): void {
     .option('--lockstep', 'simulated time, with vla ros-sim --lockstep: one control step per observation, commands stamped with it', false)
     .option('--duration <s>', 'stop after this many seconds (default: run until Ctrl-C)', positiveNumber)
     .option('--json', 'print a summary as one JSON object on the last line', false)
-    .action(async (opts, cmd: Command) => {
-      const config = rosConfig(opts);
-      await selectBackend({ flag: cmd.optsWithGlobals().backend });
-      const policy = loadActorPolicy(opts.policy);
-      const transport = new RoslibTransport(opts.url, {
-        reconnectInitialDelay: config.safety.reconnectInitialDelay,
-        reconnectMaxDelay: config.safety.reconnectMaxDelay,
-      });
-      let rosVersion: 1 | 2 | undefined;
-      let arm;
-      if (typeof config.robot.urdf !== 'string') {
-        // The URDF comes through rosapi, whose request shape depends on the ROS version.
-        transport.start();
-        await waitConnected(transport, opts.url, 10_000);
-        rosVersion = await resolveRosVersion(transport, config.rosVersion);
-        arm = await loadRobotArm(config, transport, rosVersion);
-      } else arm = await loadRobotArm(config, null); // the controller asks rosbridge its version once connected
-      const actor = policyActor(policy, arm, config.robot.basePose, opts.policy);
-      if (actor.note) console.error(`[vla ros] note: ${actor.note}`);
-      let finished: () => void = () => {};
-      const allDone = new Promise<void>((r) => (finished = r));
-      const publishCommand = () => transport.publish(config.topics.command, { data: opts.command });
-      const onEpisodeEnd = (r: EpisodeRecord) => {
-        const n = controller.episodes.length;
-        if (opts.episodes === undefined) return;
-        if (n >= opts.episodes) return finished();
-        if (opts.command && r.command === opts.command) setTimeout(publishCommand, 200); // the next one
-      };
-      const controller = new RosController({ config, transport, arm, actor, rosVersion, onEpisodeEnd });
-      console.error(
-        `[vla ros] ${arm.name} (${arm.armDof} joints: ${arm.armJointNames.join(', ')}) at ${config.control.lockstep ? 'lockstep (one step per observation)' : `${config.control.rateHz} Hz`} via ${opts.url} (ROS ${rosVersion ?? config.rosVersion}); ` +
-          `commands on ${config.topics.command}, joint commands to ${config.topics.jointCommand.name} (${config.topics.jointCommand.type}), e-stop ${config.topics.estop}`,
-      );
-      controller.start();
-      if (opts.command) {
-        // Published like any command, so the robot side (e.g. vla ros-sim) starts its episode too.
-        transport.advertise(config.topics.command, MESSAGE_TYPES.string);
-        await waitConnected(transport, opts.url, 10_000);
-        await new Promise((r) => setTimeout(r, 500)); // rosbridge needs a moment to route a new publisher (ROS 1)
-        publishCommand();
-      }
-      await runUntilStopped(opts.duration, opts.episodes !== undefined ? allDone : undefined);
-      controller.stop();
-      const eps = controller.episodes;
-      const successes = eps.filter((e) => e.outcome.success).length;
-      const ci = wilsonInterval(successes, eps.length);
-      const summary = {
-        ticks: controller.ticks,
-        published: controller.published,
-        jointStates: controller.jointStatesReceived,
-        images: controller.imagesReceived,
-        interventions: controller.counts,
-        state: controller.state,
-        outcome: controller.status().outcome,
-        episodes: eps.length,
-        successes,
-        successRate: eps.length ? successes / eps.length : null,
-        ci95: [ci.low, ci.high],
-      };
-      console.log(`vla ros: ${summary.ticks} ticks, ${summary.published} joint commands published, state ${summary.state}${summary.outcome ? `, last episode ${summary.outcome.success ? 'success' : `failure (${summary.outcome.reason})`}` : ''}`);
-      if (eps.length) console.log(`${eps.length} episodes ended: ${rateLine(successes, eps.length)}`);
-      const nonzero = Object.entries(controller.counts).filter(([, n]) => n > 0);
-      if (nonzero.length) console.log(`interventions: ${nonzero.map(([k, n]) => `${k} ${n}`).join(', ')}`);
-      if (opts.json) console.log(JSON.stringify(summary));
-    });
+    .action((opts: RosCliOptions, cmd: Command) => runRos(opts, cmd));
 
   program
     .command('ros-sim')
     .description(
       'Serve the simulated arm through rosbridge as a ROS robot: publishes joint states and camera images, obeys joint ' +
-        'commands, starts an episode per command; test a ROS setup (or vla ros) without hardware',
+        'commands, starts an episode per command (or runs vla eval\'s episodes with --task, reporting the success rate); ' +
+        'test a ROS setup (or vla ros) without hardware',
     )
     .requiredOption('--url <ws-url>', 'rosbridge websocket to connect to, e.g. ws://127.0.0.1:9090', checkRosbridgeUrl)
     .option('--broker', 'also start a minimal rosbridge-protocol broker at --url (no ROS install needed)', false)
@@ -184,52 +163,7 @@ export function registerRosCommands(program: Command, bench: Command): void {
     .addOption(new Option('--ros-version <v>', 'time fields on the wire; auto asks rosbridge').choices(ROS_VERSIONS).default('auto'))
     .option('--duration <s>', 'stop after this many seconds (default: run until Ctrl-C)', positiveNumber)
     .option('--json', 'print the episodes and the success rate as one JSON object on the last line', false)
-    .action(async (opts) => {
-      const tasks = opts.task as TaskName[] | undefined;
-      if (tasks && opts.episodes === undefined) throw new Error('--task needs --episodes (how many episodes to run)');
-      let server: RosbridgeTestServer | null = null;
-      if (opts.broker) {
-        const u = new URL(opts.url);
-        server = await RosbridgeTestServer.start({ host: u.hostname, port: Number(u.port || 9090), record: false });
-        console.error(`[vla ros-sim] rosbridge-protocol broker listening on ${server.url}`);
-      }
-      const sim = new RosSimRobot({
-        transport: new RoslibTransport(opts.url),
-        imageWidth: opts.imageSize,
-        imageHeight: opts.imageSize,
-        supersampling: opts.supersampling,
-        compressed: opts.compressed,
-        seed: opts.seed,
-        maxSteps: opts.maxSteps,
-        lockstep: opts.lockstep,
-        ...(tasks ? { tasks } : {}),
-        ...(opts.episodes !== undefined ? { episodes: opts.episodes } : {}),
-        rosVersion: rosVersionSetting(opts.rosVersion),
-        topics: { jointCommandType: opts.commandType === 'float64' ? MESSAGE_TYPES.float64MultiArray : MESSAGE_TYPES.jointTrajectory },
-      });
-      sim.start();
-      const t = sim.topics;
-      console.error(
-        `[vla ros-sim] simulated arm (${sim.env.arm.armJointNames.join(', ')}) via ${opts.url}${opts.lockstep ? ', lockstep' : ''}: joint states on ${t.jointStates}, camera on ${t.camera}, ` +
-          `joint commands from ${t.jointCommand}, commands from ${t.command}, episode results on ${t.episodeResult}`,
-      );
-      let allDone = false;
-      await runUntilStopped(opts.duration, opts.episodes !== undefined ? sim.done().then(() => (allDone = true)) : undefined);
-      // The last episode's result is on its way to the controller: give it a moment before closing (and the broker).
-      if (allDone) await new Promise((r) => setTimeout(r, 1000));
-      sim.stop();
-      await server?.stop();
-      const res = sim.results;
-      const successes = res.filter((r) => r.success).length;
-      const tfs = Number.isFinite(sim.minTimeFromStart) ? `; smallest time_from_start ${sim.minTimeFromStart.toFixed(3)} s` : '';
-      console.log(`vla ros-sim: ${sim.episodes} episodes, ${sim.commandsApplied} joint commands obeyed, ${sim.commandsRefused} refused${tfs}`);
-      for (const r of res) console.log(`  ${r.task.padEnd(5)} seed ${r.seed} "${r.command}": ${r.success ? 'success' : `failure (${r.reason})`} after ${r.steps} steps`);
-      if (res.length) console.log(`${res.length} episodes ended: ${rateLine(successes, res.length)}`);
-      if (opts.json) {
-        const ci = wilsonInterval(successes, res.length);
-        console.log(JSON.stringify({ episodes: res, successes, successRate: res.length ? successes / res.length : null, ci95: [ci.low, ci.high], minTimeFromStart: sim.minTimeFromStart, commandsApplied: sim.commandsApplied, commandsRefused: sim.commandsRefused }));
-      }
-    });
+    .action((opts: RosSimCliOptions) => runRosSim(opts));
 
   bench
     .command('ros')
@@ -249,37 +183,155 @@ export function registerRosCommands(program: Command, bench: Command): void {
     .option('--task <list>', `tasks of the task-success phase (comma-separated: ${TASK_NAMES.join(', ')})`, taskList, [...TASK_NAMES] as TaskName[])
     .option('--seed <n>', 'first seed of the task-success phase (vla eval\'s seeds)', nonNegativeInt, 0)
     .option('--json', 'print the result as one JSON object on the last line', false)
-    .action(async (opts, cmd: Command) => {
-      const m = /^(\d+)x(\d+)$/.exec(opts.cameraSize);
-      if (!m) throw new Error(`--camera-size: expected WxH like 320x240, got "${opts.cameraSize}"`);
-      await selectBackend({ flag: cmd.optsWithGlobals().backend });
-      const policy = loadActorPolicy(opts.policy);
-      const r = await benchRos({
-        makeActor: (arm) => policyActor(policy, arm, { ...ARM_BASE, yaw: 0 }, opts.policy),
-        rates: opts.rates,
-        seconds: opts.seconds,
-        cameraHz: opts.cameraHz,
-        cameraWidth: Number(m[1]),
-        cameraHeight: Number(m[2]),
-        streamHz: opts.streamHz,
-        streamSeconds: opts.streamSeconds,
-        streamRate: 30,
-        progress: (line) => process.stderr.write(`[bench] ${line}\n`),
-      });
-      console.log(formatRosBench(r));
-      let success = null;
-      if (opts.episodes > 0) {
-        process.stderr.write(`[bench] task success through ROS: ${opts.episodes} episodes of ${opts.task.join(', ')} from seed ${opts.seed}, lockstep\n`);
-        success = await runRosEpisodes({
-          makeActor: (arm) => policyActor(policy, arm, { ...ARM_BASE, yaw: 0 }, opts.policy),
-          tasks: opts.task,
-          episodes: opts.episodes,
-          seed: opts.seed,
-          imageSize: policy.config.imageSize,
-          supersampling: policy.config.supersampling,
-        });
-        console.log(formatRosEpisodes(success));
-      }
-      if (opts.json) console.log(JSON.stringify({ ...r, success }));
+    .action((opts: BenchRosCliOptions, cmd: Command) => runBenchRos(opts, cmd));
+}
+
+/** `vla ros`: the policy on an arm through rosbridge, until Ctrl-C, --duration or --episodes. */
+async function runRos(opts: RosCliOptions, cmd: Command): Promise<void> {
+  const config = rosConfig(opts);
+  await selectBackend({ flag: cmd.optsWithGlobals().backend });
+  const policy = loadActorPolicy(opts.policy);
+  const transport = new RoslibTransport(opts.url, {
+    reconnectInitialDelay: config.safety.reconnectInitialDelay,
+    reconnectMaxDelay: config.safety.reconnectMaxDelay,
+  });
+  let rosVersion: 1 | 2 | undefined;
+  let arm;
+  if (typeof config.robot.urdf !== 'string') {
+    // The URDF comes through rosapi, whose request shape depends on the ROS version.
+    transport.start();
+    await waitConnected(transport, opts.url, 10_000);
+    rosVersion = await resolveRosVersion(transport, config.rosVersion);
+    arm = await loadRobotArm(config, transport, rosVersion);
+  } else arm = await loadRobotArm(config, null); // the controller asks rosbridge its version once connected
+  const actor = policyActor(policy, arm, config.robot.basePose, opts.policy);
+  if (actor.note) console.error(`[vla ros] note: ${actor.note}`);
+  let finished: () => void = () => {};
+  const allDone = new Promise<void>((r) => (finished = r));
+  const publishCommand = () => transport.publish(config.topics.command, { data: opts.command });
+  const onEpisodeEnd = (r: EpisodeRecord) => {
+    const n = controller.episodes.length;
+    if (opts.episodes === undefined) return;
+    if (n >= opts.episodes) return finished();
+    if (opts.command && r.command === opts.command) setTimeout(publishCommand, 200); // the next one
+  };
+  const controller = new RosController({ config, transport, arm, actor, rosVersion, onEpisodeEnd });
+  console.error(
+    `[vla ros] ${arm.name} (${arm.armDof} joints: ${arm.armJointNames.join(', ')}) at ${config.control.lockstep ? 'lockstep (one step per observation)' : `${config.control.rateHz} Hz`} via ${opts.url} (ROS ${rosVersion ?? config.rosVersion}); ` +
+      `commands on ${config.topics.command}, joint commands to ${config.topics.jointCommand.name} (${config.topics.jointCommand.type}), e-stop ${config.topics.estop}`,
+  );
+  controller.start();
+  if (opts.command) {
+    // Published like any command, so the robot side (e.g. vla ros-sim) starts its episode too.
+    transport.advertise(config.topics.command, MESSAGE_TYPES.string);
+    await waitConnected(transport, opts.url, 10_000);
+    await new Promise((r) => setTimeout(r, 500)); // rosbridge needs a moment to route a new publisher (ROS 1)
+    publishCommand();
+  }
+  await runUntilStopped(opts.duration, opts.episodes !== undefined ? allDone : undefined);
+  controller.stop();
+  const eps = controller.episodes;
+  const successes = eps.filter((e) => e.outcome.success).length;
+  const ci = wilsonInterval(successes, eps.length);
+  const summary = {
+    ticks: controller.ticks,
+    published: controller.published,
+    jointStates: controller.jointStatesReceived,
+    images: controller.imagesReceived,
+    interventions: controller.counts,
+    state: controller.state,
+    outcome: controller.status().outcome,
+    episodes: eps.length,
+    successes,
+    successRate: eps.length ? successes / eps.length : null,
+    ci95: [ci.low, ci.high],
+  };
+  console.log(`vla ros: ${summary.ticks} ticks, ${summary.published} joint commands published, state ${summary.state}${summary.outcome ? `, last episode ${summary.outcome.success ? 'success' : `failure (${summary.outcome.reason})`}` : ''}`);
+  if (eps.length) console.log(`${eps.length} episodes ended: ${rateLine(successes, eps.length)}`);
+  const nonzero = Object.entries(controller.counts).filter(([, n]) => n > 0);
+  if (nonzero.length) console.log(`interventions: ${nonzero.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  if (opts.json) console.log(JSON.stringify(summary));
+}
+
+/** `vla ros-sim`: the simulated arm as a ROS robot (and, with --task, vla eval's episodes). */
+async function runRosSim(opts: RosSimCliOptions): Promise<void> {
+  const tasks = opts.task as TaskName[] | undefined;
+  if (tasks && opts.episodes === undefined) throw new Error('--task needs --episodes (how many episodes to run)');
+  let server: RosbridgeTestServer | null = null;
+  if (opts.broker) {
+    const u = new URL(opts.url);
+    server = await RosbridgeTestServer.start({ host: u.hostname, port: Number(u.port || 9090), record: false });
+    console.error(`[vla ros-sim] rosbridge-protocol broker listening on ${server.url}`);
+  }
+  const sim = new RosSimRobot({
+    transport: new RoslibTransport(opts.url),
+    imageWidth: opts.imageSize,
+    imageHeight: opts.imageSize,
+    supersampling: opts.supersampling,
+    compressed: opts.compressed,
+    seed: opts.seed,
+    maxSteps: opts.maxSteps,
+    lockstep: opts.lockstep,
+    ...(tasks ? { tasks } : {}),
+    ...(opts.episodes !== undefined ? { episodes: opts.episodes } : {}),
+    rosVersion: rosVersionSetting(opts.rosVersion),
+    topics: { jointCommandType: opts.commandType === 'float64' ? MESSAGE_TYPES.float64MultiArray : MESSAGE_TYPES.jointTrajectory },
+  });
+  sim.start();
+  const t = sim.topics;
+  console.error(
+    `[vla ros-sim] simulated arm (${sim.env.arm.armJointNames.join(', ')}) via ${opts.url}${opts.lockstep ? ', lockstep' : ''}: joint states on ${t.jointStates}, camera on ${t.camera}, ` +
+      `joint commands from ${t.jointCommand}, commands from ${t.command}, episode results on ${t.episodeResult}`,
+  );
+  let allDone = false;
+  await runUntilStopped(opts.duration, opts.episodes !== undefined ? sim.done().then(() => (allDone = true)) : undefined);
+  // The last episode's result is on its way to the controller: give it a moment before closing (and the broker).
+  if (allDone) await new Promise((r) => setTimeout(r, 1000));
+  sim.stop();
+  await server?.stop();
+  const res = sim.results;
+  const successes = res.filter((r) => r.success).length;
+  const tfs = Number.isFinite(sim.minTimeFromStart) ? `; smallest time_from_start ${sim.minTimeFromStart.toFixed(3)} s` : '';
+  console.log(`vla ros-sim: ${sim.episodes} episodes, ${sim.commandsApplied} joint commands obeyed, ${sim.commandsRefused} refused${tfs}`);
+  for (const r of res) console.log(`  ${r.task.padEnd(5)} seed ${r.seed} "${r.command}": ${r.success ? 'success' : `failure (${r.reason})`} after ${r.steps} steps`);
+  if (res.length) console.log(`${res.length} episodes ended: ${rateLine(successes, res.length)}`);
+  if (opts.json) {
+    const ci = wilsonInterval(successes, res.length);
+    console.log(JSON.stringify({ episodes: res, successes, successRate: res.length ? successes / res.length : null, ci95: [ci.low, ci.high], minTimeFromStart: sim.minTimeFromStart, commandsApplied: sim.commandsApplied, commandsRefused: sim.commandsRefused }));
+  }
+}
+
+/** `vla bench ros`: latencies, the joint-state stream, and task success through ROS. */
+async function runBenchRos(opts: BenchRosCliOptions, cmd: Command): Promise<void> {
+  const m = /^(\d+)x(\d+)$/.exec(opts.cameraSize);
+  if (!m) throw new Error(`--camera-size: expected WxH like 320x240, got "${opts.cameraSize}"`);
+  await selectBackend({ flag: cmd.optsWithGlobals().backend });
+  const policy = loadActorPolicy(opts.policy);
+  const r = await benchRos({
+    makeActor: (arm) => policyActor(policy, arm, { ...ARM_BASE, yaw: 0 }, opts.policy),
+    rates: opts.rates,
+    seconds: opts.seconds,
+    cameraHz: opts.cameraHz,
+    cameraWidth: Number(m[1]),
+    cameraHeight: Number(m[2]),
+    streamHz: opts.streamHz,
+    streamSeconds: opts.streamSeconds,
+    streamRate: 30,
+    progress: (line) => process.stderr.write(`[bench] ${line}\n`),
+  });
+  console.log(formatRosBench(r));
+  let success = null;
+  if (opts.episodes > 0) {
+    process.stderr.write(`[bench] task success through ROS: ${opts.episodes} episodes of ${opts.task.join(', ')} from seed ${opts.seed}, lockstep\n`);
+    success = await runRosEpisodes({
+      makeActor: (arm) => policyActor(policy, arm, { ...ARM_BASE, yaw: 0 }, opts.policy),
+      tasks: opts.task,
+      episodes: opts.episodes,
+      seed: opts.seed,
+      imageSize: policy.config.imageSize,
+      supersampling: policy.config.supersampling,
     });
+    console.log(formatRosEpisodes(success));
+  }
+  if (opts.json) console.log(JSON.stringify({ ...r, success }));
 }
