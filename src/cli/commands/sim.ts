@@ -1,5 +1,4 @@
 /** `vla sim`, `vla eval`, `vla bench sim`: the simulator from the command line. */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { runEpisode, evaluate, formatEvaluation } from '../../../sim/env/episodes.js';
@@ -7,7 +6,7 @@ import { benchSim, formatSimBench } from '../../../sim/env/benchSim.js';
 import { SPLITS, TASK_NAMES, type Split, type TaskName } from '../../../sim/tasks/index.js';
 import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
 import { checkSeedRange, imageSide, nonNegativeInt, positiveInt, seedOption, supersamplingFactor, taskList, execution } from '../options.js';
-import { ensureWritableDir } from '../../io/files.js';
+import { ensureWritableDir, writeAtomic } from '../../io/files.js';
 import { resolveDriver } from '../../train/drivers.js';
 import { DEFAULT_EXECUTION } from '../../train/policyDriver.js';
 import { attentionOnTarget, formatLanguageSensitivity, languageSensitivity, LANGUAGE_TASKS, type LanguageTask } from '../../train/measures.js';
@@ -44,8 +43,8 @@ export function registerSimCommands(program: Command, bench: Command): void {
       });
       const gif = join(opts.out, 'episode.gif');
       const png = join(opts.out, 'first-frame.png');
-      writeFileSync(gif, r.gif!);
-      writeFileSync(png, r.firstFramePng!);
+      writeAtomic(gif, r.gif!);
+      writeAtomic(png, r.firstFramePng!);
       console.log(`command: "${r.command}" (task ${r.task}, split ${r.split}, seed ${opts.seed})`);
       console.log(`${r.success ? 'success' : `failure: ${r.reason}`} after ${r.steps} steps (${r.time.toFixed(2)} s simulated)`);
       console.log(`wrote ${gif} and ${png}`);
