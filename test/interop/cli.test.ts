@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { ffmpegPath } from '../../src/interop/lerobot/VideoEncoder.js';
+import { listEpisodes } from '../../src/train/dataset.js';
 import { readMcap } from './readMcap.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -39,6 +40,13 @@ describe('vla interop commands', () => {
     const bad = vla(['export', 'lerobot', '--data', join(data, 'nope'), '--out', join(out, 'x')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr.trim()).toBe(`vla: ${join(data, 'nope', 'meta.json')}: not found (is ${join(data, 'nope')} a dataset made by vla collect?)`);
+  }, 900_000);
+
+  it('collects the shard a Kubernetes Indexed Job pod is given: --shard N with JOB_COMPLETION_INDEX', () => {
+    const data = tmp('vla-cli-kshard-');
+    const r = vla(['collect', '--out', data, '--task', 'pick', '--episodes', '4', '--shard', '2', '--workers', '1'], { JOB_COMPLETION_INDEX: '1' });
+    expect(r.code).toBe(0);
+    expect(listEpisodes(data)).toEqual(['pick-000001', 'pick-000003']);
   }, 900_000);
 
   it('runs eval shards from JOB_COMPLETION_INDEX and VLA_SHARD_COUNT and merges their reports', () => {
