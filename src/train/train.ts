@@ -16,7 +16,7 @@
  * Resume after a crash by running the same command again: training continues from the last checkpoint (the
  * optimiser's moment estimates restart, the weights and the schedule do not).
  */
-import { appendFileSync, existsSync, readFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
@@ -26,6 +26,9 @@ import { computeStats, disposeInputs, isResidualOutputWeight, loadPolicy, savePo
 import { loadEpisodes, makeBatch, splitSamples, statsSamples, type BatchOptions, type SampleRef } from './TrainData.js';
 import { planBatch } from './batch.js';
 import { writeAtomic } from './dataset.js';
+import { loadResumeCheckpoint, readTrainState } from './trainState.js';
+import { makeDir } from '../io/files.js';
+import { formatZodError } from '../io/zodIssues.js';
 import { DataParallel } from './parallel/DataParallel.js';
 import { renderLossCurvePng } from '../viz/lossCurve.js';
 
@@ -105,8 +108,7 @@ export function readTrainConfig(path: string): { policy: Partial<PolicyConfig>; 
   if (!top.success) throw new Error(`${path}: ${top.error.issues[0]!.path.join('.') || '(root)'}: ${top.error.issues[0]!.message} (expected {"policy": {...}, "train": {...}})`);
   const train = TrainOptionsSchema.partial().safeParse(top.data.train ?? {});
   if (!train.success) {
-    const i = train.error.issues[0]!;
-    throw new Error(`${path}: train.${i.path.join('.')}: ${i.message}`);
+    throw new Error(`${path}: ${formatZodError(train.error, 'train', Object.keys(TrainOptionsSchema.shape))}`);
   }
   return { policy: (top.data.policy ?? {}) as Partial<PolicyConfig>, train: train.data as Partial<TrainOptions> };
 }
@@ -223,14 +225,14 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   const given = TrainOptionsSchema.partial().safeParse(run.train);
   if (!given.success) throw new Error(`training options: ${given.error.issues[0]!.path.join('.')}: ${given.error.issues[0]!.message}`);
   const o: TrainOptions = { ...TRAIN_DEFAULTS, ...given.data };
-  mkdirSync(run.out, { recursive: true });
+  makeDir(run.out);
 
   let policy: VlaPolicy;
   let startStep = 0;
   let emaUpdates: number | null = null;
   if (resuming) {
-    const state = JSON.parse(readFileSync(statePath, 'utf8')) as { step: number; emaUpdates?: number | null };
-    policy = loadPolicy(run.out);
+    const state = readTrainState(run.out);
+    policy = loadResumeCheckpoint(run.out);
     startStep = state.step;
     emaUpdates = state.emaUpdates ?? null;
     log(`resuming ${run.out} from step ${startStep}`);
