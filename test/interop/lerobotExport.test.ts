@@ -15,6 +15,7 @@ import { listEpisodes, readEpisodeRecord, readEpisodeFrames, type EpisodeRecord 
 import { exportLerobot } from '../../src/interop/lerobot/exportLerobot.js';
 import { InfoSchema } from '../../src/interop/lerobot/layout.js';
 import { ffmpegPath } from '../../src/interop/lerobot/VideoEncoder.js';
+import { decodePng } from '../../sim/render/imageIO.js';
 
 const tmp = (p: string) => mkdtempSync(join(tmpdir(), p));
 const readTable = (path: string): Table => tableFromIPC(readParquet(new Uint8Array(readFileSync(path))).intoIPCStream());
@@ -105,6 +106,23 @@ describe('export lerobot', () => {
     });
     const stats = JSON.parse(readFileSync(join(out, 'meta/stats.json'), 'utf8'));
     expect(stats[key].mean[0][0][0]).toBeCloseTo(sum / n / 255, 9);
+  });
+
+  it('stores the camera frames as PNG image features when asked, each the source frame exactly', async () => {
+    const out = join(tmp('vla-lerobot-images-'), 'ds');
+    const s = await exportLerobot({ data, out, video: null, images: true });
+    const key = 'observation.images.scene';
+    const info = InfoSchema.parse(JSON.parse(readFileSync(join(out, 'meta/info.json'), 'utf8')));
+    expect(info.features[key]).toMatchObject({ dtype: 'image', shape: [32, 32, 3] });
+    expect(info.video_path).toBeNull();
+    const t = readTable(join(out, 'data/chunk-000/file-000.parquet'));
+    expect(t.schema.fields.find((f) => f.name === key)!.type.toString()).toBe('Struct<{bytes:Binary, path:Utf8}>');
+    expect(t.numRows).toBe(s.frames);
+    // Frame 5 of the second episode, decoded from the parquet, against the dataset's frame.
+    const { frames } = readEpisodeFrames(data, listEpisodes(data)[1]!, records[1]!, 32);
+    const row = records[0]!.steps + 5;
+    const png = (t.get(row)!.toJSON()[key] as { bytes: Uint8Array }).bytes;
+    expect(Buffer.from(decodePng(png).rgb).equals(Buffer.from(frames.subarray(5 * 32 * 32 * 3, 6 * 32 * 32 * 3)))).toBe(true);
   });
 
   it('refuses a non-empty --out and a folder that is no dataset, with the path in the message', async () => {

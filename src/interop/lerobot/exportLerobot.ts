@@ -6,11 +6,13 @@
  * What maps to what: each vla episode is one LeRobot episode; frame t has observation.state = the episode's
  * proprioception at step t (PROPRIO_KEYS: 5 joints, gripper opening, holding, end-effector x, y, z, yaw),
  * action = the action chosen from it (dx, dy, dz, dyaw, gripper), observation.images.CAMERA = the camera frame
- * (an MP4 per camera), timestamp = t / fps (the control rate, 20 Hz), and the episode's command text is its task.
+ * (one MP4 through ffmpeg, or with `images` PNG image features in the parquet), timestamp = t / fps (the control
+ * rate, 20 Hz), and the episode's command text is its task.
  */
 import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CONTROL_HZ } from '../../../sim/types.js';
+import { encodePng } from '../../../sim/render/imageIO.js';
 import { listEpisodes, readEpisodeFrames, readEpisodeRecord, readMeta, type DatasetMeta, type EpisodeRecord } from '../../train/dataset.js';
 import { makeDir, writeAtomic } from '../../io/files.js';
 import { FIRST_DATA_FILE, FIRST_EPISODES_FILE, INFO_PATH, STATS_PATH, TASKS_PATH, makeInfo, tasksPandasMetadata, videoFeature, videoFile, type Feature } from './layout.js';
@@ -21,8 +23,13 @@ import { CODEC_NAMES, VideoEncoder, type VideoCodec } from './VideoEncoder.js';
 export interface ExportOptions {
   data: string;
   out: string;
-  /** Encode camera frames as MP4 with this codec; null: export state, action and task only (no camera feature). */
+  /** Encode camera frames as MP4 with this codec; null: no video (see images). */
   video: VideoCodec | null;
+  /**
+   * Without video: store the camera frames as PNG image features inside the data parquet (LeRobot's dtype
+   * "image"; needs no ffmpeg, bigger files). Neither: state, action and task only.
+   */
+  images?: boolean;
   /** Only the episodes whose recorded outcome was a success. */
   successOnly?: boolean;
   onEpisode?: (done: number, total: number) => void;
@@ -44,6 +51,8 @@ interface Tables {
   frameIndex: number[];
   episodeIndex: number[];
   taskIndex: number[];
+  /** PNG bytes of each frame, when the camera is an image feature. */
+  images: Uint8Array[] | null;
   episodes: Array<{ record: EpisodeRecord; name: string; from: number; to: number; taskIndex: number; pixels: PixelHistogram | null }>;
   tasks: Map<string, number>;
 }
@@ -70,14 +79,15 @@ export async function exportLerobot(o: ExportOptions): Promise<ExportSummary> {
 }
 
 async function writeExport(o: ExportOptions, final: string, meta: DatasetMeta, names: string[]): Promise<ExportSummary> {
-  const cameraKey = o.video ? `observation.images.${meta.camera}` : null;
-  const t: Tables = { state: [], action: [], timestamp: [], frameIndex: [], episodeIndex: [], taskIndex: [], episodes: [], tasks: new Map() };
-  const encoder = cameraKey ? openVideo(o.out, cameraKey, meta, o.video!) : null;
+  const images = !o.video && o.images === true;
+  const cameraKey = o.video || images ? `observation.images.${meta.camera}` : null;
+  const t: Tables = { state: [], action: [], timestamp: [], frameIndex: [], episodeIndex: [], taskIndex: [], images: images ? [] : null, episodes: [], tasks: new Map() };
+  const encoder = o.video && cameraKey ? openVideo(o.out, cameraKey, meta, o.video) : null;
   try {
     for (let i = 0; i < names.length; i++) {
       const record = readEpisodeRecord(o.data, names[i]!);
       if (o.successOnly && !record.success) continue;
-      await addEpisode(o.data, names[i]!, record, meta, t, encoder);
+      await addEpisode(o.data, names[i]!, record, meta, t, encoder, cameraKey !== null);
       o.onEpisode?.(i + 1, names.length);
     }
   } finally {
@@ -88,13 +98,14 @@ async function writeExport(o: ExportOptions, final: string, meta: DatasetMeta, n
     action: { dtype: 'float32', shape: [meta.actionKeys.length], names: meta.actionKeys },
     'observation.state': { dtype: 'float32', shape: [meta.proprioKeys.length], names: meta.proprioKeys },
   };
-  if (cameraKey) features[cameraKey] = videoFeature({ height: meta.imageSize, width: meta.imageSize, codec: CODEC_NAMES[o.video!], fps: CONTROL_HZ });
+  if (cameraKey && o.video) features[cameraKey] = videoFeature({ height: meta.imageSize, width: meta.imageSize, codec: CODEC_NAMES[o.video], fps: CONTROL_HZ });
+  if (cameraKey && images) features[cameraKey] = { dtype: 'image', shape: [meta.imageSize, meta.imageSize, 3], names: ['height', 'width', 'channels'] };
   const stats = datasetStats(t, cameraKey);
-  writeDataFile(o.out, t);
-  writeEpisodesFile(o.out, t, cameraKey);
+  writeDataFile(o.out, t, cameraKey);
+  writeEpisodesFile(o.out, t, o.video ? cameraKey : null, cameraKey);
   writeTasksFile(o.out, t.tasks);
   writeAtomic(join(o.out, STATS_PATH), JSON.stringify(stats, null, 2));
-  const info = makeInfo({ fps: CONTROL_HZ, episodes: t.episodes.length, frames: t.timestamp.length, tasks: t.tasks.size, features, videos: cameraKey !== null });
+  const info = makeInfo({ fps: CONTROL_HZ, episodes: t.episodes.length, frames: t.timestamp.length, tasks: t.tasks.size, features, videos: o.video !== null });
   writeAtomic(join(o.out, INFO_PATH), JSON.stringify(info, null, 4));
   writeFileSync(join(o.out, 'README.md'), readme(o.data, final, info.total_episodes, info.total_frames));
   return { episodes: t.episodes.length, frames: t.timestamp.length, tasks: t.tasks.size, cameraKey, out: o.out };
@@ -106,8 +117,8 @@ function openVideo(out: string, key: string, meta: DatasetMeta, codec: VideoCode
   return new VideoEncoder({ path, width: meta.imageSize, height: meta.imageSize, fps: CONTROL_HZ, codec });
 }
 
-/** Appends one episode's frames to the tables (and its camera frames to the video). */
-async function addEpisode(dir: string, name: string, record: EpisodeRecord, meta: DatasetMeta, t: Tables, encoder: VideoEncoder | null): Promise<void> {
+/** Appends one episode's frames to the tables (and its camera frames to the video or the images). */
+async function addEpisode(dir: string, name: string, record: EpisodeRecord, meta: DatasetMeta, t: Tables, encoder: VideoEncoder | null, camera: boolean): Promise<void> {
   const s = meta.proprioKeys.length;
   const a = meta.actionKeys.length;
   if (record.proprio.length !== record.steps * s || record.actions.length !== record.steps * a) {
@@ -126,14 +137,16 @@ async function addEpisode(dir: string, name: string, record: EpisodeRecord, meta
     t.taskIndex.push(taskIndex);
   }
   let pixels: PixelHistogram | null = null;
-  if (encoder) {
+  if (camera) {
     const { frames } = readEpisodeFrames(dir, name, record, meta.imageSize);
-    const size = meta.imageSize * meta.imageSize * 3;
+    const side = meta.imageSize;
+    const size = side * side * 3;
     pixels = new PixelHistogram();
     for (let k = 0; k < record.steps; k++) {
       const frame = frames.subarray(k * size, (k + 1) * size);
       pixels.add(frame);
-      await encoder.write(frame);
+      if (encoder) await encoder.write(frame);
+      t.images?.push(encodePng({ width: side, height: side, rgb: frame }));
     }
   }
   t.episodes.push({ record, name, from, to: t.timestamp.length, taskIndex, pixels });
@@ -169,13 +182,15 @@ function datasetStats(t: Tables, cameraKey: string | null): Record<string, Featu
   return featureStats(t, 0, t.timestamp.length, pixels, cameraKey);
 }
 
-function writeDataFile(out: string, t: Tables): void {
+function writeDataFile(out: string, t: Tables, cameraKey: string | null): void {
   const n = t.timestamp.length;
   const path = join(out, FIRST_DATA_FILE);
   makeDir(join(path, '..'));
+  const images: TableColumn[] = t.images && cameraKey ? [{ name: cameraKey, kind: 'image', depth: 0, data: t.images.map((bytes) => ({ bytes, path: null })) }] : [];
   writeParquet(path, [
     { name: 'action', kind: 'float32', depth: 1, data: t.action },
     { name: 'observation.state', kind: 'float32', depth: 1, data: t.state },
+    ...images,
     { name: 'timestamp', kind: 'float32', depth: 0, data: t.timestamp },
     { name: 'frame_index', kind: 'int64', depth: 0, data: t.frameIndex },
     { name: 'episode_index', kind: 'int64', depth: 0, data: t.episodeIndex },
@@ -184,8 +199,11 @@ function writeDataFile(out: string, t: Tables): void {
   ]);
 }
 
-/** meta/episodes: LeRobot's per-episode columns, its per-episode stats, and this project's own (vla/*). */
-function writeEpisodesFile(out: string, t: Tables, cameraKey: string | null): void {
+/**
+ * meta/episodes: LeRobot's per-episode columns, its per-episode stats, and this project's own (vla/*). videoKey:
+ * the camera when it is a video (its file and timestamps); cameraKey: the camera, video or image (its stats).
+ */
+function writeEpisodesFile(out: string, t: Tables, videoKey: string | null, cameraKey: string | null): void {
   const eps = t.episodes;
   const col = (name: string, kind: TableColumn['kind'], depth: number, f: (e: Tables['episodes'][number], i: number) => unknown): TableColumn => ({ name, kind, depth, data: eps.map(f) });
   const columns: TableColumn[] = [
@@ -197,12 +215,12 @@ function writeEpisodesFile(out: string, t: Tables, cameraKey: string | null): vo
     col('dataset_from_index', 'int64', 0, (e) => e.from),
     col('dataset_to_index', 'int64', 0, (e) => e.to),
   ];
-  if (cameraKey) {
+  if (videoKey) {
     columns.push(
-      col(`videos/${cameraKey}/chunk_index`, 'int64', 0, () => 0),
-      col(`videos/${cameraKey}/file_index`, 'int64', 0, () => 0),
-      col(`videos/${cameraKey}/from_timestamp`, 'float64', 0, (e) => e.from / CONTROL_HZ),
-      col(`videos/${cameraKey}/to_timestamp`, 'float64', 0, (e) => e.to / CONTROL_HZ),
+      col(`videos/${videoKey}/chunk_index`, 'int64', 0, () => 0),
+      col(`videos/${videoKey}/file_index`, 'int64', 0, () => 0),
+      col(`videos/${videoKey}/from_timestamp`, 'float64', 0, (e) => e.from / CONTROL_HZ),
+      col(`videos/${videoKey}/to_timestamp`, 'float64', 0, (e) => e.to / CONTROL_HZ),
     );
   }
   columns.push(col('meta/episodes/chunk_index', 'int64', 0, () => 0), col('meta/episodes/file_index', 'int64', 0, () => 0));

@@ -10,8 +10,11 @@ import type { SchemaElement } from 'hyparquet';
 import { ByteWriter, parquetWrite } from 'hyparquet-writer';
 import { writeAtomic } from '../../io/files.js';
 
-/** A column's element type: parquet physical type plus the UTF8 annotation for strings. */
-export type ScalarKind = 'int64' | 'float32' | 'float64' | 'string' | 'bool';
+/**
+ * A column's element type: parquet physical type plus the UTF8 annotation for strings; 'image' is the struct
+ * {bytes: binary, path: string} that Hugging Face datasets' Image feature (LeRobot's dtype "image") stores.
+ */
+export type ScalarKind = 'int64' | 'float32' | 'float64' | 'string' | 'bool' | 'image';
 
 /** A column: scalars (depth 0), lists of scalars (depth 1), lists of lists (depth 2), ... */
 export interface TableColumn {
@@ -35,11 +38,26 @@ function leaf(name: string, kind: ScalarKind): SchemaElement {
       return { name, type: 'BOOLEAN', repetition_type: 'REQUIRED' };
     case 'string':
       return { name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' };
+    case 'image':
+      throw new Error(`parquet column ${name}: an image column is a struct (imageSchema)`);
   }
+}
+
+/** The Image struct: encoded image bytes, and the file name they came from (null: none). */
+function imageSchema(name: string): SchemaElement[] {
+  return [
+    { name, repetition_type: 'OPTIONAL', num_children: 2 },
+    { name: 'bytes', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL' },
+    { name: 'path', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' },
+  ];
 }
 
 /** The schema elements of one column: `depth` LIST groups (group > repeated "list" > "element"), then the leaf. */
 function columnSchema(c: TableColumn): SchemaElement[] {
+  if (c.kind === 'image') {
+    if (c.depth !== 0) throw new Error(`parquet column ${c.name}: lists of images are not written`);
+    return imageSchema(c.name);
+  }
   const out: SchemaElement[] = [];
   let name = c.name;
   for (let d = 0; d < c.depth; d++) {
