@@ -9,13 +9,14 @@
  * of the repository finds the data an earlier one collected).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { collect, shardPlan, type CollectProgress } from '../train/collect.js';
 import { DATASET_FORMAT, DATASET_VERSION, listEpisodes, writeAtomic } from '../train/dataset.js';
 import { canonicalJson, sha256, type DatasetSpec } from './Recipe.js';
+import { makeDir } from '../io/files.js';
 
 /** How a dataset's frames are rendered: the policy's image size and supersampling. */
 export interface Rendering {
@@ -111,7 +112,7 @@ export async function ensureDataset(spec: DatasetSpec, render: Rendering, o: Ens
   const t0 = performance.now();
   let savedAt = t0;
   const spent = () => earlier + (performance.now() - t0) / 1000;
-  mkdirSync(dir, { recursive: true });
+  makeDir(dir);
   const n = normaliseSpec(spec);
   const p = await collect({
     out: dir,

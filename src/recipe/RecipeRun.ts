@@ -11,7 +11,7 @@
  * It never writes into a folder that holds anything else: another model, another recipe's run, other files.
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { resolvePolicyConfig } from '../policy/config.js';
@@ -24,6 +24,7 @@ import { cacheRoot, datasetDir, datasetKey, ensureDataset, readComplete, type Re
 import { evaluateModel, formatModelEvaluation, type ModelEvaluation } from './evaluateModel.js';
 import { recipeHash, readRecipe, type Recipe } from './Recipe.js';
 import { estimateCollectMinutes, estimateEvalMinutes, estimateTrainMinutes } from './estimates.js';
+import { makeDir } from '../io/files.js';
 
 export interface PlanStep {
   kind: 'collect' | 'train' | 'evaluate';
@@ -262,7 +263,7 @@ export async function runRecipe(o: RecipeRunOptions): Promise<Provenance> {
     o.log(`${o.out} already holds this recipe's model; nothing to do`);
     return JSON.parse(readFileSync(join(o.out, 'provenance.json'), 'utf8')) as Provenance;
   }
-  mkdirSync(join(o.out, 'run'), { recursive: true });
+  makeDir(join(o.out, 'run'));
   const state: RunState = readState(o.out) ?? { recipeHash: hash, recipe: relative(process.cwd(), resolve(o.recipePath)), startedAt: new Date().toISOString(), minutes: {}, done: [], datasets: {} };
   if (mode === 'resume') o.log(`continuing the run in ${o.out} (done: ${state.done.join(', ') || 'nothing yet'})`);
   const git = gitCommit();

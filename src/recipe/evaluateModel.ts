@@ -5,12 +5,13 @@
  * only what is missing. Rates come with their 95% Wilson intervals.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wilsonInterval } from '../../sim/util/wilson.js';
 import { writeAtomic } from '../train/dataset.js';
 import type { EvaluationSpec } from './Recipe.js';
+import { makeDir } from '../io/files.js';
 
 const binPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/vla.js');
 
@@ -79,7 +80,7 @@ function runJson(args: string[], env: NodeJS.ProcessEnv): Promise<Record<string,
 
 /** Runs the jobs not yet answered in workDir, `workers` at a time. */
 async function runJobs(jobs: Job[], workDir: string, workers: number, log: (line: string) => void): Promise<Map<string, Record<string, unknown>>> {
-  mkdirSync(workDir, { recursive: true });
+  makeDir(workDir);
   const answers = new Map<string, Record<string, unknown>>();
   const todo: Job[] = [];
   for (const j of jobs) {
