@@ -96,6 +96,21 @@ describe('export lerobot', () => {
     expect(probe.stdout.trim()).toBe(`32,32,${s.frames}`);
     const eps = readTable(join(out, 'meta/episodes/chunk-000/file-000.parquet'));
     expect(cell(eps, 1, `videos/${key}/from_timestamp`)).toBeCloseTo(records[0]!.steps / 20, 9);
+    // Decoded, every video frame is its source frame up to the codec's loss (mean error a few levels of 255).
+    const decoded = spawnSync('ffmpeg', ['-v', 'error', '-i', video, '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-'], { maxBuffer: 1 << 26 }).stdout as Buffer;
+    const S = 32 * 32 * 3;
+    expect(decoded.length).toBe(s.frames * S);
+    let row = 0;
+    let worst = 0;
+    listEpisodes(data).forEach((name, i) => {
+      const { frames } = readEpisodeFrames(data, name, records[i]!, 32);
+      for (let k = 0; k < records[i]!.steps; k++, row++) {
+        let err = 0;
+        for (let p = 0; p < S; p++) err += Math.abs(decoded[row * S + p]! - frames[k * S + p]!);
+        worst = Math.max(worst, err / S);
+      }
+    });
+    expect(worst).toBeLessThan(8);
     // The image stats are of the frames: the red channel's mean over every pixel of every frame, in [0, 1].
     let sum = 0;
     let n = 0;
