@@ -41,12 +41,17 @@ describe('vla ros over rosbridge', () => {
     const obs = actor.seen.at(-1)!;
     expect([obs.images.scene!.width, obs.images.scene!.height, obs.command]).toEqual([16, 16, 'pick up the red ball']);
     obs.joints.forEach((v, i) => expect(v).toBeCloseTo(home[i]!, 9));
-    // Rate: about 20 commands a second (wide bounds: a factor of 2 either way would fail).
+    // Rate: never faster than 20 commands a second (a late tick is skipped, not made up for with a burst). No lower
+    // bound: how many ticks a busy machine manages is not the controller's property.
     const n0 = commands(r).length;
+    const t0 = performance.now();
     await sleep(1000);
-    const perSecond = commands(r).length - n0;
-    expect(perSecond).toBeGreaterThan(10);
-    expect(perSecond).toBeLessThan(30);
+    const perSecond = ((commands(r).length - n0) * 1000) / (performance.now() - t0);
+    expect(perSecond).toBeGreaterThan(0);
+    expect(perSecond).toBeLessThan(20 * 1.25);
+    const sent = r.server.published(r.config.topics.jointCommand.name).map((l) => l.at);
+    const gaps = sent.slice(1).map((t, i) => t - sent[i]!).sort((a, b) => a - b);
+    expect(gaps[Math.floor(gaps.length / 2)]!).toBeGreaterThan(0.75 * 50); // median spacing: about one period or more
     const st = statuses(r).at(-1)!;
     expect(st).toMatchObject({ state: 'running', episode: 1 });
   });
@@ -115,7 +120,8 @@ describe('vla ros over rosbridge', () => {
       expect(pts(lastBefore).length).toBe(7);
       expect(r.controller.state).toBe('holding');
       const reasons = statuses(r).flatMap((s) => s.interventions).filter((i) => i.kind === 'stale_joint_states');
-      expect(reasons[0]!.detail).toMatch(/no joint state for 0\.1\d* s \(limit 0\.1 s\): holding position/);
+      expect(reasons[0]!.detail).toMatch(/no joint state for \d+\.\d{3} s \(limit 0\.1 s\): holding position/);
+      expect(Number(/for (\d+\.\d+) s/.exec(reasons[0]!.detail)![1])).toBeGreaterThan(0.1);
       expect(r.logs.some((l) => l.includes('safety stale_joint_states'))).toBe(true);
       const resume = setInterval(() => r.joints(), 20);
       await r.server.waitFor(() => commands(r).length > n + 3, 3000, 'commands to resume');
