@@ -5,12 +5,13 @@
  * only what is missing. Rates come with their 95% Wilson intervals.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wilsonInterval } from '../../sim/util/wilson.js';
 import { writeAtomic } from '../train/dataset.js';
-import type { EvaluationSpec } from './Recipe.js';
+import { canonicalJson, type EvaluationSpec } from './Recipe.js';
 import { makeDir } from '../io/files.js';
 
 const binPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/vla.js');
@@ -156,4 +157,22 @@ export function formatModelEvaluation(m: ModelEvaluation, splits: readonly strin
     lines.push(`Language sensitivity: ${cell(l)} of counterfactual commands on ${l.scenes} scenes.`);
   }
   return lines.join('\n');
+}
+
+/**
+ * A recipe's evaluation protocol on any policy folder (`vla eval --policy DIR --recipe FILE`): the same jobs as a
+ * recipe run's, their answers kept in the cache under a key of the policy's files and the protocol, so a run cut
+ * short continues and another model or protocol never reuses them.
+ */
+export async function evaluateWithRecipe(policyDir: string, e: EvaluationSpec, o: { cache: string; workers: number; log: (line: string) => void }): Promise<ModelEvaluation> {
+  const h = createHash('sha256');
+  for (const f of ['config.json', 'weights.json', 'weights.bin', 'normalization.json', 'tokenizer.json']) {
+    const path = join(policyDir, f);
+    if (!existsSync(path)) throw new Error(`${policyDir}: not a policy folder (no ${f})`);
+    h.update(f).update(readFileSync(path));
+  }
+  h.update(canonicalJson({ ...e, usedForChoosing: undefined }));
+  const workDir = join(o.cache, 'evaluations', h.digest('hex').slice(0, 20));
+  o.log(`answers kept in ${workDir}`);
+  return evaluateModel(resolve(policyDir), e, workDir, o.workers, o.log);
 }

@@ -2,5 +2,5 @@
 export { RECIPE_FORMAT, RECIPE_VERSION, RecipeSchema, DatasetSpecSchema, StageSchema, EvaluationSchema, parseRecipe, readRecipe, recipeHash, canonicalJson, reportSeeds } from './Recipe.js';
 export type { Recipe, DatasetSpec, Stage, EvaluationSpec } from './Recipe.js';
 export { cacheRoot, datasetDir, datasetKey, ensureDataset, normaliseSpec, readComplete, contentHash, type DatasetRecord, type Rendering } from './DatasetCache.js';
-export { evaluateModel, formatModelEvaluation, rateOf, type ModelEvaluation, type Rate } from './evaluateModel.js';
+export { evaluateModel, evaluateWithRecipe, formatModelEvaluation, rateOf, type ModelEvaluation, type Rate } from './evaluateModel.js';
 export { planRecipe, runRecipe, renderingOf, type PlanStep, type Provenance, type RecipeRunOptions } from './RecipeRun.js';

@@ -14,6 +14,7 @@ import { Environment } from '../../../sim/env/Environment.js';
 import { selectBackend } from '../../tf/backend.js';
 import { parseShardFlag, resolveShard } from '../../interop/shard/shard.js';
 import { evalHooks, printMergedEvaluation } from './evalExtras.js';
+import { evalWithRecipe } from './evalRecipe.js';
 
 export function registerSimCommands(program: Command, bench: Command): void {
   program
@@ -79,10 +80,12 @@ export function registerSimCommands(program: Command, bench: Command): void {
     .option('--shard <i/N|N>', 'run only part i of N of the episodes (N alone: i from JOB_COMPLETION_INDEX; no flag: JOB_COMPLETION_INDEX and VLA_SHARD_COUNT if set)', parseShardFlag)
     .option('--report <file>', 'write this shard\'s result as a report for --merge')
     .option('--merge <files...>', 'add up shard reports (from --report) into one evaluation and print it; runs no episodes')
+    .option('--recipe <file>', 'run a recipe\'s evaluation protocol on --policy (its tasks, splits, episodes, report seeds and language scenes; other episode options are not used)')
     .option('--mcap <file>', 'log every episode into one MCAP file for Foxglove (camera, attention, joints, poses, commands, outcomes)')
     .action(async (opts, cmd: Command) => {
       if (opts.merge) return printMergedEvaluation(opts.merge, opts.json);
       if (!opts.policy) throw new Error('--policy is needed: "expert" or a policy folder from vla train (or --merge FILES to add up shard reports)');
+      if (opts.recipe) return evalWithRecipe(opts.policy, opts.recipe, opts.json);
       const shard = resolveShard(opts.shard);
       checkSeedRange(opts.seed, Math.max(opts.episodes, opts.language, opts.attention));
       if (opts.videos > 0) ensureWritableDir(opts.out, '--out');
