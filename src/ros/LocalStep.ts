@@ -38,6 +38,7 @@ export class LocalStep {
   /** Position Jacobian, 3 x n row-major, its 3 x 3 system and the step (scratch). */
   private readonly jac: Float64Array;
   private readonly m3 = new Float64Array(9);
+  private readonly e3 = new Float64Array(3);
   private readonly localOut: Float64Array;
 
   constructor(arm: ArmModel, lower: Float64Array, upper: Float64Array, workspace: Workspace) {
@@ -96,7 +97,10 @@ export class LocalStep {
     });
     // dq = J^T (J J^T + lambda^2 I)^-1 e (3 x 3, Cramer's rule); a joint at a position limit that dq would push
     // further out is taken out of J and the step solved again with the others.
-    const e = [ex, ey, ez];
+    const e = this.e3;
+    e[0] = ex;
+    e[1] = ey;
+    e[2] = ez;
     for (let pass = 0; pass <= n; pass++) {
       this.dlsStep(prev, J, e, q);
       let blocked = false;
@@ -114,7 +118,7 @@ export class LocalStep {
   }
 
   /** q = prev + J^T (J J^T + LOCAL_DAMPING^2 I)^-1 e for a 3 x n position Jacobian (Cramer's rule). */
-  private dlsStep(prev: Float64Array, J: Float64Array, e: readonly number[], q: Float64Array): void {
+  private dlsStep(prev: Float64Array, J: Float64Array, e: Float64Array, q: Float64Array): void {
     const n = this.arm.armDof;
     const m = this.m3;
     for (let r = 0; r < 3; r++) {
@@ -133,7 +137,7 @@ export class LocalStep {
 }
 
 /** Determinant of the 3 x 3 row-major m, with column `col` replaced by e (col -1: m itself). */
-function det3(m: Float64Array, col: number, e: readonly number[]): number {
+function det3(m: Float64Array, col: number, e: Float64Array): number {
   const a = (r: number, c: number) => (c === col ? e[r]! : m[r * 3 + c]!);
   return a(0, 0) * (a(1, 1) * a(2, 2) - a(1, 2) * a(2, 1)) - a(0, 1) * (a(1, 0) * a(2, 2) - a(1, 2) * a(2, 0)) + a(0, 2) * (a(1, 0) * a(2, 1) - a(1, 1) * a(2, 0));
 }

@@ -82,6 +82,8 @@ const sPose: EePose = { x: 0, y: 0, z: 0, yaw: 0 };
 const sPose2: EePose = { x: 0, y: 0, z: 0, yaw: 0 };
 const sTarget: EePose = { x: 0, y: 0, z: 0, yaw: 0 };
 const AXES = ['x', 'y', 'z'] as const;
+const SIGNS = [-1, 1] as const;
+const sDelta = { x: 0, y: 0, z: 0 };
 
 export class SafetyFilter {
   readonly arm: ArmModel;
@@ -225,11 +227,13 @@ export class SafetyFilter {
       return Math.sign(v) * c;
     };
     const ref = this.arm.tcpPose(measured, sPose);
-    const delta = { x: cap(action.dx, MAX_EE_STEP, 'dx'), y: cap(action.dy, MAX_EE_STEP, 'dy'), z: cap(action.dz, MAX_EE_STEP, 'dz') };
+    sDelta.x = cap(action.dx, MAX_EE_STEP, 'dx');
+    sDelta.y = cap(action.dy, MAX_EE_STEP, 'dy');
+    sDelta.z = cap(action.dz, MAX_EE_STEP, 'dz');
     const ws = this.options.workspace;
     for (const ax of AXES) {
       const [lo, hi] = ws[ax];
-      const want = ref[ax] + delta[ax];
+      const want = ref[ax] + sDelta[ax];
       const inBox = Math.min(hi, Math.max(lo, want));
       if (inBox !== want) interventions.push({ kind: 'workspace', detail: `target ${ax} ${want.toFixed(3)} m projected into [${lo}, ${hi}]` });
       // From outside the box, come back at most MAX_EE_STEP per tick (the simulator's rule).
@@ -301,7 +305,7 @@ export class SafetyFilter {
     const trial = this.trial;
     let best = this.outside(this.arm.tcpPose(next, sPose));
     for (let i = 0; i < n; i++) {
-      for (const sign of [-1, 1]) {
+      for (const sign of SIGNS) {
         cand.set(this.prev);
         cand[i] = this.prev[i]! + sign * this.options.maxStepPerTick;
         this.limitStep(cand, trial, []);
