@@ -62,5 +62,5 @@ describe('vla eval --recipe', () => {
     expect(empty.code).toBe(1);
     expect(empty.stderr).toMatch(/not a policy folder \(no config.json\)/);
     expect(empty.stderr).not.toMatch(/\n\s+at /);
-  }, 120_000);
+  }, 900_000);
 });

@@ -10,7 +10,7 @@ import { contentHash, datasetKey, ensureDataset, parseRecipe, readRecipe, recipe
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const smokePath = join(root, 'recipes/smoke.json');
 const vla = (args: string[], env: Record<string, string> = {}) => {
-  const r = spawnSync(process.execPath, [join(root, 'bin/vla.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
+  const r = spawnSync(process.execPath, [join(root, 'bin/vla.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 600_000, env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
@@ -63,7 +63,7 @@ describe('recipe files', () => {
     expect(contentHash(a.dir)).toBe(a.record.contentHash);
     const again = await ensureDataset(spec, render, { workers: 1, root: dirname(dirname(a.dir)) });
     expect(again.collected).toBe(false);
-  }, 120_000);
+  }, 900_000);
 });
 
 describe('vla train --recipe', () => {
@@ -99,10 +99,10 @@ describe('vla train --recipe', () => {
           child.kill('SIGKILL');
           return done ? ok() : fail(new Error('the run ended before its first stage was recorded'));
         }
-        if (Date.now() - t0 > 240_000) {
+        if (Date.now() - t0 > 600_000) {
           clearInterval(poll);
           child.kill('SIGKILL');
-          fail(new Error('no first stage within 240 s'));
+          fail(new Error('no first stage within 600 s'));
         }
       }, 100);
     });
@@ -146,7 +146,7 @@ describe('vla train --recipe', () => {
     const again = vla(['train', '--recipe', smokePath, '--out', out], { VLA_CACHE: cache });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('already holds this recipe\'s model; nothing to do');
-  }, 400_000);
+  }, 900_000);
 
   it('never writes over another model or another recipe\'s run, and says what is there', () => {
     const dir = mkdtempSync(join(tmpdir(), 'vla-recipe-guard-'));
@@ -178,5 +178,5 @@ describe('vla train --recipe', () => {
       expect(x.code).toBe(1);
       expect(x.stderr).not.toMatch(/\n\s+at /);
     }
-  }, 120_000);
+  }, 900_000);
 });
