@@ -43,7 +43,7 @@ describe('train', () => {
     expect(steps()).toEqual([5, 10, 15, 20, 25, 30]);
     expect(readFileSync(metrics, 'utf8')).not.toContain('"loss":9,');
     expect(JSON.parse(readFileSync(join(out, 'train-state.json'), 'utf8')).step).toBe(30);
-  }, 120_000);
+  }, 900_000);
 
   it('refuses a dataset whose frames do not fit the policy', async () => {
     const out = mkdtempSync(join(tmpdir(), 'vla-train-out-'));
@@ -63,7 +63,7 @@ describe('train', () => {
     const policy = loadPolicy(out);
     expect(policy.config.supersampling).toBe(2);
     policy.dispose();
-  }, 60_000);
+  }, 900_000);
 });
 
 describe('training config files', () => {
