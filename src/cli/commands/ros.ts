@@ -29,6 +29,7 @@ import {
 } from '../../ros/index.js';
 import { positiveInt, nonNegativeInt, supersamplingFactor, taskList } from '../options.js';
 import { DEFAULT_POLICY_DIR } from './run.js';
+import { openRosRecording } from './rosMcap.js';
 
 function positiveNumber(value: string): number {
   const n = Number(value);
@@ -76,6 +77,7 @@ interface RosCliOptions {
   lockstep: boolean;
   duration?: number;
   json: boolean;
+  mcap?: string;
 }
 interface RosSimCliOptions {
   url: string;
@@ -140,6 +142,7 @@ export function registerRosCommands(program: Command, bench: Command): void {
     .option('--lockstep', 'simulated time, with vla ros-sim --lockstep: one control step per observation, commands stamped with it', false)
     .option('--duration <s>', 'stop after this many seconds (default: run until Ctrl-C)', positiveNumber)
     .option('--json', 'print a summary as one JSON object on the last line', false)
+    .option('--mcap <file>', 'record the session as MCAP for Foxglove: camera, per-word attention, joints, end-effector pose, the policy\'s actions, commands and outcomes (docs/interop.md)')
     .action((opts: RosCliOptions, cmd: Command) => runRos(opts, cmd));
 
   program
@@ -204,12 +207,14 @@ async function runRos(opts: RosCliOptions, cmd: Command): Promise<void> {
     rosVersion = await resolveRosVersion(transport, config.rosVersion);
     arm = await loadRobotArm(config, transport, rosVersion);
   } else arm = await loadRobotArm(config, null); // the controller asks rosbridge its version once connected
-  const actor = policyActor(policy, arm, config.robot.basePose, opts.policy);
+  const recording = await openRosRecording(opts.mcap, policyActor(policy, arm, config.robot.basePose, opts.policy), arm.armJointNames, policy);
+  const actor = recording.actor;
   if (actor.note) console.error(`[vla ros] note: ${actor.note}`);
   let finished: () => void = () => {};
   const allDone = new Promise<void>((r) => (finished = r));
   const publishCommand = () => transport.publish(config.topics.command, { data: opts.command });
   const onEpisodeEnd = (r: EpisodeRecord) => {
+    recording.episodeEnded(r);
     const n = controller.episodes.length;
     if (opts.episodes === undefined) return;
     if (n >= opts.episodes) return finished();
@@ -230,6 +235,7 @@ async function runRos(opts: RosCliOptions, cmd: Command): Promise<void> {
   }
   await runUntilStopped(opts.duration, opts.episodes !== undefined ? allDone : undefined);
   controller.stop();
+  await recording.close();
   const eps = controller.episodes;
   const successes = eps.filter((e) => e.outcome.success).length;
   const ci = wilsonInterval(successes, eps.length);
