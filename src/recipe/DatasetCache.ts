@@ -14,9 +14,9 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { collect, shardPlan, type CollectProgress } from '../train/collect.js';
-import { DATASET_FORMAT, DATASET_VERSION, listEpisodes, writeAtomic } from '../train/dataset.js';
+import { DATASET_FORMAT, DATASET_VERSION, listEpisodes } from '../train/dataset.js';
 import { canonicalJson, sha256, type DatasetSpec } from './Recipe.js';
-import { makeDir } from '../io/files.js';
+import { makeDir, writeAtomic } from '../io/files.js';
 
 /** How a dataset's frames are rendered: the policy's image size and supersampling. */
 export interface Rendering {

@@ -17,14 +17,13 @@ import { join, relative, resolve } from 'node:path';
 import { resolvePolicyConfig } from '../policy/config.js';
 import { CHECKPOINT_FILES } from '../policy/checkpoint.js';
 import { train, TRAIN_DEFAULTS, type TrainProgress } from '../train/train.js';
-import { writeAtomic } from '../train/dataset.js';
 import { renderLossCurvePng } from '../viz/lossCurve.js';
 import type { CollectProgress } from '../train/collect.js';
 import { cacheRoot, datasetDir, datasetKey, ensureDataset, readComplete, type Rendering } from './DatasetCache.js';
 import { evaluateModel, formatModelEvaluation, type ModelEvaluation } from './evaluateModel.js';
 import { recipeHash, readRecipe, type Recipe } from './Recipe.js';
 import { estimateCollectMinutes, estimateEvalMinutes, estimateTrainMinutes } from './estimates.js';
-import { makeDir } from '../io/files.js';
+import { makeDir, writeAtomic } from '../io/files.js';
 
 export interface PlanStep {
   kind: 'collect' | 'train' | 'evaluate';

@@ -10,9 +10,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wilsonInterval } from '../../sim/util/wilson.js';
-import { writeAtomic } from '../train/dataset.js';
 import { canonicalJson, type EvaluationSpec } from './Recipe.js';
-import { makeDir } from '../io/files.js';
+import { makeDir, writeAtomic } from '../io/files.js';
 
 const binPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/vla.js');
 
