@@ -14,6 +14,7 @@ import { registerRunCommand } from './commands/run.js';
 import { registerRosCommands } from './commands/ros.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerExportCommand } from './commands/export.js';
+import { registerParseCommand } from './commands/parse.js';
 import { BACKEND_NAMES } from '../tf/backend.js';
 
 export function buildProgram(): Command {
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerTrainCommand(program);
   registerProbeCommand(program);
   registerAverageCommand(program);
+  registerParseCommand(program);
   registerRunCommand(program);
   registerRosCommands(program, bench);
   registerServeCommand(program, bench);
@@ -49,7 +51,8 @@ export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command that finished but did not succeed (an episode failed, a command could not be read) says so here.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version end here too; commander already printed what it had to say.

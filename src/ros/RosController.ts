@@ -20,6 +20,8 @@
  * simulator repeats it when no command arrived), the same command is sent again. Nothing depends on wall-clock
  * speed, so staleness is not judged by arrival time in this mode.
  */
+import { CommandError } from '../../sim/tasks/language.js';
+import { commandWithoutScene, STOP_WORDS } from '../language/index.js';
 import type { ArmModel } from '../../sim/robot/index.js';
 import type { CameraImage, EeAction, EePose, Observation } from '../../sim/types.js';
 import type { RosConfig } from './config.js';
@@ -285,9 +287,17 @@ export class RosController {
     const p = parseStringMsg(msg);
     if (!p.ok) return this.bad('command', p.reason);
     const text = p.value.trim();
-    if (text === '' || text.toLowerCase() === 'stop') return this.endEpisode({ success: false, reason: 'stopped by command' });
+    if (STOP_WORDS.includes(text.toLowerCase())) return this.endEpisode({ success: false, reason: 'stopped by command' });
     if (this.estop) return this.bad('command', `"${text}" ignored: the e-stop is engaged (publish false on ${this.config.topics.estop} to release)`);
-    this.startEpisode(text);
+    let command: string;
+    try {
+      command = commandWithoutScene(text).command; // English or Korean, in the templates' words
+    } catch (e) {
+      if (e instanceof CommandError) return this.bad('command', e.message);
+      throw e;
+    }
+    if (command !== text) this.log(`[vla ros] read "${text}" as "${command}"`);
+    this.startEpisode(command);
     if (this.config.control.lockstep) this.safely(() => this.lockstepTick(false));
   }
 

@@ -18,6 +18,7 @@
  * them; it publishes each episode's command on the command topic (so the controller starts too) once the
  * controller's status says it is not running one.
  */
+import { resetWithCommand, STOP_WORDS } from '../language/index.js';
 import { Environment } from '../../sim/env/Environment.js';
 import { evalSplit } from '../../sim/env/episodes.js';
 import type { CameraName } from '../../sim/render/cameras.js';
@@ -211,7 +212,7 @@ export class RosSimRobot {
   /** Starts an episode for a command (as a command message does). */
   startEpisode(command: string): void {
     const seed = this.seed + this.episodes;
-    this.obs = this.env.reset({ seed, command });
+    this.obs = resetWithCommand(this.env, command, seed).observation; // the user's words, grounded in this scene
     this.begin({ seed, task: this.env.info.task });
   }
 
@@ -279,7 +280,7 @@ export class RosSimRobot {
       this.ownCommand = null;
       return;
     }
-    if (text === '' || text.toLowerCase() === 'stop') {
+    if (STOP_WORDS.includes(text.toLowerCase())) {
       this.running = false;
       return;
     }

@@ -26,6 +26,7 @@ import type {
   Status,
 } from './protocol.js';
 import { sceneJson } from './sceneJson.js';
+import { resetWithCommand, type Understood } from '../language/index.js';
 
 export interface ViewerSessionOptions {
   /** The policy whose attention is shown and which can drive; null = expert only, no attention panel. */
@@ -151,7 +152,9 @@ export class ViewerSession {
 
   private begin(seed: number, command: string | undefined, scene: Scene | undefined, sceneName: string | null, driver: DriverName | null): void {
     // Reset first: it throws on an absent object ("there is no purple ball on the table") before anything changes.
-    const obs = this.env.reset({ seed, ...(command ? { command } : {}), ...(scene ? { scene } : {}) });
+    // The user's words are read (English or Korean) and grounded in the scene; the policy gets the templates' words.
+    const understood = command ? resetWithCommand(this.env, command, seed, scene) : null;
+    const obs = understood ? understood.observation : this.env.reset({ seed, ...(scene ? { scene } : {}) });
     this.cancelTimer();
     this.obs = obs;
     this.episode++;
@@ -169,6 +172,7 @@ export class ViewerSession {
       seed,
       scene: sceneName,
       command: info.command,
+      reading: understood ? readingSummary(understood.understood) : null,
       ...json,
       camera: { position: cam.position, target: cam.target },
       attention: words,
@@ -286,4 +290,13 @@ function defaultCommand(scene: Scene): string {
   const o: SceneObject | undefined = scene.objects.find((x) => x.kind !== 'bowl' && x.kind !== 'plate');
   if (!o) throw new Error(`scene "${scene.name}" has nothing to pick up; type a command`);
   return `pick up the ${o.colour} ${o.kind}`;
+}
+
+/** The reading of the user's command for the page: what they typed and, in a line, how it was understood. */
+function readingSummary(u: Understood): { text: string; summary: string } {
+  const r = u.reading;
+  const parts = [`read as "${u.command}"`];
+  if (r.ignored.length) parts.push(`ignored: ${r.ignored.join(', ')}`);
+  if (r.unknown.length) parts.push(`not known: ${r.unknown.join(', ')}`);
+  return { text: r.text, summary: parts.join(' · ') };
 }

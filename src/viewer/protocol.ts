@@ -118,6 +118,8 @@ export interface SceneMessage {
   seed: number;
   scene: string | null;
   command: string;
+  /** The user's command as typed and how it was read (null for a sampled command). */
+  reading: { text: string; summary: string } | null;
   /** The scene as three.js JSON (THREE.ObjectLoader), the same meshes the simulator's renderer draws. */
   three: unknown;
   /** Names of the object meshes and link groups, in the order of the frames' pose arrays. */

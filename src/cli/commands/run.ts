@@ -16,6 +16,7 @@ import { renderAttentionOverlayPng } from '../../viz/attentionOverlay.js';
 import { nonNegativeInt, execution, imageSide, seedOption } from '../options.js';
 import { ensureWritableDir, ensureWritableFileDir } from '../../io/files.js';
 import { EpisodeRecorder } from '../../interop/mcap/EpisodeRecorder.js';
+import { resetWithCommand } from '../../language/index.js';
 
 export const DEFAULT_POLICY_DIR = 'models/default';
 
@@ -26,7 +27,7 @@ export function registerRunCommand(program: Command): void {
       'Run one episode of a command with a trained policy (default: models/default): writes a GIF of the episode and ' +
         'a PNG of the cross-attention maps of the command\'s words over the first camera frame, and says whether it succeeded.',
     )
-    .argument('<command>', 'what to do, e.g. "pick up the red ball"')
+    .argument('<command>', 'what to do, in English or Korean, e.g. "pick up the red ball", "could you put the red ball in the blue bowl?", "빨간 공을 집어라" (see vla parse)')
     .option('--seed <n>', 'seed of the random tabletop (0 to 2147483647)', seedOption, 0)
     .option('--scene <file>', 'a scene file or name in scenes/ (default: a seeded random tabletop with what the command names)')
     .option('--policy <dir>', 'policy folder, or "expert" for the scripted expert', DEFAULT_POLICY_DIR)
@@ -37,15 +38,17 @@ export function registerRunCommand(program: Command): void {
     .option('--execution <mode>', 'how a policy\'s action chunks are executed: ensemble[:DECAY] (ACT temporal ensembling) or receding:N', execution, DEFAULT_EXECUTION)
     .option('--json', 'print the outcome as one JSON object on the last line (field success)', false)
     .option('--mcap <file>', 'also log the episode as MCAP for Foxglove: camera, per-word attention, joints, poses, commands, outcome (docs/interop.md)')
-    .action(async (command: string, opts, cmd: Command) => {
+    .action(async (text: string, opts, cmd: Command) => {
       ensureWritableDir(opts.out, '--out');
       if (opts.mcap) ensureWritableFileDir(opts.mcap, '--mcap');
       if (opts.policy !== 'expert') await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const driver = resolveDriver(opts.policy, opts.execution);
       const scene = opts.scene ? loadScene(resolveScenePath(opts.scene)) : undefined;
       const env = new Environment({ cameras: driver.cameras });
-      // Reset once to check the command against the scene and to take the first frame for the maps.
-      const first = env.reset({ seed: opts.seed, command, ...(scene ? { scene } : {}) });
+      // Read the user's words, and reset once to check them against the scene and to take the first frame for the maps.
+      const { understood, observation: first } = resetWithCommand(env, text, opts.seed, scene);
+      const command = understood.command;
+      if (command !== text) console.log(`read "${text}" as "${command}"${understood.reading.ignored.length ? ` (ignored: ${understood.reading.ignored.join(', ')})` : ''}${understood.reading.unknown.length ? ` (not known: ${understood.reading.unknown.join(', ')})` : ''}`);
       let mapsPath: string | null = null;
       let unknown: string[] = [];
       if (driver.policy) {
@@ -67,7 +70,7 @@ export function registerRunCommand(program: Command): void {
           map: cameraSlice(last[i]!, maps.grid, 0),
         }));
         mapsPath = join(opts.out, 'attention.png');
-        writeFileSync(mapsPath, renderAttentionOverlayPng(img, panels, { grid: maps.grid, title: `"${command}": where each word looks (fusion layer ${layer}, ${opts.head === 'avg' ? 'heads averaged' : `head ${opts.head}`})` }));
+        writeFileSync(mapsPath, renderAttentionOverlayPng(img, panels, { grid: maps.grid, title: `"${command === text ? text : `${text}" read as "${command}`}": where each word looks (fusion layer ${layer}, ${opts.head === 'avg' ? 'heads averaged' : `head ${opts.head}`})` }));
       }
       const recorder = opts.mcap ? await EpisodeRecorder.create(opts.mcap) : null;
       const episode = { command, seed: opts.seed, task: env.info.task, driver: driver.label };

@@ -9,6 +9,7 @@ const el = {
   policyLabel: $('policy-label'),
   form: $('command-form'),
   command: $('command'),
+  reading: $('reading'),
   driver: $('driver'),
   stop: $('stop'),
   seed: $('seed'),
@@ -116,7 +117,8 @@ function onScene(m) {
   state.scene = { seed: m.seed, scene: m.scene };
   view.setScene(m);
   // Show the scene's command, unless someone else's episode arrives while this user is typing one.
-  if (state.requested || document.activeElement !== el.command || !el.command.value.trim()) el.command.value = m.command;
+  if (state.requested || document.activeElement !== el.command || !el.command.value.trim()) el.command.value = m.reading ? m.reading.text : m.command;
+  el.reading.textContent = m.reading ? m.reading.summary : '';
   state.requested = false;
   el.seed.value = String(m.seed);
   el.sceneFile.value = m.scene ?? '';
