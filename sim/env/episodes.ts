@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import { GifRecorder, encodePng } from '../render/imageIO.js';
 import { ScriptedExpert, type ExpertOptions } from '../expert/ScriptedExpert.js';
-import { hashSeed } from '../util/Rng.js';
-import { SPLITS, type Split, type TaskName } from '../tasks/index.js';
+import { hashSeed, Rng } from '../util/Rng.js';
+import { getTask, resolveCommand, SPLITS, type Split, type TaskName } from '../tasks/index.js';
 import type { EeAction, Observation, Scene } from '../types.js';
 import { Environment, type CameraSpec, type EpisodeInfo } from './Environment.js';
 import { objectHeight } from '../scene/geometry.js';
@@ -196,6 +196,13 @@ export interface EvaluateOptions {
    * seed and split, so the shards' results add up to those of the whole evaluation. Default: every episode.
    */
   shard?: { index: number; count: number };
+  /**
+   * Say each sampled command in other words before it is carried out (free-form English or Korean): `say` gets
+   * the sampled command and scene and returns the text a user would type and the command the driver is given
+   * (null: the text was not understood, which counts as a failure, "not understood"). Episodes are reported under
+   * `split`, with the text as their command.
+   */
+  rephrase?: { split: string; say: (command: string, scene: Scene, seed: number) => { text: string; command: string | null } };
   /** Called after each episode with its result, task and index (e.g. to log it); awaited. */
   onEpisode?: (r: EpisodeResult, task: TaskName, i: number) => void | Promise<void>;
 }
@@ -318,7 +325,8 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
       const seed = o.seed + i;
       const driver = o.driverFactory ? o.driverFactory(seed) : expertDriver(seed);
       const record = o.videos && i < o.videos.count ? { size: o.videos.size ?? 128 } : undefined;
-      const r = await runEpisode({ seed: hashSeed(`${task}:${seed}`), task, split: o.split ?? evalSplit(i), driver, env, ...(record ? { record } : {}) });
+      const episode = { seed: hashSeed(`${task}:${seed}`), task, split: o.split ?? evalSplit(i), driver, env, ...(record ? { record } : {}) };
+      const r = o.rephrase ? await rephrasedEpisode(episode, o.rephrase) : await runEpisode(episode);
       await o.onEpisode?.(r, task, i);
       if (record && r.gif) {
         mkdirSync(o.videos!.dir, { recursive: true });
@@ -365,6 +373,19 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
   }
   bar?.stop();
   return { successRate: total ? successes / total : 0, episodes: total, meanSteps: total ? stepSum / total : 0, perTask, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** The episode runEpisode would sample, said in other words first (EvaluateOptions.rephrase). */
+async function rephrasedEpisode(o: EpisodeOptions & { task: TaskName; split: Split }, rephrase: NonNullable<EvaluateOptions['rephrase']>): Promise<EpisodeResult> {
+  const sampled = getTask(o.task).sampleEpisode(new Rng(o.seed), o.split); // as Environment.reset samples it
+  const said = rephrase.say(sampled.command, sampled.scene, o.seed);
+  if (said.command === null) {
+    const ref = resolveCommand(sampled.command, sampled.scene);
+    const target = sampled.scene.objects.find((x) => x.id === ref.targetId)!;
+    return { seed: o.seed, task: o.task, command: said.text, split: rephrase.split, target: objectName(target), success: false, reason: 'not understood', steps: 0, time: 0, parked: false, approachError: null, cameDownBy: null };
+  }
+  const r = await runEpisode({ ...o, command: said.command, scene: sampled.scene });
+  return { ...r, command: said.text, split: rephrase.split };
 }
 
 export function formatEvaluation(e: Evaluation): string {

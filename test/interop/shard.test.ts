@@ -30,7 +30,7 @@ describe('shard from flag and environment', () => {
 
 describe('sharded evaluation', () => {
   const base: EvaluateOptions = { tasks: ['pick', 'push'], episodes: 5, seed: 7, progress: 'none' };
-  const plan = (index: number, count: number) => ({ policy: 'expert', tasks: ['pick', 'push'], episodes: 5, seed: 7, split: null, execution: '"default"', shard: { index, count } });
+  const plan = (index: number, count: number) => ({ policy: 'expert', tasks: ['pick', 'push'], episodes: 5, seed: 7, split: null, phrasing: null, execution: '"default"', shard: { index, count } });
 
   async function shardReport(index: number, count: number): Promise<ShardReport> {
     const approach: Record<string, number[]> = {};

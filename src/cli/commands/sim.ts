@@ -1,4 +1,6 @@
 /** `vla sim`, `vla eval`, `vla bench sim`: the simulator from the command line. */
+import { freeFormRephrase } from '../../language/phrasings.js';
+import { LANGUAGES, type Language } from '../../language/types.js';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { runEpisode, evaluate, formatEvaluation } from '../../../sim/env/episodes.js';
@@ -81,6 +83,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
     .option('--report <file>', 'write this shard\'s result as a report for --merge')
     .option('--merge <files...>', 'add up shard reports (from --report) into one evaluation and print it; runs no episodes')
     .option('--recipe <file>', 'run a recipe\'s evaluation protocol on --policy (its tasks, splits, episodes, report seeds and language scenes; other episode options are not used)')
+    .addOption(new Option('--phrasing <language>', 'say every command in free-form words first, held out from training (new politeness, synonyms, Korean endings; docs/commands.md), and carry out what is understood; reported as split free-en or free-ko').choices(LANGUAGES))
     .option('--mcap <file>', 'log every episode into one MCAP file for Foxglove (camera, attention, joints, poses, commands, outcomes)')
     .action(async (opts, cmd: Command) => {
       if (opts.merge) return printMergedEvaluation(opts.merge, opts.json);
@@ -91,7 +94,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
       if (opts.videos > 0) ensureWritableDir(opts.out, '--out');
       if (opts.policy !== 'expert') await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const driver = resolveDriver(opts.policy, opts.execution);
-      const plan = { policy: opts.policy, tasks: opts.task, episodes: opts.episodes, seed: opts.seed, split: opts.split ?? null, execution: JSON.stringify(opts.execution), shard };
+      const plan = { policy: opts.policy, tasks: opts.task, episodes: opts.episodes, seed: opts.seed, split: opts.split ?? null, phrasing: opts.phrasing ?? null, execution: JSON.stringify(opts.execution), shard };
       const hooks = await evalHooks({ mcap: opts.mcap, report: opts.report, plan, label: driver.label, policy: driver.policy }, driver.make);
       const result = await evaluate({
         driverFactory: hooks.driverFactory,
@@ -103,6 +106,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
         episodes: opts.episodes,
         seed: opts.seed,
         ...(opts.split ? { split: opts.split as Split } : {}),
+        ...(opts.phrasing ? { rephrase: freeFormRephrase(opts.phrasing as Language) } : {}),
         progress: process.stderr.isTTY ? 'bar' : 'lines',
       });
       await hooks.finish(result);

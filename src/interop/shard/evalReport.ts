@@ -35,6 +35,7 @@ export const ShardReportSchema = z.object({
   episodes: z.number().int().positive(),
   seed: z.number().int().nonnegative(),
   split: z.string().nullable(),
+  phrasing: z.string().nullable().default(null),
   execution: z.string(),
   shard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }),
   /** By task: the approach error (m) of each episode where the gripper came down (EpisodeResult.approachError). */
@@ -49,6 +50,8 @@ export interface ShardPlan {
   episodes: number;
   seed: number;
   split: string | null;
+  /** `--phrasing`: the language commands were said freely in, or null. */
+  phrasing: string | null;
   execution: string;
   shard: Shard;
 }
@@ -82,11 +85,11 @@ const addCounts = (into: Record<string, number>, from: Record<string, number>) =
 function checkShards(reports: readonly ShardReport[], files: readonly string[]): void {
   if (reports.length === 0) throw new Error('--merge: give the shard reports to merge');
   const first = reports[0]!;
-  const key = (r: ShardReport) => JSON.stringify([r.policy, r.tasks, r.episodes, r.seed, r.split, r.execution, r.shard.count]);
+  const key = (r: ShardReport) => JSON.stringify([r.policy, r.tasks, r.episodes, r.seed, r.split, r.phrasing, r.execution, r.shard.count]);
   reports.forEach((r, i) => {
     if (key(r) !== key(first)) {
       throw new Error(
-        `--merge: ${files[i]} is of another evaluation than ${files[0]} (policy, tasks, episodes, seed, split, execution, shard count: ` +
+        `--merge: ${files[i]} is of another evaluation than ${files[0]} (policy, tasks, episodes, seed, split, phrasing, execution, shard count: ` +
           `${key(r)} vs ${key(first)})`,
       );
     }
