@@ -54,6 +54,8 @@ export async function languageSensitivity(o: {
   seed: number;
   /** Default 'pick'. */
   task?: LanguageTask;
+  /** Say each command in other words first, as evaluate's `rephrase` (e.g. free-form Korean); null command: not understood. */
+  rephrase?: { say: (command: string, scene: Scene, seed: number) => { text: string; command: string | null } };
 }): Promise<LanguageSensitivity> {
   const task = o.task ?? 'pick';
   let commands = 0;
@@ -65,9 +67,14 @@ export async function languageSensitivity(o: {
     const { seed, scene, phrase } = task === 'pick' ? pickScene(o.seed, i) : placeScene(o.seed, i);
     for (const obj of scene.objects) {
       if (!(SHAPES as readonly string[]).includes(obj.kind)) continue; // receptacles cannot be picked
-      const command = phrase({ kind: obj.kind as Shape, colour: obj.colour });
-      const r = await runEpisode({ seed, scene, command, env: o.env, driver: o.makeDriver(seed) });
+      const said = o.rephrase?.say(phrase({ kind: obj.kind as Shape, colour: obj.colour }), scene, hashSeed(`${seed}:${obj.id}`));
+      const command = said ? said.command : phrase({ kind: obj.kind as Shape, colour: obj.colour });
       commands++;
+      if (command === null) {
+        failures['not understood'] = (failures['not understood'] ?? 0) + 1;
+        continue;
+      }
+      const r = await runEpisode({ seed, scene, command, env: o.env, driver: o.makeDriver(seed) });
       if (r.success) {
         successes++;
         continue;

@@ -115,7 +115,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
       const extra: Record<string, unknown> = {};
       if (opts.language > 0) {
         const env = new Environment({ cameras: driver.cameras });
-        const ls = await languageSensitivity({ makeDriver: driver.make, env, scenes: opts.language, seed: opts.seed, task: opts.languageTask as LanguageTask });
+        const ls = await languageSensitivity({ makeDriver: driver.make, env, scenes: opts.language, seed: opts.seed, task: opts.languageTask as LanguageTask, ...(opts.phrasing ? { rephrase: freeFormRephrase(opts.phrasing as Language) } : {}) });
         console.log(formatLanguageSensitivity(ls));
         extra.languageSensitivity = ls;
       }
