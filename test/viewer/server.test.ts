@@ -134,6 +134,21 @@ describe('vla serve: websocket', () => {
     v.close();
   });
 
+  it('reads a Korean or free-form command, runs it in the templates\' words, and sends the reading; asks which one when ambiguous', async () => {
+    const v = await TestViewer.connect(server);
+    const from = v.messages.length;
+    v.send({ op: 'reset', seed: 0, command: '빨간 공을 노란 그릇에 넣어 주세요', scene: 'default' });
+    const scene = await v.next('scene', (s) => s.command === 'put the red ball in the yellow bowl', from);
+    expect(scene.reading).toEqual({ text: '빨간 공을 노란 그릇에 넣어 주세요', summary: 'read as "put the red ball in the yellow bowl" · ignored: 주세요' });
+    v.send({ op: 'reset', seed: 0, command: 'could you put the ball in the bowl', scene: 'default' });
+    const sure = await v.next('scene', (s) => s.command === 'put the red ball in the yellow bowl' && s.reading?.text === 'could you put the ball in the bowl', from);
+    expect(sure.reading!.summary).toMatch(/ignored: could, you, the, the/);
+    v.send({ op: 'reset', seed: 0, command: 'pick up the one', scene: 'default' });
+    const e = await v.next('error', () => true, from);
+    expect(e.message).toMatch(/which object\? there are 3 on the table \(the red ball, the blue cube, the green cylinder\)/);
+    v.close();
+  });
+
   it('sends the words with unknown ones marked, and per-step attention maps of the right size', async () => {
     const v = await TestViewer.connect(server);
     const from = v.messages.length;
