@@ -266,6 +266,24 @@ describe('vla ros over rosbridge', () => {
     expect(r.controller.imagesReceived).toBeLessThanOrEqual(2);
   });
 
+  it('reads Korean and free-form commands into the policy\'s words; one it cannot ground without a scene is refused, naming what is missing', async () => {
+    const actor = scriptedActor(STILL);
+    const r = await rig(actor, simConfig());
+    current = r;
+    r.feed();
+    r.server.publish(r.config.topics.command, MESSAGE_TYPES.string, { data: '빨간 공을 파란 그릇에 넣어 주세요' });
+    await r.server.waitFor(() => actor.seen.length > 0, 5000, 'the policy to act');
+    expect(actor.seen.at(-1)!.command).toBe('put the red ball in the blue bowl');
+    expect(r.logs.some((l) => l.includes('read "빨간 공을 파란 그릇에 넣어 주세요" as "put the red ball in the blue bowl"'))).toBe(true);
+    const before = r.controller.counts.bad_message;
+    r.server.publish(r.config.topics.command, MESSAGE_TYPES.string, { data: 'could you pick up the ball' });
+    await r.server.waitFor(() => r.controller.counts.bad_message > before, 2000, 'the refusal');
+    expect(r.controller.interventions.at(-1)!.detail).toMatch(/command refused: "could you pick up the ball": say the colour of the ball/);
+    expect(r.controller.status().command).toBe('put the red ball in the blue bowl'); // the episode goes on
+    r.server.publish(r.config.topics.command, MESSAGE_TYPES.string, { data: '멈춰' });
+    await r.server.waitFor(() => r.controller.status().command === null, 2000, 'the stop');
+  });
+
   it('e-stop: holds at once, ignores commands until released, then waits for a new command', async () => {
     const r = await running();
     r.server.publish(r.config.topics.estop, MESSAGE_TYPES.bool, { data: true });
