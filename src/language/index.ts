@@ -5,4 +5,5 @@ export { canonicalCommand, checkReading, completeReading, groundReading, isCompl
 export { tagEnglish, englishLemma, ENGLISH_VOCABULARY } from './english.js';
 export { tagKorean, hasHangul, koreanVerb } from './korean.js';
 export { describeReading } from './describe.js';
-export { LANGUAGES, type Language, type Mention, type Reading, type ReadWord, type VerbClass, type WordTag } from './types.js';
+export { alignToTokens, type WordPanel } from './align.js';
+export { LANGUAGES, type Language, type Mention, type Reading, type ReadWord, type VerbClass, type WordSlot, type WordTag } from './types.js';

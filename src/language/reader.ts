@@ -6,7 +6,7 @@
  */
 import type { Colour, Receptacle, Shape } from '../../sim/types.js';
 import type { Direction, TaskName } from '../../sim/tasks/language.js';
-import type { Language, Mention, Reading, ReadWord, VerbClass } from './types.js';
+import type { Language, Mention, Reading, ReadWord, VerbClass, WordSlot } from './types.js';
 
 interface Draft {
   colour: Colour | null;
@@ -14,7 +14,8 @@ interface Draft {
   kind: Shape | Receptacle | null;
   receptacle: boolean;
   destination: boolean;
-  closed: boolean;
+  /** Indices of its words in the tagged words. */
+  words: number[];
 }
 
 /** Assembles the reading of `words` (already tagged by a language's tagger). */
@@ -32,12 +33,13 @@ export function assembleReading(text: string, language: Language, words: readonl
   };
   const open = (): Draft => {
     if (!draft) {
-      draft = { colour: null, colourWord: null, kind: null, receptacle: false, destination: into, closed: false };
+      draft = { colour: null, colourWord: null, kind: null, receptacle: false, destination: into, words: [] };
       into = false;
     }
     return draft;
   };
-  for (const w of words) {
+  const slots: WordSlot[] = words.map(() => null);
+  for (const [i, w] of words.entries()) {
     const tag = w.tag;
     switch (tag.role) {
       case 'colour': {
@@ -46,6 +48,7 @@ export function assembleReading(text: string, language: Language, words: readonl
         if (d.colour !== null && d.colour !== tag.colour) problems.push(`"${d.colourWord} ${w.text}": one object has one colour`);
         d.colour = tag.colour;
         d.colourWord = w.text;
+        d.words.push(i);
         if (w.marksDestination) d.destination = true;
         break;
       }
@@ -54,6 +57,7 @@ export function assembleReading(text: string, language: Language, words: readonl
         if (draft !== null && draft.kind !== null) close();
         const d = open();
         d.receptacle = tag.role === 'receptacle';
+        d.words.push(i);
         d.kind = tag.role === 'shape' ? tag.shape : tag.receptacle;
         if (tag.role === 'receptacle' || w.marksDestination) d.destination = true;
         close();
@@ -63,6 +67,7 @@ export function assembleReading(text: string, language: Language, words: readonl
         close();
         if (direction !== null && direction !== tag.direction) problems.push(`two directions: ${direction} and ${tag.direction}`);
         direction = tag.direction;
+        slots[i] = 'direction';
         into = false;
         break;
       case 'into':
@@ -70,11 +75,13 @@ export function assembleReading(text: string, language: Language, words: readonl
         // Korean postpositions (접시 위에) place the mention before them; English prepositions the one after.
         if (language === 'ko' && mentions.length > 0) mentions[mentions.length - 1]!.destination = true;
         else into = true;
+        slots[i] = 'into';
         break;
       case 'verb':
         close();
         into = false;
         verbs.push({ verb: tag.verb, text: w.text });
+        slots[i] = 'verb';
         break;
       case 'pronoun':
         close();
@@ -97,6 +104,8 @@ export function assembleReading(text: string, language: Language, words: readonl
   if (dests.length > 1) problems.push(`one destination at a time: the command names ${dests.map(describe).join(' and ')}`);
   const t = targets[0];
   const d = dests[0];
+  for (const k of t?.words ?? []) slots[k] = 'target';
+  for (const k of d?.words ?? []) slots[k] = 'destination';
   if (t && t.receptacle) problems.push(`the ${describe(t)} is where things go; name the object to move, e.g. "put the red ball in the ${describe(t)}"`);
   if (d && !d.receptacle && d.kind !== null) problems.push(`things go in a bowl or on a plate, not on the ${describe(d)}`);
   const target: Mention<Shape> | null = t && !t.receptacle ? { kind: t.kind as Shape | null, colour: t.colour } : null;
@@ -107,7 +116,7 @@ export function assembleReading(text: string, language: Language, words: readonl
   const ignored = words.filter((w) => w.tag.role === 'filler').map((w) => w.text);
   const unknown = words.filter((w) => w.tag.role === 'unknown').map((w) => w.text);
   if (words.length === 0) problems.push(text.trim() === '' ? 'empty command' : `no words to read in "${text}"`);
-  return { text, language, words, task, target, destination, direction, ignored, unknown, problems };
+  return { text, language, words, slots, task, target, destination, direction, ignored, unknown, problems };
 }
 
 /** The task from the verbs and the slots; adds a problem and returns null when they do not fit together. */

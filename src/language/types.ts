@@ -39,11 +39,17 @@ export interface Mention<K extends string> {
   colour: Colour | null;
 }
 
+/** Which part of the command a word fills: the verb, the target or destination mention, the direction, the word
+ * that marks the destination ("in", 위에); null for words ignored or not known. */
+export type WordSlot = 'verb' | 'target' | 'destination' | 'direction' | 'into' | null;
+
 export interface Reading {
   /** The user's text, unchanged. */
   readonly text: string;
   readonly language: Language;
   readonly words: readonly ReadWord[];
+  /** Per word, the part of the command it fills. */
+  readonly slots: readonly WordSlot[];
   /** The task, when the verbs and slots decide it. */
   readonly task: TaskName | null;
   readonly target: Mention<Shape> | null;

@@ -100,7 +100,11 @@ export function renderAttentionOverlayPng(image: OverlayImage, panels: readonly 
   const label = 22;
   const top = o.title ? 26 : 0;
   const gap = 6;
-  const canvas = createCanvas(cols * (size + gap) + gap, top + rows * (size + label + gap) + gap);
+  const TITLE_FONT = '14px "DejaVu Sans", "NanumGothic", sans-serif';
+  const measure = createCanvas(1, 1).getContext('2d');
+  measure.font = TITLE_FONT;
+  const titleWidth = o.title ? Math.ceil(measure.measureText(o.title).width) + 2 * gap : 0; // a long title widens the image
+  const canvas = createCanvas(Math.max(cols * (size + gap) + gap, titleWidth), top + rows * (size + label + gap) + gap);
   const g = canvas.getContext('2d');
   g.fillStyle = '#ffffff';
   g.fillRect(0, 0, canvas.width, canvas.height);
@@ -117,17 +121,17 @@ export function renderAttentionOverlayPng(image: OverlayImage, panels: readonly 
     drawPanel(g, image, heats[i]!, base, hottest, x, y + label, size, alpha * strength);
     const peak = maxOf(heats[i]!) * gh * gw; // how many times the uniform share the hottest patch gets
     g.fillStyle = '#000000';
-    g.font = 'bold 15px "DejaVu Sans", sans-serif';
+    g.font = 'bold 15px "DejaVu Sans", "NanumGothic", sans-serif';
     g.textBaseline = 'top';
     g.fillText(p.label, x + 2, y + 3);
     const w = g.measureText(p.label).width;
-    g.font = '11px "DejaVu Sans", sans-serif';
+    g.font = '11px "DejaVu Sans", "NanumGothic", sans-serif';
     g.fillStyle = '#555555';
     g.fillText(`peak ${peak.toFixed(1)}x`, x + 8 + w, y + 6);
   });
   if (o.title) {
     g.fillStyle = '#000000';
-    g.font = '14px "DejaVu Sans", sans-serif';
+    g.font = TITLE_FONT;
     g.textBaseline = 'top';
     g.fillText(o.title, gap, 6);
   }

@@ -148,3 +148,29 @@ describe('grounding in a scene', () => {
     expect(() => commandWithoutScene('pick up the ball')).toThrow(/say the colour of the ball/);
   });
 });
+
+describe('the user\'s words against the policy\'s tokens', () => {
+  it('gives each word the tokens that fill its part of the command; ignored words none', async () => {
+    const { alignToTokens } = await import('../../src/language/index.js');
+    const u = understandCommand('could you lift the crimson orb?');
+    const tokens = ['pick', 'up', 'the', 'red', 'ball'];
+    expect(alignToTokens(u, tokens)).toEqual([
+      { label: 'could', tokens: [] },
+      { label: 'you', tokens: [] },
+      { label: 'lift', tokens: [0, 1] },
+      { label: 'the', tokens: [] },
+      { label: 'crimson', tokens: [3] },
+      { label: 'orb', tokens: [4] },
+    ]);
+    const ko = understandCommand('빨간 공을 파란 그릇에 넣어 주세요');
+    expect(ko.command).toBe('put the red ball in the blue bowl');
+    expect(alignToTokens(ko, ['put', 'the', 'red', 'ball', 'in', 'the', 'blue', 'bowl'])).toEqual([
+      { label: '빨간', tokens: [2] },
+      { label: '공을', tokens: [3] },
+      { label: '파란', tokens: [6] },
+      { label: '그릇에', tokens: [7] },
+      { label: '넣어', tokens: [0] },
+      { label: '주세요', tokens: [] },
+    ]);
+  });
+});

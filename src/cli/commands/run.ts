@@ -16,7 +16,7 @@ import { renderAttentionOverlayPng } from '../../viz/attentionOverlay.js';
 import { nonNegativeInt, execution, imageSide, seedOption } from '../options.js';
 import { ensureWritableDir, ensureWritableFileDir } from '../../io/files.js';
 import { EpisodeRecorder } from '../../interop/mcap/EpisodeRecorder.js';
-import { resetWithCommand } from '../../language/index.js';
+import { alignToTokens, resetWithCommand } from '../../language/index.js';
 
 export const DEFAULT_POLICY_DIR = 'models/default';
 
@@ -65,12 +65,18 @@ export function registerRunCommand(program: Command): void {
           last = heads[h]!;
         }
         const img = first.images[maps.cameras[0]!]!;
-        const panels = maps.words.map((w, i) => ({
-          label: maps.unknown.includes(w) ? `${w} (unknown)` : w,
-          map: cameraSlice(last[i]!, maps.grid, 0),
-        }));
+        const tokenPanel = (i: number) => cameraSlice(last[i]!, maps.grid, 0);
+        // The user's own words when they differ from the policy's: each with the attention of the tokens that fill
+        // the same part of the command (ignored words get none).
+        const panels =
+          command === text
+            ? maps.words.map((w, i) => ({ label: maps.unknown.includes(w) ? `${w} (unknown)` : w, map: tokenPanel(i) }))
+            : alignToTokens(understood, maps.words).map((p) => ({
+                label: p.tokens.length ? p.label : `${p.label} (ignored)`,
+                map: p.tokens.length ? meanMaps(p.tokens.map(tokenPanel)) : new Float32Array(tokenPanel(0).length).fill(1 / tokenPanel(0).length),
+              }));
         mapsPath = join(opts.out, 'attention.png');
-        writeFileSync(mapsPath, renderAttentionOverlayPng(img, panels, { grid: maps.grid, title: `"${command === text ? text : `${text}" read as "${command}`}": where each word looks (fusion layer ${layer}, ${opts.head === 'avg' ? 'heads averaged' : `head ${opts.head}`})` }));
+        writeFileSync(mapsPath, renderAttentionOverlayPng(img, panels, { grid: maps.grid, title: `${command === text ? `"${text}"` : `"${text}" -> "${command}"`}: where each word looks (fusion layer ${layer}, ${opts.head === 'avg' ? 'heads averaged' : `head ${opts.head}`})` }));
       }
       const recorder = opts.mcap ? await EpisodeRecorder.create(opts.mcap) : null;
       const episode = { command, seed: opts.seed, task: env.info.task, driver: driver.label };
@@ -91,4 +97,11 @@ export function registerRunCommand(program: Command): void {
       }
       if (!r.success) process.exitCode = 2;
     });
+}
+
+/** The element-wise mean of attention maps of one size. */
+function meanMaps(maps: Float32Array[]): Float32Array {
+  const out = new Float32Array(maps[0]!.length);
+  for (const m of maps) for (let k = 0; k < out.length; k++) out[k]! += m[k]! / maps.length;
+  return out;
 }
