@@ -18,8 +18,42 @@ interface Draft {
   words: number[];
 }
 
+interface Parts {
+  verbs: Array<{ verb: VerbClass; text: string }>;
+  mentions: Draft[];
+  direction: Direction | null;
+  pronoun: boolean;
+  slots: WordSlot[];
+  problems: string[];
+}
+
 /** Assembles the reading of `words` (already tagged by a language's tagger). */
 export function assembleReading(text: string, language: Language, words: readonly ReadWord[]): Reading {
+  const { verbs, mentions, direction, pronoun, slots, problems } = collectParts(language, words);
+  const targets = mentions.filter((m) => !m.destination);
+  const dests = mentions.filter((m) => m.destination);
+  const describe = (m: Draft) => [m.colour, m.kind ?? (m.receptacle ? 'container' : 'one')].filter((x) => x !== null).join(' ');
+  if (targets.length > 1) problems.push(`one object at a time: the command names ${targets.map(describe).join(' and ')}`);
+  if (dests.length > 1) problems.push(`one destination at a time: the command names ${dests.map(describe).join(' and ')}`);
+  const t = targets[0];
+  const d = dests[0];
+  for (const k of t?.words ?? []) slots[k] = 'target';
+  for (const k of d?.words ?? []) slots[k] = 'destination';
+  if (t && t.receptacle) problems.push(`the ${describe(t)} is where things go; name the object to move, e.g. "put the red ball in the ${describe(t)}"`);
+  if (d && !d.receptacle && d.kind !== null) problems.push(`things go in a bowl or on a plate, not on the ${describe(d)}`);
+  const target: Mention<Shape> | null = t && !t.receptacle ? { kind: t.kind as Shape | null, colour: t.colour } : null;
+  const destination: Mention<Receptacle> | null = d && (d.receptacle || d.kind === null) ? { kind: d.kind as Receptacle | null, colour: d.colour } : null;
+  if (!target && !(t && t.receptacle)) problems.push(pronoun ? '"it" refers to nothing: name the object, e.g. "the red ball"' : 'which object? name it, e.g. "the red ball"');
+
+  const task = decideTask(verbs, destination !== null, direction, target, problems);
+  const ignored = words.filter((w) => w.tag.role === 'filler').map((w) => w.text);
+  const unknown = words.filter((w) => w.tag.role === 'unknown').map((w) => w.text);
+  if (words.length === 0) problems.push(text.trim() === '' ? 'empty command' : `no words to read in "${text}"`);
+  return { text, language, words, slots, task, target, destination, direction, ignored, unknown, problems };
+}
+
+/** Groups colours and nouns into mentions, collects verbs and the direction, and notes each word's slot. */
+function collectParts(language: Language, words: readonly ReadWord[]): Parts {
   const problems: string[] = [];
   const verbs: Array<{ verb: VerbClass; text: string }> = [];
   const mentions: Draft[] = [];
@@ -96,27 +130,7 @@ export function assembleReading(text: string, language: Language, words: readonl
     }
   }
   close();
-
-  const targets = mentions.filter((m) => !m.destination);
-  const dests = mentions.filter((m) => m.destination);
-  const describe = (m: Draft) => [m.colour, m.kind ?? (m.receptacle ? 'container' : 'one')].filter((x) => x !== null).join(' ');
-  if (targets.length > 1) problems.push(`one object at a time: the command names ${targets.map(describe).join(' and ')}`);
-  if (dests.length > 1) problems.push(`one destination at a time: the command names ${dests.map(describe).join(' and ')}`);
-  const t = targets[0];
-  const d = dests[0];
-  for (const k of t?.words ?? []) slots[k] = 'target';
-  for (const k of d?.words ?? []) slots[k] = 'destination';
-  if (t && t.receptacle) problems.push(`the ${describe(t)} is where things go; name the object to move, e.g. "put the red ball in the ${describe(t)}"`);
-  if (d && !d.receptacle && d.kind !== null) problems.push(`things go in a bowl or on a plate, not on the ${describe(d)}`);
-  const target: Mention<Shape> | null = t && !t.receptacle ? { kind: t.kind as Shape | null, colour: t.colour } : null;
-  const destination: Mention<Receptacle> | null = d && (d.receptacle || d.kind === null) ? { kind: d.kind as Receptacle | null, colour: d.colour } : null;
-  if (!target && !(t && t.receptacle)) problems.push(pronoun ? '"it" refers to nothing: name the object, e.g. "the red ball"' : 'which object? name it, e.g. "the red ball"');
-
-  const task = decideTask(verbs, destination !== null, direction, target, problems);
-  const ignored = words.filter((w) => w.tag.role === 'filler').map((w) => w.text);
-  const unknown = words.filter((w) => w.tag.role === 'unknown').map((w) => w.text);
-  if (words.length === 0) problems.push(text.trim() === '' ? 'empty command' : `no words to read in "${text}"`);
-  return { text, language, words, slots, task, target, destination, direction, ignored, unknown, problems };
+  return { verbs, mentions, direction, pronoun, slots, problems };
 }
 
 /** The task from the verbs and the slots; adds a problem and returns null when they do not fit together. */
