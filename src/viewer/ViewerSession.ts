@@ -26,7 +26,7 @@ import type {
   Status,
 } from './protocol.js';
 import { sceneJson } from './sceneJson.js';
-import { resetWithCommand, type Understood } from '../language/index.js';
+import { alignToTokens, resetWithCommand, type Understood } from '../language/index.js';
 
 export interface ViewerSessionOptions {
   /** The policy whose attention is shown and which can drive; null = expert only, no attention panel. */
@@ -172,7 +172,7 @@ export class ViewerSession {
       seed,
       scene: sceneName,
       command: info.command,
-      reading: understood ? readingSummary(understood.understood) : null,
+      reading: understood ? readingSummary(understood.understood, words) : null,
       ...json,
       camera: { position: cam.position, target: cam.target },
       attention: words,
@@ -293,10 +293,11 @@ function defaultCommand(scene: Scene): string {
 }
 
 /** The reading of the user's command for the page: what they typed and, in a line, how it was understood. */
-function readingSummary(u: Understood): { text: string; summary: string } {
+function readingSummary(u: Understood, words: AttentionWords | null): SceneMessage['reading'] {
   const r = u.reading;
   const parts = [`read as "${u.command}"`];
   if (r.ignored.length) parts.push(`ignored: ${r.ignored.join(', ')}`);
   if (r.unknown.length) parts.push(`not known: ${r.unknown.join(', ')}`);
-  return { text: r.text, summary: parts.join(' · ') };
+  const own = words !== null && u.command !== r.text; // the page shows the user's words over the policy's maps
+  return { text: r.text, summary: parts.join(' · '), ...(own ? { panels: alignToTokens(u, words.words) } : {}) };
 }

@@ -119,7 +119,12 @@ export interface SceneMessage {
   scene: string | null;
   command: string;
   /** The user's command as typed and how it was read (null for a sampled command). */
-  reading: { text: string; summary: string } | null;
+  reading: {
+    text: string;
+    summary: string;
+    /** With a policy, when the user's words differ from the policy's: per user word, the policy tokens it stands for. */
+    panels?: Array<{ label: string; tokens: number[] }>;
+  } | null;
   /** The scene as three.js JSON (THREE.ObjectLoader), the same meshes the simulator's renderer draws. */
   three: unknown;
   /** Names of the object meshes and link groups, in the order of the frames' pose arrays. */

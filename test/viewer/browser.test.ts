@@ -155,6 +155,20 @@ describe.skipIf(!haveChromium)('the viewer in chromium', () => {
     expect(pageErrors).toEqual([]);
   }, 900_000);
 
+  it('reads a Korean command: shows the reading, and the user\'s words over the policy\'s maps, ignored ones marked', async () => {
+    await page.selectOption('#scene-file', 'default');
+    await page.fill('#command', '빨간 공을 노란 그릇에 넣어 주세요');
+    await page.click('#reset');
+    await page.waitForFunction(`document.querySelector('#reading').textContent.startsWith('read as')`, null, { timeout: 120_000 });
+    expect(await page.textContent('#reading')).toBe('read as "put the red ball in the yellow bowl" · ignored: 주세요');
+    expect(await page.inputValue('#command')).toBe('빨간 공을 노란 그릇에 넣어 주세요');
+    expect(await page.$$eval('#words .word', (els) => els.map((e) => e.textContent))).toEqual(['빨간', '공을', '노란', '그릇에', '넣어', '주세요']);
+    expect(await page.$$eval('#words .word.ignored', (els) => els.map((e) => e.textContent))).toEqual(['주세요']);
+    await page.hover('#words .word >> nth=1');
+    await page.waitForFunction(`document.querySelector('#attention-note').textContent.startsWith('"공을" (as "ball"')`, null, { timeout: 120_000 });
+    expect(pageErrors).toEqual([]);
+  }, 900_000);
+
   it('without WebGL the 3-D area says so, and the status and the attention panel still work', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vla-viewer-chromium-'));
     const ctx = await chromium.launchPersistentContext(dir, { executablePath: CHROMIUM, headless: true, args: [...ARGS, '--disable-webgl', '--disable-3d-apis'] });

@@ -139,7 +139,20 @@ describe('vla serve: websocket', () => {
     const from = v.messages.length;
     v.send({ op: 'reset', seed: 0, command: '빨간 공을 노란 그릇에 넣어 주세요', scene: 'default' });
     const scene = await v.next('scene', (s) => s.command === 'put the red ball in the yellow bowl', from);
-    expect(scene.reading).toEqual({ text: '빨간 공을 노란 그릇에 넣어 주세요', summary: 'read as "put the red ball in the yellow bowl" · ignored: 주세요' });
+    expect(scene.reading).toEqual({
+      text: '빨간 공을 노란 그릇에 넣어 주세요',
+      summary: 'read as "put the red ball in the yellow bowl" · ignored: 주세요',
+      // The page shows the user's words, each over the map of the policy token that fills its part of the command.
+      panels: [
+        { label: '빨간', tokens: [2] },
+        { label: '공을', tokens: [3] },
+        { label: '노란', tokens: [6] },
+        { label: '그릇에', tokens: [7] },
+        { label: '넣어', tokens: [0] },
+        { label: '주세요', tokens: [] },
+      ],
+    });
+    expect(scene.attention!.words).toEqual(['put', 'the', 'red', 'ball', 'in', 'the', 'yellow', 'bowl']);
     v.send({ op: 'reset', seed: 0, command: 'could you put the ball in the bowl', scene: 'default' });
     const sure = await v.next('scene', (s) => s.command === 'put the red ball in the yellow bowl' && s.reading?.text === 'could you put the ball in the bowl', from);
     expect(sure.reading!.summary).toMatch(/ignored: could, you, the, the/);

@@ -37,6 +37,7 @@ export class AttentionPanel {
     this.words = [];
     this.frame = null; // {images: Uint8Array[], width, height, maps: Float32Array}
     this.word = 0;
+    this.label = null; // the user's word shown for this.word, when it differs from the policy's token
     this.layer = 0;
     this.head = 'avg';
     this.camera = 0;
@@ -148,7 +149,7 @@ export class AttentionPanel {
     hctx.putImageData(heat, 0, 0);
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(hc, 0, 0, canvas.width, canvas.height);
-    const word = this.words[this.word] ?? '';
+    const word = this.label ?? this.words[this.word] ?? '';
     const pct = (x) => `${(100 * x).toFixed(1)}%`;
     this.note.textContent =
       `"${word}", layer ${this.layer}, ${this.head === 'avg' ? 'heads averaged' : `head ${this.head}`}: a patch gets ` +

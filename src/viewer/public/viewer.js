@@ -56,9 +56,40 @@ function showStatus(s) {
   el.status.textContent = `${text} · step ${s.step} · ${s.time.toFixed(2)} s`;
 }
 
-function showWords(attention) {
+// The user's own words (a free-form or Korean command): each selects the map of the first policy token that fills
+// the same part of the command; words the reading ignored select nothing.
+function userWordChips(panels) {
+  return panels.map((p) => {
+    const chip = document.createElement('span');
+    chip.className = 'word' + (p.tokens.length ? '' : ' ignored');
+    chip.textContent = p.label;
+    if (!p.tokens.length) {
+      chip.title = 'ignored: not part of what the policy reads';
+      return chip;
+    }
+    const i = p.tokens[0];
+    const label = `${p.label}" (as "${state.tokens[i] ?? ''}`;
+    chip.dataset.index = String(i);
+    chip.dataset.label = label;
+    chip.addEventListener('mouseenter', () => selectWord(i, label));
+    chip.addEventListener('mouseleave', () => selectWord(state.pinned ?? 0));
+    chip.addEventListener('click', () => {
+      state.pinned = state.pinned === i ? null : i;
+      selectWord(i, label);
+    });
+    return chip;
+  });
+}
+
+function showWords(attention, reading) {
   panel.setWords(attention);
   const words = attention ? attention.words : [];
+  state.tokens = words;
+  if (attention && reading && reading.panels) {
+    el.words.replaceChildren(...userWordChips(reading.panels));
+    selectWord(state.pinned ?? 0);
+    return;
+  }
   const unknown = new Set(attention ? attention.unknown : []);
   const chips = words.map((w, i) => {
     const chip = document.createElement('span');
@@ -91,9 +122,9 @@ function showWords(attention) {
   selectWord(state.pinned ?? 0);
 }
 
-function selectWord(i) {
-  for (const c of el.words.querySelectorAll('.word')) c.classList.toggle('selected', Number(c.dataset.index) === i);
-  panel.select({ word: i });
+function selectWord(i, label = null) {
+  for (const c of el.words.querySelectorAll('.word')) c.classList.toggle('selected', c.dataset.index !== undefined && Number(c.dataset.index) === i);
+  panel.select({ word: i, label });
 }
 
 function onHello(m) {
@@ -122,7 +153,7 @@ function onScene(m) {
   state.requested = false;
   el.seed.value = String(m.seed);
   el.sceneFile.value = m.scene ?? '';
-  showWords(m.attention);
+  showWords(m.attention, m.reading);
   showStatus(m.status);
 }
 
