@@ -88,7 +88,7 @@ export function planRecipe(recipe: Recipe, out: string, workers: number, cache =
       kind: 'train',
       name: s.name,
       what: `${o.steps} steps of ${o.batchSize} on ${s.data.join(', ')}, ${i === 0 ? 'from scratch' : `from stage ${recipe.stages[i - 1]!.name}`}`,
-      estimatedMinutes: estimateTrainMinutes(o),
+      estimatedMinutes: estimateTrainMinutes(o, resolvePolicyConfig(recipe.policy)),
       done: done.has(`train:${s.name}`),
     });
   });

@@ -6,13 +6,21 @@
  * episode per process (policy inference at every control step).
  */
 import { TRAIN_DEFAULTS, type TrainOptions } from '../train/train.js';
+import type { PolicyConfig } from '../policy/config.js';
 import type { DatasetSpec, EvaluationSpec } from './Recipe.js';
 import type { Rendering } from './DatasetCache.js';
 
 const COLLECT_S_PER_EPISODE_SS1 = 0.035;
 const COLLECT_S_PER_EPISODE_SS4 = 0.11;
 const RECOVERY_FACTOR = 1.3;
-const TRAIN_SAMPLES_PER_S: Record<number, number> = { 1: 60, 2: 110 };
+/**
+ * Training time per sample, ms = fixed + perMegaMac * (forward multiply-accumulates per sample / 1e6), fitted to
+ * `vla bench train --batch 64` on an idle 2-core machine: 147.2 samples/s at spaceToDepth 1 and 202.7 at 2 (two
+ * workers). With one worker a sample costs about 1.5 times as much. Busy cores are slower.
+ */
+const TRAIN_MS_FIXED = 2.74;
+const TRAIN_MS_PER_MEGA_MAC = 0.182;
+const ONE_WORKER_FACTOR = 1.5;
 const EVAL_S_PER_EPISODE = 0.6;
 
 export function estimateCollectMinutes(spec: DatasetSpec, render: Rendering, workers: number): number {
@@ -22,10 +30,42 @@ export function estimateCollectMinutes(spec: DatasetSpec, render: Rendering, wor
   return (spec.episodes * spec.tasks.length * perEpisode * 2) / Math.max(1, Math.min(2, workers)) / 60;
 }
 
-export function estimateTrainMinutes(o: Partial<TrainOptions> & { steps: number }): number {
+/**
+ * Multiply-accumulates of one forward pass of one sample: the conv stem, the patch embedding and the attention
+ * layers (projections, feed-forward, scores and mixing). Heads and the small heads on top cost little and are left out.
+ */
+export function forwardMacs(c: PolicyConfig): number {
+  const f = c.spaceToDepth;
+  const grid = c.imageSize / f; // stem positions per side
+  const inChannels = 3 * f * f;
+  const stem = c.convStem ? grid * grid * 9 * c.stemChannels * (inChannels + c.stemChannels) : 0;
+  const patches = (c.imageSize / c.patchSize) ** 2;
+  const patchInputs = (c.patchSize / f) ** 2 * (c.convStem ? c.stemChannels : inChannels);
+  const E = c.width;
+  const ffn = 2 * c.ffnMult * E * E;
+  const selfLayer = (t: number) => t * (4 * E * E + ffn) + 2 * t * t * E; // q, k, v, out; FFN; scores and mixing
+  const crossLayer = (q: number, kv: number) => q * (2 * E * E + ffn) + kv * 2 * E * E + 2 * q * kv * E;
+  const perCamera = stem + patches * patchInputs * E + c.visionLayers * selfLayer(patches);
+  const words = c.maxWords;
+  const memory = words + 1;
+  return (
+    c.cameras.length * perCamera +
+    c.languageLayers * selfLayer(words) +
+    c.fusionLayers * crossLayer(words, patches * c.cameras.length) +
+    c.actionLayers * crossLayer(c.chunk, memory)
+  );
+}
+
+/** Estimated samples per second of the training step for `config` (see TRAIN_MS_FIXED). */
+export function estimateTrainSamplesPerSecond(config: PolicyConfig, workers: number): number {
+  const ms = (TRAIN_MS_FIXED + (TRAIN_MS_PER_MEGA_MAC * forwardMacs(config)) / 1e6) * (workers >= 2 ? 1 : ONE_WORKER_FACTOR);
+  return 1000 / ms;
+}
+
+export function estimateTrainMinutes(o: Partial<TrainOptions> & { steps: number }, config: PolicyConfig): number {
   const t = { ...TRAIN_DEFAULTS, ...o };
   const workers = Math.min(2, Math.max(1, (t as { workers?: number }).workers ?? 2));
-  return (t.steps * t.batchSize) / (TRAIN_SAMPLES_PER_S[workers] ?? 60) / 60;
+  return (t.steps * t.batchSize) / estimateTrainSamplesPerSecond(config, workers) / 60;
 }
 
 export function estimateEvalMinutes(e: EvaluationSpec, workers: number): number {
