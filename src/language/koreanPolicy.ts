@@ -9,6 +9,7 @@
 import type { Direction, ParsedCommand, TaskName } from '../../sim/tasks/language.js';
 import type { Colour, Receptacle, Shape } from '../../sim/types.js';
 import type { Reading } from './types.js';
+import type { Understood } from './command.js';
 
 /** The canonical Korean words (each one token of the policy's vocabulary). */
 export const KOREAN_POLICY_WORDS = {
@@ -106,4 +107,15 @@ export function koreanPolicyWords(reading: Reading, c: ParsedCommand): PolicyWor
   const out: PolicyWords = { words: [], parts: [] };
   for (const p of [...pieces].sort((a, b) => at.get(a)! - at.get(b)!)) emit(out, p, c);
   return out;
+}
+
+/**
+ * What a policy reads for an understood command: the Korean words (koreanPolicyWords) when the user wrote Korean and
+ * the policy reads Korean (`readsKo`, see readsKorean), else the command in the templates' words; `words` holds the
+ * Korean words with their parts, null for the templates' words.
+ */
+export function policyReading(u: Understood, readsKo: boolean): { text: string; words: PolicyWords | null } {
+  if (!readsKo || u.reading.language !== 'ko') return { text: u.command, words: null };
+  const words = koreanPolicyWords(u.reading, u.parsed);
+  return { text: words.words.join(' '), words };
 }

@@ -5,6 +5,11 @@ import { Rng } from '../../sim/util/Rng.js';
 import { KOREAN_POLICY_VOCABULARY, koreanCommandWords, koreanPolicyWords } from '../../src/language/koreanPolicy.js';
 import { sayFreely } from '../../src/language/phrasings.js';
 import { understandCommand } from '../../src/language/command.js';
+import { freeFormRephrase } from '../../src/language/phrasings.js';
+import { alignToTokens } from '../../src/language/align.js';
+import { policyReading } from '../../src/language/koreanPolicy.js';
+import { Environment } from '../../sim/env/Environment.js';
+import { readingAs, runEpisode, type Driver } from '../../sim/env/episodes.js';
 
 /** Commands of every task, colour and kind. */
 function commands(): ParsedCommand[] {
@@ -59,5 +64,50 @@ describe('the Korean words a policy reads', () => {
     const words = koreanPolicyWords(u.reading, u.parsed).words;
     expect(words).toEqual(koreanCommandWords(u.parsed).words);
     expect(words[0]).toBe('빨간');
+  });
+});
+
+describe('giving a policy the Korean words', () => {
+  it('policyReading: Korean words only for a Korean command and a policy that reads Korean', () => {
+    const ko = understandCommand('빨간 공을 집어 주세요', { seed: 1 });
+    expect(policyReading(ko, true)).toMatchObject({ text: '빨간 공 을 집어' });
+    expect(policyReading(ko, false)).toEqual({ text: 'pick up the red ball', words: null });
+    const en = understandCommand('could you lift the red ball', { seed: 1 });
+    expect(policyReading(en, true)).toEqual({ text: en.command, words: null });
+  });
+
+  it('the free-form rephrasing adds the Korean words for a policy that reads them, and only then', () => {
+    const env = new Environment();
+    env.reset({ seed: 4, command: 'put the red ball in the blue bowl' });
+    const scene = env.info.scene;
+    const reads = freeFormRephrase('ko', 'heldout', true).say('put the red ball in the blue bowl', scene, 9);
+    expect(reads.command).toBe('put the red ball in the blue bowl');
+    expect(reads.reads).toBe('빨간 공 을 파란 그릇 에 넣어');
+    expect(freeFormRephrase('ko', 'heldout', false).say('put the red ball in the blue bowl', scene, 9).reads).toBeUndefined();
+    expect(freeFormRephrase('en', 'heldout', true).say('put the red ball in the blue bowl', scene, 9).reads).toBeUndefined();
+  });
+
+  it('readingAs gives the driver the words in every observation of the episode, the simulator the command', async () => {
+    const seen: string[] = [];
+    const still: Driver = { reset: () => {}, act: (obs) => (seen.push(obs.command), { dx: 0, dy: 0, dz: 0, dyaw: 0, gripper: 0 }) };
+    const env = new Environment({ maxSteps: 5 });
+    const r = await runEpisode({ seed: 2, command: 'pick up the red ball', env, driver: readingAs(still, '빨간 공 을 집어') });
+    expect(seen.length).toBe(5);
+    expect(new Set(seen)).toEqual(new Set(['빨간 공 을 집어']));
+    expect(r.command).toBe('pick up the red ball');
+  });
+
+  it('each of the user\'s words is shown with the Korean words of its own part', () => {
+    const u = understandCommand('빨간색 공을 좀 파란 그릇 안에 넣어 주세요', { seed: 1 });
+    const reads = policyReading(u, true);
+    const panels = alignToTokens(u, reads.words!.words, reads.words);
+    const tokensOf = (label: string) => panels.find((p) => p.label === label)!.tokens.map((k) => reads.words!.words[k]);
+    expect(tokensOf('빨간색')).toEqual(['빨간']);
+    expect(tokensOf('공을')).toEqual(['공']);
+    expect(tokensOf('그릇')).toEqual(['그릇']);
+    expect(tokensOf('안에')).toEqual(['에']);
+    expect(tokensOf('넣어')).toEqual(['넣어']);
+    expect(tokensOf('주세요')).toEqual([]);
+    expect(tokensOf('좀')).toEqual([]);
   });
 });
