@@ -116,7 +116,7 @@ export function frameIndex(data: Pick<BatchSource, 'episodes' | 'frameStride'>, 
   return e.frameStart + k / data.frameStride;
 }
 
-/** Draws everything random about the samples, in makeBatch's order: per sample shift x, y, gain, bias, paraphrase, Korean. */
+/** Draws everything random about the samples, in makeBatch's order: per sample shift x, y, gain, bias, Korean, paraphrase. */
 export function planBatch(episodes: readonly PlanEpisode[], samples: ReadonlyArray<{ episode: number; t: number }>, o: BatchOptions, rng: Rng): SamplePlan[] {
   const shiftMax = o.augment ? (o.shift ?? 4) : 0;
   const L = o.maxWords;
@@ -127,7 +127,16 @@ export function planBatch(episodes: readonly PlanEpisode[], samples: ReadonlyArr
     const gain = o.augment ? rng.float(0.85, 1.15) : 1; // contrast
     const bias = o.augment ? rng.float(-20, 20) : 0; // brightness
     let { ids, mask, referents } = e;
-    if (o.augment && o.paraphrase && e.parsed && rng.float(0, 1) < o.paraphrase.p) {
+    // Korean first: a sample said in Korean is not also paraphrased; `paraphrase` is the share of the other samples.
+    const korean = o.augment && o.korean && e.parsed !== null && rng.float(0, 1) < o.korean.p;
+    if (korean) {
+      const parsed = e.parsed!;
+      const first = parsed.task !== 'pick' && rng.float(0, 1) < 0.25;
+      const enc = o.korean!.tokenizer.encode(koreanCommandWords(parsed, first).words.join(' '), L);
+      ids = Int32Array.from(enc.ids);
+      mask = Int32Array.from(enc.mask);
+      referents = e.referentsOf(enc.words);
+    } else if (o.augment && o.paraphrase && e.parsed && rng.float(0, 1) < o.paraphrase.p) {
       const text = drawParaphrase(e.parsed, L, rng);
       if (text !== null) {
         const enc = o.paraphrase.tokenizer.encode(text, L);
@@ -135,13 +144,6 @@ export function planBatch(episodes: readonly PlanEpisode[], samples: ReadonlyArr
         mask = Int32Array.from(enc.mask);
         referents = e.referentsOf(enc.words);
       }
-    }
-    if (o.augment && o.korean && e.parsed && rng.float(0, 1) < o.korean.p) {
-      const first = e.parsed.task !== 'pick' && rng.float(0, 1) < 0.25;
-      const enc = o.korean.tokenizer.encode(koreanCommandWords(e.parsed, first).words.join(' '), L);
-      ids = Int32Array.from(enc.ids);
-      mask = Int32Array.from(enc.mask);
-      referents = e.referentsOf(enc.words);
     }
     return { episode: s.episode, t: s.t, sx, sy, gain, bias, ids, mask, referents };
   });

@@ -86,7 +86,7 @@ export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
   paraphrase: 0,
   // The share of training samples whose command is said in Korean, as the policy reads a Korean command: canonical
   // Korean words in Korean order, particles as words of their own (src/language/koreanPolicy.ts). A policy trained
-  // from scratch with it gets the Korean words in its vocabulary.
+  // from scratch with it gets the Korean words in its vocabulary. `paraphrase` applies to the samples not said in Korean.
   korean: 0,
   // Validate and save an exponential moving average of the weights over the steps (WeightEma.ts; e.g. 0.999 spans
   // about the last 1000 steps) instead of the last step's weights; 0: no average.

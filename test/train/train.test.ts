@@ -166,6 +166,30 @@ describe('batches', () => {
     disposeInputs(b);
   });
 
+  it('with Korean augmentation on place episodes, put the destination first in some samples and ground both objects\' Korean names', () => {
+    const placeData = mkdtempSync(join(tmpdir(), 'vla-train-place-'));
+    collectInProcess({ out: placeData, tasks: ['place'], episodes: 2, seed: 3, imageSize: 32, shard: { index: 0, count: 1 } });
+    const tok = new Tokenizer([...VOCABULARY, ...KOREAN_POLICY_VOCABULARY]);
+    const eps = loadEpisodes(placeData, tok, 12);
+    const e = eps.episodes[0]!;
+    const c = e.parsed!;
+    const k = KOREAN_POLICY_WORDS;
+    const opts = { chunk: 4, maxWords: 12, camera: 'scene', groundingGrid: 4, korean: { p: 1, tokenizer: tok }, augment: true, shift: 0 };
+    const orders = new Set<string>();
+    for (let s = 0; s < 24; s++) {
+      const b = makeBatch(eps, [{ episode: 0, t: 0 }], opts, new Rng(s));
+      const words = tok.decode(b.tokens.dataSync());
+      expect([koreanCommandWords(c).words, koreanCommandWords(c, true).words]).toContainEqual(words);
+      orders.add(words[0] === k.colours[c.target.colour] && words[1] === k.shapes[c.target.kind] ? 'object first' : 'destination first');
+      const w = Array.from(b.groundWeight!.dataSync());
+      const sameColour = c.target.colour === c.destination!.colour;
+      const named = [k.shapes[c.target.kind], k.receptacles[c.destination!.kind], ...(sameColour ? [] : [k.colours[c.target.colour], k.colours[c.destination!.colour]])];
+      words.forEach((word, i) => expect(w[i], word).toBe(named.includes(word) ? 1 : 0));
+      disposeInputs(b);
+    }
+    expect(orders).toEqual(new Set(['object first', 'destination first']));
+  });
+
   it('refuses Korean augmentation for a policy whose vocabulary has no Korean words', async () => {
     const first = mkdtempSync(join(tmpdir(), 'vla-train-out-'));
     await train({ data, out: first, policy: tiny, train: { steps: 1, batchSize: 2, warmupSteps: 1, workers: 1 } });

@@ -84,8 +84,10 @@ export function registerRunCommand(program: Command): void {
       const recorder = opts.mcap ? await EpisodeRecorder.create(opts.mcap) : null;
       const episode = { command, seed: opts.seed, task: env.info.task, driver: driver.label };
       recorder?.beginEpisode(episode);
-      const inner = reads.words ? readingAs(driver.make(opts.seed), reads.text) : driver.make(opts.seed);
-      const r = await runEpisode({ seed: opts.seed, command, scene, env, driver: recorder ? recorder.wrap(inner, driver.policy) : inner, record: { size: opts.size } });
+      const inner = driver.make(opts.seed);
+      const recorded = recorder ? recorder.wrap(inner, driver.policy) : inner;
+      // Outermost, so that the recorder's attention maps are those of the words the policy reads.
+      const r = await runEpisode({ seed: opts.seed, command, scene, env, driver: reads.words ? readingAs(recorded, reads.text) : recorded, record: { size: opts.size } });
       if (recorder) {
         recorder.endEpisode(episode, r);
         await recorder.close();
