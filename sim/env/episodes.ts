@@ -21,6 +21,28 @@ export interface Driver {
   act(obs: Observation, env: Environment): EeAction;
 }
 
+/**
+ * A command said in other words: the text a user would type, the command the simulator carries out (null: the text
+ * was not understood, which counts as a failure, "not understood"), and, when the driver's policy reads other words
+ * than that command (a Korean command in Korean words), those words.
+ */
+export interface Rephrased {
+  text: string;
+  command: string | null;
+  reads?: string;
+}
+
+/** `driver` given `command` as every observation's command (what its policy reads instead of the episode's). */
+export function readingAs(driver: Driver, command: string): Driver {
+  return {
+    reset: (env) => driver.reset(env),
+    act: (obs, env) => {
+      obs.command = command; // each step's observation is a new object
+      return driver.act(obs, env);
+    },
+  };
+}
+
 export function expertDriver(seed: number, options: ExpertOptions = {}): Driver {
   const expert = new ScriptedExpert(hashSeed(`expert:${seed}`), options);
   return {
@@ -198,11 +220,10 @@ export interface EvaluateOptions {
   shard?: { index: number; count: number };
   /**
    * Say each sampled command in other words before it is carried out (free-form English or Korean): `say` gets
-   * the sampled command and scene and returns the text a user would type and the command the driver is given
-   * (null: the text was not understood, which counts as a failure, "not understood"). Episodes are reported under
-   * `split`, with the text as their command.
+   * the sampled command and scene and returns a Rephrased. Episodes are reported under `split`, with the text as
+   * their command.
    */
-  rephrase?: { split: string; say: (command: string, scene: Scene, seed: number) => { text: string; command: string | null } };
+  rephrase?: { split: string; say: (command: string, scene: Scene, seed: number) => Rephrased };
   /** Called after each episode with its result, task and index (e.g. to log it); awaited. */
   onEpisode?: (r: EpisodeResult, task: TaskName, i: number) => void | Promise<void>;
 }
@@ -384,7 +405,8 @@ async function rephrasedEpisode(o: EpisodeOptions & { task: TaskName; split: Spl
     const target = sampled.scene.objects.find((x) => x.id === ref.targetId)!;
     return { seed: o.seed, task: o.task, command: said.text, split: rephrase.split, target: objectName(target), success: false, reason: 'not understood', steps: 0, time: 0, parked: false, approachError: null, cameDownBy: null };
   }
-  const r = await runEpisode({ ...o, command: said.command, scene: sampled.scene });
+  const driver = said.reads !== undefined && o.driver ? readingAs(o.driver, said.reads) : o.driver;
+  const r = await runEpisode({ ...o, command: said.command, scene: sampled.scene, ...(driver ? { driver } : {}) });
   return { ...r, command: said.text, split: rephrase.split };
 }
 

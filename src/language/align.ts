@@ -7,6 +7,7 @@
 import type { Understood } from './command.js';
 import { readCommand } from './understand.js';
 import type { Reading, WordSlot } from './types.js';
+import type { PolicyWords } from './koreanPolicy.js';
 
 export interface WordPanel {
   /** The user's word (or phrase). */
@@ -23,10 +24,27 @@ function part(r: Reading, i: number): string | null {
   return slot === 'target' || slot === 'destination' ? `${slot}:${role === 'colour' ? 'colour' : 'kind'}` : slot;
 }
 
-/** Per user word, the tokens (indices into `tokens`, the policy's words of `u.command`) it is shown with. */
-export function alignToTokens(u: Understood, tokens: readonly string[]): WordPanel[] {
-  const canonical = readCommand(u.command);
+/**
+ * Per user word, the tokens (indices into `tokens`) it is shown with. `tokens` are the policy's words of
+ * `u.command`, or, for a policy that reads Korean, the Korean words `korean` (koreanPolicyWords), whose parts say
+ * which is which.
+ */
+export function alignToTokens(u: Understood, tokens: readonly string[], korean: PolicyWords | null = null): WordPanel[] {
   const byPart = new Map<string, number[]>();
+  if (korean) {
+    korean.parts.forEach((p, k) => {
+      if (p !== null && k < tokens.length) byPart.set(p, [...(byPart.get(p) ?? []), k]);
+    });
+  } else partsOfCommand(u.command, tokens, byPart);
+  return u.reading.words.map((w, i) => {
+    const p = part(u.reading, i);
+    return { label: w.text, tokens: p === null ? [] : (byPart.get(p) ?? []) };
+  });
+}
+
+/** Into byPart: which of `tokens` (the policy's words of `command`) fill which part of the command. */
+function partsOfCommand(command: string, tokens: readonly string[], byPart: Map<string, number[]>): void {
+  const canonical = readCommand(command);
   let at = 0;
   canonical.words.forEach((w, i) => {
     for (const piece of w.text.split(' ')) {
@@ -36,9 +54,5 @@ export function alignToTokens(u: Understood, tokens: readonly string[]): WordPan
       const p = part(canonical, i);
       if (p !== null) byPart.set(p, [...(byPart.get(p) ?? []), k]);
     }
-  });
-  return u.reading.words.map((w, i) => {
-    const p = part(u.reading, i);
-    return { label: w.text, tokens: p === null ? [] : (byPart.get(p) ?? []) };
   });
 }

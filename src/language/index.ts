@@ -6,4 +6,5 @@ export { tagEnglish, englishLemma, ENGLISH_VOCABULARY } from './english.js';
 export { tagKorean, hasHangul, koreanVerb } from './korean.js';
 export { describeReading } from './describe.js';
 export { alignToTokens, type WordPanel } from './align.js';
+export { KOREAN_POLICY_VOCABULARY, KOREAN_POLICY_WORDS, koreanCommandWords, koreanPolicyWords, policyReading, readsKorean, type PolicyWords } from './koreanPolicy.js';
 export { LANGUAGES, type Language, type Mention, type Reading, type ReadWord, type VerbClass, type WordSlot, type WordTag } from './types.js';

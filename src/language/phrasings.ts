@@ -8,6 +8,8 @@ import { CommandError, parseCommand, type Direction, type ParsedCommand, type Ta
 import type { Colour, Receptacle, Scene, Shape } from '../../sim/types.js';
 import { hashSeed, Rng } from '../../sim/util/Rng.js';
 import { understandCommand } from './command.js';
+import { policyReading } from './koreanPolicy.js';
+import type { Rephrased } from '../../sim/env/episodes.js';
 import type { Language } from './types.js';
 
 export const PHRASING_POOLS = ['train', 'heldout'] as const;
@@ -143,15 +145,18 @@ function sayKorean(c: ParsedCommand, pool: PhrasingPool, rng: Rng): string {
 
 /**
  * The rephrasing `vla eval --phrasing` uses: each sampled command said freely in `language` from `pool` (seeded by
- * the episode), then read and grounded in the episode's scene as a user's command would be.
+ * the episode), then read and grounded in the episode's scene as a user's command would be; a policy that reads
+ * Korean (`readsKo`) is given a Korean command's Korean words (policyReading).
  */
-export function freeFormRephrase(language: Language, pool: PhrasingPool = 'heldout') {
+export function freeFormRephrase(language: Language, pool: PhrasingPool = 'heldout', readsKo = false) {
   return {
     split: `${pool === 'heldout' ? 'free' : 'free-train'}-${language}`,
-    say: (command: string, scene: Scene, seed: number): { text: string; command: string | null } => {
+    say: (command: string, scene: Scene, seed: number): Rephrased => {
       const text = sayFreely(parseCommand(command), language, pool, new Rng(hashSeed(`phrasing:${language}:${seed}`)));
       try {
-        return { text, command: understandCommand(text, { scene }).command };
+        const u = understandCommand(text, { scene });
+        const reads = policyReading(u, readsKo).words;
+        return { text, command: u.command, ...(reads ? { reads: reads.words.join(' ') } : {}) };
       } catch (e) {
         if (e instanceof CommandError) return { text, command: null };
         throw e;

@@ -76,6 +76,11 @@ export class Tokenizer {
     return this.tokens.length;
   }
 
+  /** Whether the vocabulary has this (normalised) word. */
+  knows(word: string): boolean {
+    return this.index.has(word);
+  }
+
   /** The id of a (normalised) word, or UNK_ID. */
   idOf(word: string): number {
     return this.index.get(word) ?? UNK_ID;

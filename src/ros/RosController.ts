@@ -21,7 +21,7 @@
  * speed, so staleness is not judged by arrival time in this mode.
  */
 import { CommandError } from '../../sim/tasks/language.js';
-import { commandWithoutScene, STOP_WORDS } from '../language/index.js';
+import { commandWithoutScene, policyReading, STOP_WORDS, type Understood } from '../language/index.js';
 import type { ArmModel } from '../../sim/robot/index.js';
 import type { CameraImage, EeAction, EePose, Observation } from '../../sim/types.js';
 import type { RosConfig } from './config.js';
@@ -98,6 +98,8 @@ export class RosController {
   private stateValue: ControllerState = 'waiting';
   private episode = 0;
   private command: string | null = null;
+  /** What the actor reads instead of the command, or null (see startEpisode). */
+  private reads: string | null = null;
   private episodeStartedAt = 0;
   private step = 0;
   private outcome: EpisodeOutcome | null = null;
@@ -241,11 +243,15 @@ export class RosController {
     return { state: this.stateValue, episode: this.episode, command: this.command, step: this.step, outcome: this.outcome, interventions: this.tickInterventions };
   }
 
-  /** Starts an episode as a command message would (tests, and the CLI's --command). */
-  startEpisode(command: string): void {
+  /**
+   * Starts an episode as a command message would (tests, and the CLI's --command); `reads`: what the actor is given
+   * instead of the command (a Korean command's Korean words), or null.
+   */
+  startEpisode(command: string, reads: string | null = null): void {
     if (this.command !== null) this.endEpisode({ success: false, reason: 'replaced by a new command' });
     this.episode++;
     this.command = command;
+    this.reads = reads;
     this.episodeStartedAt = performance.now();
     this.stateValue = 'running';
     this.step = 0;
@@ -289,15 +295,17 @@ export class RosController {
     const text = p.value.trim();
     if (STOP_WORDS.includes(text.toLowerCase())) return this.endEpisode({ success: false, reason: 'stopped by command' });
     if (this.estop) return this.bad('command', `"${text}" ignored: the e-stop is engaged (publish false on ${this.config.topics.estop} to release)`);
-    let command: string;
+    let understood: Understood;
     try {
-      command = commandWithoutScene(text).command; // English or Korean, in the templates' words
+      understood = commandWithoutScene(text); // English or Korean, in the templates' words
     } catch (e) {
       if (e instanceof CommandError) return this.bad('command', e.message);
       throw e;
     }
-    if (command !== text) this.log(`[vla ros] read "${text}" as "${command}"`);
-    this.startEpisode(command);
+    const command = understood.command;
+    const reads = policyReading(understood, this.actor.readsKorean ?? false).words;
+    if (command !== text) this.log(`[vla ros] read "${text}" as "${command}"${reads ? `; the policy reads "${reads.words.join(' ')}"` : ''}`);
+    this.startEpisode(command, reads ? reads.words.join(' ') : null);
     if (this.config.control.lockstep) this.safely(() => this.lockstepTick(false));
   }
 
@@ -395,7 +403,7 @@ export class RosController {
       gripperOpening: js.fingerOpening,
       holding: js.holding(this.gripperClosed),
       eePose: { ...this.arm.tcpPose(js.joints, this.eePose) },
-      command: this.command!,
+      command: this.reads ?? this.command!,
       step: this.step,
     };
     let action: EeAction;

@@ -12,6 +12,7 @@ import { ArmModel } from '../../sim/robot/index.js';
 import { ARM_BASE, type EeAction, type EePose, type Observation } from '../../sim/types.js';
 import type { VlaPolicy } from '../policy/index.js';
 import type { RosConfig } from './config.js';
+import { readsKorean } from '../language/koreanPolicy.js';
 
 export interface Actor {
   readonly label: string;
@@ -25,6 +26,8 @@ export interface Actor {
   reset(): void;
   /** One line on how proprioception is mapped, or null. */
   readonly note: string | null;
+  /** Whether it reads a Korean command in Korean words (src/language/koreanPolicy.ts); else in the templates' words. */
+  readonly readsKorean?: boolean;
 }
 
 export function policyActor(policy: VlaPolicy, arm: ArmModel, basePose: RosConfig['robot']['basePose'], label = 'policy'): Actor {
@@ -62,6 +65,7 @@ export function policyActor(policy: VlaPolicy, arm: ArmModel, basePose: RosConfi
     camera: c.cameras[0]!,
     imageSize: c.imageSize,
     note,
+    readsKorean: readsKorean(policy.tokenizer),
     act: (obs) => {
       const eePose = toSim(obs.eePose);
       const chunk = policy.act({ ...obs, eePose, joints: mapJoints ? mapJoints(eePose) : obs.joints });

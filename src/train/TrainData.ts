@@ -21,7 +21,8 @@ import { batchTensors, planBatch, renderBatch, type BatchOptions } from './batch
 
 export { frameIndex, type BatchOptions } from './batch.js';
 import { parseCommand, SHAPE_NOUNS, type ParsedCommand } from '../../sim/tasks/language.js';
-import type { Shape } from '../../sim/types.js';
+import type { Colour, Receptacle, Shape } from '../../sim/types.js';
+import { KOREAN_POLICY_WORDS } from '../language/koreanPolicy.js';
 import { listEpisodes, readEpisodeFrames, readEpisodeRecord, readMeta, PROPRIO_KEYS, type EpisodeRecord } from './dataset.js';
 
 /** The most bytes one Uint8Array holds in this Node.js (4 GiB in Node 20): all frames live in one. */
@@ -174,9 +175,11 @@ function parseOrNull(command: string): ParsedCommand | null {
   }
 }
 
-/** The words that name an object: its colour and its nouns (ball/sphere, ..., bowl, plate). */
+/** The words that name an object: its colour and its nouns (ball/sphere, ..., bowl, plate), in English and Korean. */
 function namesOf(o: { kind: string; colour: string }): Set<string> {
-  return new Set([o.colour, o.kind, ...(SHAPE_NOUNS[o.kind as Shape] ?? [])]);
+  const k = KOREAN_POLICY_WORDS;
+  const korean = [k.colours[o.colour as Colour], k.shapes[o.kind as Shape] ?? k.receptacles[o.kind as Receptacle]].filter((w) => w !== undefined);
+  return new Set([o.colour, o.kind, ...(SHAPE_NOUNS[o.kind as Shape] ?? []), ...korean]);
 }
 
 /**

@@ -16,6 +16,7 @@ import type { Rng } from '../../sim/util/Rng.js';
 import { PATCH_COLOURS, PATCH_KINDS, PATCH_LABEL_FULL_PIXELS, type PolicyBatch, type Tokenizer } from '../policy/index.js';
 import type { ParsedCommand } from '../../sim/tasks/language.js';
 import { drawParaphrase } from '../../sim/tasks/paraphrase.js';
+import { koreanCommandWords } from '../language/koreanPolicy.js';
 import { PROPRIO_KEYS } from './dataset.js';
 
 const A = 5;
@@ -38,6 +39,12 @@ export interface BatchOptions {
    * by a paraphrase of it (sim/tasks/paraphrase.ts), encoded with `tokenizer`. Never a held-out template.
    */
   paraphrase?: { p: number; tokenizer: Tokenizer };
+  /**
+   * Korean augmentation (training only, with `augment`): with probability `p` a sample's command is replaced by the
+   * words a policy reads for it said in Korean (src/language/koreanPolicy.ts), the destination or direction first
+   * in a quarter of those, encoded with `tokenizer`.
+   */
+  korean?: { p: number; tokenizer: Tokenizer };
   /**
    * Also build patch label targets (config.patchLabels) over a patch grid of this many rows and columns: per patch,
    * the shares of each kind and colour among its object pixels, and its weight min(1, object pixels /
@@ -109,7 +116,7 @@ export function frameIndex(data: Pick<BatchSource, 'episodes' | 'frameStride'>, 
   return e.frameStart + k / data.frameStride;
 }
 
-/** Draws everything random about the samples, in makeBatch's order: per sample shift x, y, gain, bias, paraphrase. */
+/** Draws everything random about the samples, in makeBatch's order: per sample shift x, y, gain, bias, Korean, paraphrase. */
 export function planBatch(episodes: readonly PlanEpisode[], samples: ReadonlyArray<{ episode: number; t: number }>, o: BatchOptions, rng: Rng): SamplePlan[] {
   const shiftMax = o.augment ? (o.shift ?? 4) : 0;
   const L = o.maxWords;
@@ -120,7 +127,16 @@ export function planBatch(episodes: readonly PlanEpisode[], samples: ReadonlyArr
     const gain = o.augment ? rng.float(0.85, 1.15) : 1; // contrast
     const bias = o.augment ? rng.float(-20, 20) : 0; // brightness
     let { ids, mask, referents } = e;
-    if (o.augment && o.paraphrase && e.parsed && rng.float(0, 1) < o.paraphrase.p) {
+    // Korean first: a sample said in Korean is not also paraphrased; `paraphrase` is the share of the other samples.
+    const korean = o.augment && o.korean && e.parsed !== null && rng.float(0, 1) < o.korean.p;
+    if (korean) {
+      const parsed = e.parsed!;
+      const first = parsed.task !== 'pick' && rng.float(0, 1) < 0.25;
+      const enc = o.korean!.tokenizer.encode(koreanCommandWords(parsed, first).words.join(' '), L);
+      ids = Int32Array.from(enc.ids);
+      mask = Int32Array.from(enc.mask);
+      referents = e.referentsOf(enc.words);
+    } else if (o.augment && o.paraphrase && e.parsed && rng.float(0, 1) < o.paraphrase.p) {
       const text = drawParaphrase(e.parsed, L, rng);
       if (text !== null) {
         const enc = o.paraphrase.tokenizer.encode(text, L);

@@ -18,7 +18,7 @@
  */
 import { median } from '../../sim/util/median.js';
 import { Environment } from '../../sim/env/Environment.js';
-import { countFailureSite, countsMostFirst, runEpisode, type Driver, type FailureSites } from '../../sim/env/episodes.js';
+import { countFailureSite, countsMostFirst, readingAs, runEpisode, type Driver, type FailureSites, type Rephrased } from '../../sim/env/episodes.js';
 import { randomScene } from '../../sim/scene/index.js';
 import { hashSeed, Rng } from '../../sim/util/Rng.js';
 import { COLOURS, RECEPTACLES, SHAPES, type Observation, type Scene, type Shape } from '../../sim/types.js';
@@ -55,7 +55,7 @@ export async function languageSensitivity(o: {
   /** Default 'pick'. */
   task?: LanguageTask;
   /** Say each command in other words first, as evaluate's `rephrase` (e.g. free-form Korean); null command: not understood. */
-  rephrase?: { say: (command: string, scene: Scene, seed: number) => { text: string; command: string | null } };
+  rephrase?: { say: (command: string, scene: Scene, seed: number) => Rephrased };
 }): Promise<LanguageSensitivity> {
   const task = o.task ?? 'pick';
   let commands = 0;
@@ -74,7 +74,8 @@ export async function languageSensitivity(o: {
         failures['not understood'] = (failures['not understood'] ?? 0) + 1;
         continue;
       }
-      const r = await runEpisode({ seed, scene, command, env: o.env, driver: o.makeDriver(seed) });
+      const driver = said?.reads !== undefined ? readingAs(o.makeDriver(seed), said.reads) : o.makeDriver(seed);
+      const r = await runEpisode({ seed, scene, command, env: o.env, driver });
       if (r.success) {
         successes++;
         continue;

@@ -22,7 +22,9 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
-import { computeStats, disposeInputs, isResidualOutputWeight, loadPolicy, savePolicy, VlaPolicy, type LossOptions, type PolicyConfig } from '../policy/index.js';
+import { computeStats, disposeInputs, isResidualOutputWeight, loadPolicy, savePolicy, Tokenizer, VlaPolicy, type LossOptions, type PolicyConfig } from '../policy/index.js';
+import { VOCABULARY } from '../../sim/tasks/language.js';
+import { KOREAN_POLICY_VOCABULARY, readsKorean } from '../language/koreanPolicy.js';
 import { loadEpisodes, makeBatch, splitSamples, statsSamples, type BatchOptions, type SampleRef } from './TrainData.js';
 import { planBatch } from './batch.js';
 import { loadResumeCheckpoint, readTrainState } from './trainState.js';
@@ -49,6 +51,7 @@ export const TrainOptionsSchema = z
     patchLabelWeight: z.number().min(0),
     frameStride: z.number().int().min(1),
     paraphrase: z.number().min(0).max(1),
+    korean: z.number().min(0).max(1),
     emaDecay: z.number().min(0).lt(1),
     workers: z.number().int().min(1).max(64),
     seed: z.number().int().nonnegative(),
@@ -81,6 +84,10 @@ export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
   // The share of training samples whose command is replaced by a paraphrase: the same request in a recombination
   // of the seen templates' verbs, "please" and synonyms (sim/tasks/paraphrase.ts; never a held-out template).
   paraphrase: 0,
+  // The share of training samples whose command is said in Korean, as the policy reads a Korean command: canonical
+  // Korean words in Korean order, particles as words of their own (src/language/koreanPolicy.ts). A policy trained
+  // from scratch with it gets the Korean words in its vocabulary. `paraphrase` applies to the samples not said in Korean.
+  korean: 0,
   // Validate and save an exponential moving average of the weights over the steps (WeightEma.ts; e.g. 0.999 spans
   // about the last 1000 steps) instead of the last step's weights; 0: no average.
   emaDecay: 0,
@@ -208,6 +215,7 @@ export function trainBatchOptions(policy: VlaPolicy, o: TrainOptions, augment: b
     ...(o.groundingWeight > 0 ? { groundingGrid: policy.grid[0] } : {}),
     ...(c.patchLabels && o.patchLabelWeight > 0 ? { labelGrid: policy.grid[0] } : {}),
     ...(o.paraphrase > 0 ? { paraphrase: { p: o.paraphrase, tokenizer: policy.tokenizer } } : {}),
+    ...(o.korean > 0 ? { korean: { p: o.korean, tokenizer: policy.tokenizer } } : {}),
   };
 }
 
@@ -240,7 +248,11 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     if (Object.keys(run.policy).length > 0) policy = extendPolicy(policy, run.policy, run.init, log);
     log(`starting from the weights of ${run.init}`);
   } else {
-    policy = new VlaPolicy(run.policy);
+    policy = new VlaPolicy(run.policy, o.korean > 0 ? { tokenizer: new Tokenizer([...VOCABULARY, ...KOREAN_POLICY_VOCABULARY]) } : {});
+  }
+  if (o.korean > 0 && !readsKorean(policy.tokenizer)) {
+    policy.dispose();
+    throw new Error(`training option korean ${o.korean}: the policy of ${run.init ?? run.out} has no Korean words in its vocabulary; train one from scratch with it`);
   }
   const c = policy.config;
   const dataName = typeof run.data === 'string' ? run.data : run.data.join(', ');

@@ -26,7 +26,7 @@ import type {
   Status,
 } from './protocol.js';
 import { sceneJson } from './sceneJson.js';
-import { alignToTokens, resetWithCommand, type Understood } from '../language/index.js';
+import { alignToTokens, policyReading, readsKorean, resetWithCommand, type PolicyWords, type Understood } from '../language/index.js';
 
 export interface ViewerSessionOptions {
   /** The policy whose attention is shown and which can drive; null = expert only, no attention panel. */
@@ -53,6 +53,8 @@ export class ViewerSession {
   private emit: Emit = () => {};
   private driver: Driver | null = null;
   private obs: Observation | null = null;
+  /** What the policy reads instead of the episode's command (a Korean command's Korean words), or null. */
+  private reads: string | null = null;
   private status: Status = { state: 'ready', step: 0, time: 0, reason: null, driver: null };
   private episode = 0;
   private timer: NodeJS.Timeout | null = null;
@@ -155,6 +157,10 @@ export class ViewerSession {
     // The user's words are read (English or Korean) and grounded in the scene; the policy gets the templates' words.
     const understood = command ? resetWithCommand(this.env, command, seed, scene) : null;
     const obs = understood ? understood.observation : this.env.reset({ seed, ...(scene ? { scene } : {}) });
+    // A policy that reads Korean is given a Korean command's Korean words, in every observation of the episode.
+    const reads = understood && this.policy ? policyReading(understood.understood, readsKorean(this.policy.tokenizer)) : null;
+    this.reads = reads?.words ? reads.text : null;
+    if (this.reads !== null) obs.command = this.reads;
     this.cancelTimer();
     this.obs = obs;
     this.episode++;
@@ -172,7 +178,7 @@ export class ViewerSession {
       seed,
       scene: sceneName,
       command: info.command,
-      reading: understood ? readingSummary(understood.understood, words) : null,
+      reading: understood ? readingSummary(understood.understood, words, reads?.words ?? null) : null,
       ...json,
       camera: { position: cam.position, target: cam.target },
       attention: words,
@@ -218,6 +224,7 @@ export class ViewerSession {
     try {
       const r = this.env.step(this.driver.act(this.obs, this.env));
       this.obs = r.observation;
+      if (this.reads !== null) this.obs.command = this.reads;
       this.steps++;
       const done = r.done;
       this.status = {
@@ -293,11 +300,12 @@ function defaultCommand(scene: Scene): string {
 }
 
 /** The reading of the user's command for the page: what they typed and, in a line, how it was understood. */
-function readingSummary(u: Understood, words: AttentionWords | null): SceneMessage['reading'] {
+function readingSummary(u: Understood, words: AttentionWords | null, korean: PolicyWords | null): SceneMessage['reading'] {
   const r = u.reading;
   const parts = [`read as "${u.command}"`];
+  if (korean) parts.push(`the policy reads "${korean.words.join(' ')}"`);
   if (r.ignored.length) parts.push(`ignored: ${r.ignored.join(', ')}`);
   if (r.unknown.length) parts.push(`not known: ${r.unknown.join(', ')}`);
   const own = words !== null && u.command !== r.text; // the page shows the user's words over the policy's maps
-  return { text: r.text, summary: parts.join(' · '), ...(own ? { panels: alignToTokens(u, words.words) } : {}) };
+  return { text: r.text, summary: parts.join(' · '), ...(own ? { panels: alignToTokens(u, words.words, korean) } : {}) };
 }

@@ -20,6 +20,16 @@ beforeAll(async () => {
 });
 
 describe('recordingActor', () => {
+  it('says whether the actor it wraps reads Korean, so that the controller gives it the Korean words', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'vla-mcap-ros-')), 'ros.mcap');
+    const recorder = await EpisodeRecorder.create(path);
+    const base = { label: 'fake', camera: 'scene', imageSize: 16, note: null, act: () => [], reset: () => {} };
+    expect(recordingActor({ ...base, readsKorean: true }, recorder, { jointNames: [], policy: null }).readsKorean).toBe(true);
+    expect(recordingActor({ ...base, readsKorean: false }, recorder, { jointNames: [], policy: null }).readsKorean).toBe(false);
+    expect(recordingActor(base, recorder, { jointNames: [], policy: null }).readsKorean).toBeUndefined();
+    await recorder.close();
+  });
+
   it('logs observations, proposed actions, attention and outcomes of a live session on its clock', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'vla-mcap-ros-')), 'ros.mcap');
     const env = new Environment({ cameras: [{ name: 'scene', width: 16, height: 16 }] });

@@ -284,6 +284,21 @@ describe('vla ros over rosbridge', () => {
     await r.server.waitFor(() => r.controller.status().command === null, 2000, 'the stop');
   });
 
+  it('gives an actor that reads Korean a Korean command\'s Korean words, and the status the command in the templates\' words', async () => {
+    const actor = { ...scriptedActor(STILL), readsKorean: true };
+    const r = await rig(actor, simConfig());
+    current = r;
+    r.feed();
+    r.server.publish(r.config.topics.command, MESSAGE_TYPES.string, { data: '빨간 공을 파란 그릇에 넣어 주세요' });
+    await r.server.waitFor(() => actor.seen.length > 0, 5000, 'the policy to act');
+    expect(actor.seen.at(-1)!.command).toBe('빨간 공 을 파란 그릇 에 넣어');
+    expect(r.controller.status().command).toBe('put the red ball in the blue bowl');
+    expect(r.logs.some((l) => l.includes('the policy reads "빨간 공 을 파란 그릇 에 넣어"'))).toBe(true);
+    // An English command is read in the templates' words by the same actor.
+    r.server.publish(r.config.topics.command, MESSAGE_TYPES.string, { data: 'could you push the blue cube to the left' });
+    await r.server.waitFor(() => actor.seen.at(-1)!.command === 'push the blue cube left', 5000, 'the English command');
+  });
+
   it('e-stop: holds at once, ignores commands until released, then waits for a new command', async () => {
     const r = await running();
     r.server.publish(r.config.topics.estop, MESSAGE_TYPES.bool, { data: true });

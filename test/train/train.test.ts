@@ -10,7 +10,8 @@ import { collectInProcess } from '../../src/train/collect.js';
 import { loadEpisodes, makeBatch, splitSamples, wordReferents } from '../../src/train/TrainData.js';
 import { learningRateAt, readTrainConfig, train } from '../../src/train/train.js';
 import { Rng } from '../../sim/util/Rng.js';
-import { SHAPE_NOUNS } from '../../sim/tasks/language.js';
+import { SHAPE_NOUNS, VOCABULARY } from '../../sim/tasks/language.js';
+import { KOREAN_POLICY_VOCABULARY, KOREAN_POLICY_WORDS, koreanCommandWords, readsKorean } from '../../src/language/koreanPolicy.js';
 import { allParaphrases } from '../../sim/tasks/paraphrase.js';
 
 const tiny = { imageSize: 32, supersampling: 1, patchSize: 8, width: 16, heads: 2, visionLayers: 1, languageLayers: 1, fusionLayers: 1, actionLayers: 1, stemChannels: 4, chunk: 4 };
@@ -145,6 +146,61 @@ describe('batches', () => {
     }
     expect(said.size).toBeGreaterThan(3);
   });
+
+  it('with Korean augmentation say the command in the Korean words a policy reads, and ground the Korean names of the target', () => {
+    const tok = new Tokenizer([...VOCABULARY, ...KOREAN_POLICY_VOCABULARY]);
+    const eps = loadEpisodes(data, tok, 12);
+    const ref = { episode: 0, t: 0 };
+    const e = eps.episodes[0]!;
+    const opts = { chunk: 4, maxWords: 12, camera: 'scene', groundingGrid: 4, korean: { p: 1, tokenizer: tok } };
+    const plain = makeBatch(eps, [ref], { ...opts, augment: false }, new Rng(1));
+    expect(tok.decode(plain.tokens.dataSync()).join(' ')).toBe(e.command);
+    disposeInputs(plain);
+    const b = makeBatch(eps, [ref], { ...opts, augment: true, shift: 0 }, new Rng(2));
+    const words = tok.decode(b.tokens.dataSync());
+    expect(words).toEqual(koreanCommandWords(e.parsed!).words); // pick: the object first, always
+    const k = KOREAN_POLICY_WORDS;
+    const names: string[] = [k.colours[e.parsed!.target.colour], k.shapes[e.parsed!.target.kind]];
+    const w = Array.from(b.groundWeight!.dataSync());
+    words.forEach((word, i) => expect(w[i], word).toBe(names.includes(word) ? 1 : 0));
+    disposeInputs(b);
+  });
+
+  it('with Korean augmentation on place episodes, put the destination first in some samples and ground both objects\' Korean names', () => {
+    const placeData = mkdtempSync(join(tmpdir(), 'vla-train-place-'));
+    collectInProcess({ out: placeData, tasks: ['place'], episodes: 2, seed: 3, imageSize: 32, shard: { index: 0, count: 1 } });
+    const tok = new Tokenizer([...VOCABULARY, ...KOREAN_POLICY_VOCABULARY]);
+    const eps = loadEpisodes(placeData, tok, 12);
+    const e = eps.episodes[0]!;
+    const c = e.parsed!;
+    const k = KOREAN_POLICY_WORDS;
+    const opts = { chunk: 4, maxWords: 12, camera: 'scene', groundingGrid: 4, korean: { p: 1, tokenizer: tok }, augment: true, shift: 0 };
+    const orders = new Set<string>();
+    for (let s = 0; s < 24; s++) {
+      const b = makeBatch(eps, [{ episode: 0, t: 0 }], opts, new Rng(s));
+      const words = tok.decode(b.tokens.dataSync());
+      expect([koreanCommandWords(c).words, koreanCommandWords(c, true).words]).toContainEqual(words);
+      orders.add(words[0] === k.colours[c.target.colour] && words[1] === k.shapes[c.target.kind] ? 'object first' : 'destination first');
+      const w = Array.from(b.groundWeight!.dataSync());
+      const sameColour = c.target.colour === c.destination!.colour;
+      const named = [k.shapes[c.target.kind], k.receptacles[c.destination!.kind], ...(sameColour ? [] : [k.colours[c.target.colour], k.colours[c.destination!.colour]])];
+      words.forEach((word, i) => expect(w[i], word).toBe(named.includes(word) ? 1 : 0));
+      disposeInputs(b);
+    }
+    expect(orders).toEqual(new Set(['object first', 'destination first']));
+  });
+
+  it('refuses Korean augmentation for a policy whose vocabulary has no Korean words', async () => {
+    const first = mkdtempSync(join(tmpdir(), 'vla-train-out-'));
+    await train({ data, out: first, policy: tiny, train: { steps: 1, batchSize: 2, warmupSteps: 1, workers: 1 } });
+    const out = mkdtempSync(join(tmpdir(), 'vla-train-out-'));
+    await expect(train({ data, init: first, out, policy: {}, train: { steps: 1, korean: 0.5, workers: 1 } })).rejects.toThrow(/korean 0.5: the policy of .* has no Korean words in its vocabulary; train one from scratch with it/);
+    const fresh = mkdtempSync(join(tmpdir(), 'vla-train-out-'));
+    await train({ data, out: fresh, policy: tiny, train: { steps: 2, batchSize: 2, warmupSteps: 1, korean: 0.5, workers: 1 } });
+    const trained = loadPolicy(fresh);
+    expect(readsKorean(trained.tokenizer)).toBe(true);
+    trained.dispose();
+  }, 300_000);
 });
 
 describe('loading', () => {

@@ -29,6 +29,7 @@ import {
 } from '../../ros/index.js';
 import { positiveInt, nonNegativeInt, supersamplingFactor, taskList } from '../options.js';
 import { DEFAULT_POLICY_DIR } from './run.js';
+import { commandWithoutScene } from '../../language/index.js';
 import { openRosRecording } from './rosMcap.js';
 
 function positiveNumber(value: string): number {
@@ -213,12 +214,14 @@ async function runRos(opts: RosCliOptions, cmd: Command): Promise<void> {
   let finished: () => void = () => {};
   const allDone = new Promise<void>((r) => (finished = r));
   const publishCommand = () => transport.publish(config.topics.command, { data: opts.command });
+  // The episodes' command as the controller names it: --command read (English or Korean) in the templates' words.
+  const givenCommand = opts.command ? commandWithoutScene(opts.command).command : null;
   const onEpisodeEnd = (r: EpisodeRecord) => {
     recording.episodeEnded(r);
     const n = controller.episodes.length;
     if (opts.episodes === undefined) return;
     if (n >= opts.episodes) return finished();
-    if (opts.command && r.command === opts.command) setTimeout(publishCommand, 200); // the next one
+    if (opts.command && r.command === givenCommand) setTimeout(publishCommand, 200); // the next one
   };
   const controller = new RosController({ config, transport, arm, actor, rosVersion, onEpisodeEnd });
   console.error(

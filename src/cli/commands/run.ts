@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { Environment } from '../../../sim/env/Environment.js';
-import { runEpisode } from '../../../sim/env/episodes.js';
+import { readingAs, runEpisode } from '../../../sim/env/episodes.js';
 import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
 import { averageHeads, cameraSlice } from '../../policy/index.js';
 import { selectBackend } from '../../tf/backend.js';
@@ -16,7 +16,7 @@ import { renderAttentionOverlayPng } from '../../viz/attentionOverlay.js';
 import { nonNegativeInt, execution, imageSide, seedOption } from '../options.js';
 import { ensureWritableDir, ensureWritableFileDir } from '../../io/files.js';
 import { EpisodeRecorder } from '../../interop/mcap/EpisodeRecorder.js';
-import { alignToTokens, resetWithCommand } from '../../language/index.js';
+import { alignToTokens, policyReading, readsKorean, resetWithCommand } from '../../language/index.js';
 
 export const DEFAULT_POLICY_DIR = 'models/default';
 
@@ -49,10 +49,13 @@ export function registerRunCommand(program: Command): void {
       const { understood, observation: first } = resetWithCommand(env, text, opts.seed, scene);
       const command = understood.command;
       if (command !== text) console.log(`read "${text}" as "${command}"${understood.reading.ignored.length ? ` (ignored: ${understood.reading.ignored.join(', ')})` : ''}${understood.reading.unknown.length ? ` (not known: ${understood.reading.unknown.join(', ')})` : ''}`);
+      // A policy that reads Korean is given a Korean command's Korean words.
+      const reads = policyReading(understood, driver.policy ? readsKorean(driver.policy.tokenizer) : false);
+      if (reads.words) console.log(`the policy reads "${reads.text}"`);
       let mapsPath: string | null = null;
       let unknown: string[] = [];
       if (driver.policy) {
-        const maps = driver.policy.attentionMaps(first);
+        const maps = driver.policy.attentionMaps(reads.words ? { ...first, command: reads.text } : first);
         unknown = maps.unknown;
         const layer = opts.layer ?? maps.layers.length - 1;
         const heads = maps.layers[layer];
@@ -71,7 +74,7 @@ export function registerRunCommand(program: Command): void {
         const panels =
           command === text
             ? maps.words.map((w, i) => ({ label: maps.unknown.includes(w) ? `${w} (unknown)` : w, map: tokenPanel(i) }))
-            : alignToTokens(understood, maps.words).map((p) => ({
+            : alignToTokens(understood, maps.words, reads.words).map((p) => ({
                 label: p.tokens.length ? p.label : `${p.label} (ignored)`,
                 map: p.tokens.length ? meanMaps(p.tokens.map(tokenPanel)) : new Float32Array(tokenPanel(0).length).fill(1 / tokenPanel(0).length),
               }));
@@ -82,7 +85,9 @@ export function registerRunCommand(program: Command): void {
       const episode = { command, seed: opts.seed, task: env.info.task, driver: driver.label };
       recorder?.beginEpisode(episode);
       const inner = driver.make(opts.seed);
-      const r = await runEpisode({ seed: opts.seed, command, scene, env, driver: recorder ? recorder.wrap(inner, driver.policy) : inner, record: { size: opts.size } });
+      const recorded = recorder ? recorder.wrap(inner, driver.policy) : inner;
+      // Outermost, so that the recorder's attention maps are those of the words the policy reads.
+      const r = await runEpisode({ seed: opts.seed, command, scene, env, driver: reads.words ? readingAs(recorded, reads.text) : recorded, record: { size: opts.size } });
       if (recorder) {
         recorder.endEpisode(episode, r);
         await recorder.close();

@@ -1,5 +1,6 @@
 /** `vla sim`, `vla eval`, `vla bench sim`: the simulator from the command line. */
 import { freeFormRephrase } from '../../language/phrasings.js';
+import { readsKorean } from '../../language/koreanPolicy.js';
 import { LANGUAGES, type Language } from '../../language/types.js';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
@@ -95,6 +96,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
       if (opts.policy !== 'expert') await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const driver = resolveDriver(opts.policy, opts.execution);
       const plan = { policy: opts.policy, tasks: opts.task, episodes: opts.episodes, seed: opts.seed, split: opts.split ?? null, phrasing: opts.phrasing ?? null, execution: JSON.stringify(opts.execution), shard };
+      const readsKo = driver.policy ? readsKorean(driver.policy.tokenizer) : false;
       const hooks = await evalHooks({ mcap: opts.mcap, report: opts.report, plan, label: driver.label, policy: driver.policy }, driver.make);
       const result = await evaluate({
         driverFactory: hooks.driverFactory,
@@ -106,7 +108,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
         episodes: opts.episodes,
         seed: opts.seed,
         ...(opts.split ? { split: opts.split as Split } : {}),
-        ...(opts.phrasing ? { rephrase: freeFormRephrase(opts.phrasing as Language) } : {}),
+        ...(opts.phrasing ? { rephrase: freeFormRephrase(opts.phrasing as Language, 'heldout', readsKo) } : {}),
         progress: process.stderr.isTTY ? 'bar' : 'lines',
       });
       await hooks.finish(result);
@@ -115,7 +117,7 @@ export function registerSimCommands(program: Command, bench: Command): void {
       const extra: Record<string, unknown> = {};
       if (opts.language > 0) {
         const env = new Environment({ cameras: driver.cameras });
-        const ls = await languageSensitivity({ makeDriver: driver.make, env, scenes: opts.language, seed: opts.seed, task: opts.languageTask as LanguageTask, ...(opts.phrasing ? { rephrase: freeFormRephrase(opts.phrasing as Language) } : {}) });
+        const ls = await languageSensitivity({ makeDriver: driver.make, env, scenes: opts.language, seed: opts.seed, task: opts.languageTask as LanguageTask, ...(opts.phrasing ? { rephrase: freeFormRephrase(opts.phrasing as Language, 'heldout', readsKo) } : {}) });
         console.log(formatLanguageSensitivity(ls));
         extra.languageSensitivity = ls;
       }

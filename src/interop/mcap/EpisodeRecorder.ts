@@ -131,7 +131,7 @@ export class EpisodeRecorder {
     maps.words.forEach((word, i) => {
       const label = maps.unknown.includes(word) ? `${word} (unknown)` : word;
       const png = renderAttentionOverlayPng(obs.images[camera]!, [{ label, map: cameraSlice(words[i]!, maps.grid, 0) }], { grid: maps.grid, panelSize: 160 });
-      this.foxglove(`/attention/${i}_${word.replace(/[^A-Za-z0-9_]/g, '_')}`, 'CompressedImage', t, pngImage(t, `camera/${camera}`, png));
+      this.foxglove(`/attention/${i}_${word.replace(/[^\p{L}\p{N}_]/gu, '_')}`, 'CompressedImage', t, pngImage(t, `camera/${camera}`, png));
     });
   }
 

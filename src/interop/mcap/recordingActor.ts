@@ -16,6 +16,7 @@ export interface ActorLike {
   readonly camera: string;
   readonly imageSize: number;
   readonly note: string | null;
+  readonly readsKorean?: boolean;
   act(observation: Observation): EeAction[];
   reset(): void;
 }
@@ -44,6 +45,7 @@ export function recordingActor<A extends ActorLike>(actor: A, recorder: EpisodeR
     camera: actor.camera,
     imageSize: actor.imageSize,
     note: actor.note,
+    ...(actor.readsKorean !== undefined ? { readsKorean: actor.readsKorean } : {}),
     reset: () => {
       episode = null;
       actor.reset();

@@ -11,7 +11,7 @@ export interface InitMessage {
   tokenizer: TokenizerJSON;
   stats: NormalizationStats;
   source: BatchSource;
-  batchOptions: Omit<BatchOptions, 'paraphrase'>;
+  batchOptions: Omit<BatchOptions, 'paraphrase' | 'korean'>;
   lossOptions: LossOptions;
   /** Shared with the coordinator: the current weights (read at every render) and this worker's gradient. */
   weights: Float32Array;
