@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type BrowserContext, type Page, type WebSocket } from 'playwright-core';
 import { Matrix4, Vector3 } from 'three';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Environment } from '../../sim/env/Environment.js';
@@ -30,6 +30,7 @@ let server: ViewerServer;
 let policy: VlaPolicy;
 let context: BrowserContext;
 let page: Page;
+let socket: WebSocket | null = null;
 let profile = '';
 const pageErrors: string[] = [];
 const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
@@ -67,6 +68,7 @@ describe.skipIf(!haveChromium)('the viewer in chromium', () => {
     });
     page = context.pages()[0] ?? (await context.newPage());
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    page.on('websocket', (ws) => (socket = ws));
     await page.goto(server.url);
     await page.waitForSelector('#driver option[value="expert"]', { state: 'attached' });
   }, 900_000);
@@ -156,10 +158,15 @@ describe.skipIf(!haveChromium)('the viewer in chromium', () => {
   }, 900_000);
 
   it('reads a Korean command: shows the reading, and the user\'s words over the policy\'s maps, ignored ones marked', async () => {
+    // Choosing the scene file resets to its own command: let that scene arrive before typing, or it would replace
+    // the typed command in the box.
+    const sceneShown = socket!.waitForEvent('framereceived', { predicate: (f) => String(f.payload).startsWith('{"type":"scene"'), timeout: 120_000 });
     await page.selectOption('#scene-file', 'default');
+    await sceneShown;
     await page.fill('#command', '빨간 공을 노란 그릇에 넣어 주세요');
     await page.click('#reset');
-    await page.waitForFunction(`document.querySelector('#reading').textContent.startsWith('read as')`, null, { timeout: 120_000 });
+    // The reading of an earlier command stays on the page until this one's scene arrives: wait for the new one.
+    await page.waitForFunction(`document.querySelector('#reading').textContent.startsWith('read as "put')`, null, { timeout: 120_000 });
     expect(await page.textContent('#reading')).toBe('read as "put the red ball in the yellow bowl" · ignored: 주세요');
     expect(await page.inputValue('#command')).toBe('빨간 공을 노란 그릇에 넣어 주세요');
     expect(await page.$$eval('#words .word', (els) => els.map((e) => e.textContent))).toEqual(['빨간', '공을', '노란', '그릇에', '넣어', '주세요']);
