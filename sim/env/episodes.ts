@@ -86,7 +86,7 @@ export interface EpisodeResult {
    * Where the gripper first came down (its z below the target's top + APPROACH_MARGIN): pick and place, the
    * horizontal distance (m) from the target's centre; push, the distance from the line through the target's start
    * along the push direction. null when it never came that low. The expert comes down within a few mm; a policy's
-   * episodes that come down 3 cm or more off mostly fail (models/default/EXPERIMENTS.md).
+   * episodes that come down 3 cm or more off mostly fail.
    */
   approachError: number | null;
   /**

@@ -43,7 +43,7 @@ const HOLD_HEIGHT = 0.15;
  * Placing, the carry starts once the gripper is this high (m) on the way up to HOLD_HEIGHT, and rises the rest of
  * the way while it moves. Were it to start only at HOLD_HEIGHT, the moment place turns from "up" to "across" would
  * be a standstill at the very height where every pick demonstration stands still to end; a cloned policy then stood
- * there too (place 0/60 at 96x96, models/default/EXPERIMENTS.md). Starting while still rising, place leaves the lift
+ * there too. Starting while still rising, place leaves the lift
  * at full speed and a standstill only ever means "picked".
  */
 const CARRY_FROM = 0.1;
@@ -69,7 +69,7 @@ export interface ExpertOptions {
    * within it of the push's start, and lowers once it is within CARRY_BLEND (3 cm) of the point above the
    * destination (carry -> lower; a bowl or plate is 10-16 cm across), instead of first stopping on that point
    * (4 mm); the next phase keeps steering x, y on its way. Why: a cloned policy knows where things are to a cm or
-   * two, not 4 mm, so it hovered 1-6 cm beside the destination and never lowered (models/default/EXPERIMENTS.md); a
+   * two, not 4 mm, so it hovered 1-6 cm beside the destination and never lowered; a
    * demonstration that turns wherever within `blend` shows that "near enough" means "go". At most MAX_BLEND, below
    * OFF_COURSE (1.5 cm), where a descent is given up.
    */
@@ -79,7 +79,7 @@ export interface ExpertOptions {
    * destination (within CARRY_BLEND of its centre), the gripper is no higher than this above the release height,
    * instead of first stopping on that height (4 mm). Why: a cloned policy that came down a few mm off that height, or
    * below it, stood there holding the object with its chunks saying "open in a few steps" at every step (the first
-   * actions closed, the last open; executed as a mean, the arm never moved; models/default/EXPERIMENTS.md); a
+   * actions closed, the last open; executed as a mean, the arm never moved); a
    * demonstration that opens anywhere in the band shows that "low enough over the destination" means "let go".
    * At most MAX_RELEASE_BAND.
    */

@@ -10,9 +10,8 @@
  * Which of the target's colour (CONFUSER_SHAPES): 'one' other shape, drawn from those the split allows as a target;
  * or 'all' the other movable shapes of that colour, held-out combinations too. Those are never named (siblings.ts
  * names only pairs the split allows), so a held-out pair stays unseen in commands; but it is seen beside the objects
- * it is taken for. Why: the shipped weights' held-out-combination failures came down by an object of the target's
- * colour and another shape, nearly always a cylinder for a ball or a cube, or a ball for the cylinder
- * (models/default/EXPERIMENTS-2.md); with 'one' a purple ball stands beside the purple cylinder it is taken for only
+ * it is taken for. Why: a cloned policy's held-out-combination failures come down by an object of the target's
+ * colour and another shape, nearly always a cylinder for a ball or a cube, or a ball for the cylinder; with 'one' a purple ball stands beside the purple cylinder it is taken for only
  * when the random fill puts it there.
  */
 import { randomScene, type ObjectRef } from '../scene/randomScene.js';

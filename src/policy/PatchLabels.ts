@@ -4,7 +4,7 @@
  *
  * The policy's words tell apart objects of one colour only if the patch tokens carry their shape; at 64x64 a ball
  * and a cube are 4-6 pixels wide, and the grounding loss teaches shape only where the command names a shape and the
- * scene has an object of that colour and another shape (models/default/EXPERIMENTS.md, "Which shape"). This head
+ * scene has an object of that colour and another shape. This head
  * asks every patch of every frame, for every object in it, named or not: dense supervision of what the keys of the
  * cross-attention are made from (an auxiliary task on the encoder's features, as in UNREAL, Jaderberg et al. 2017,
  * and the semantic-segmentation side losses of visuomotor policies). Kind and colour are two separate softmaxes,

@@ -155,7 +155,7 @@ export const REMOVED_FIELDS_COMMIT = 'f5000ef';
 
 /**
  * Config fields removed from the policy, with what each switched on: switches no shipped model used and no
- * experiment gained from (models/default/EXPERIMENTS.md, "Removed switches"). A checkpoint whose config.json has one
+ * experiment gained from. A checkpoint whose config.json has one
  * set to false describes the model without it and loads; one set to anything else is refused.
  */
 export const REMOVED_CONFIG_FIELDS: Readonly<Record<string, { what: string; plural: boolean }>> = Object.freeze({

@@ -1,7 +1,7 @@
 /**
  * vla probe: a linear probe on a frozen policy's patch tokens. Its head learns (the loss falls from chance), it
  * counts the held-out single-object patches it asked about, leaves the policy as it was, and gives the same answer
- * twice. (Whether the probe tells trunks apart needs real data: models/default/EXPERIMENTS.md.)
+ * twice. (Whether the probe tells trunks apart needs real data, not this tiny set.)
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
