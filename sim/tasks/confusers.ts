@@ -1,18 +1,18 @@
 /**
- * Confuser scenes: the same command on a scene that also holds the objects most easily taken for its target, one of
- * the target's colour and another shape, one of its shape and another colour. Measured on the weights shipped before
- * it (600 first frames, a probe of where each target word's attention is centred, now in `vla eval --attention`): of
- * the 163 words whose map was centred on another object, 96 pointed at an object of the same colour and another
- * shape, 16 at one of the same shape and another colour. A random scene holds such a pair only sometimes, and then most commands can still be told
- * apart by colour alone; with `vla collect --confusers P` (src/train/collect.ts) a share P of the plan's scenes are
- * drawn with them, and sibling commands (siblings.ts) name them first.
+ * Confuser scenes: the same command on a scene that also holds the objects most easily taken for its target, one of the
+ * target's colour and another shape, one of its shape and another colour. Measured on the weights shipped before it
+ * (600 first frames, a probe of where each target word's attention is centred, now in `vla eval --attention`): of the
+ * 163 words whose map was centred on another object, 96 pointed at an object of the same colour and another shape, 16
+ * at one of the same shape and another colour. A random scene holds such a pair only sometimes, and then most commands
+ * can still be told apart by colour alone; with a recipe dataset's `confusers: P` (src/train/collect.ts) a share P of
+ * the plan's scenes are drawn with them, and sibling commands (siblings.ts) name them first.
  *
- * Which of the target's colour (CONFUSER_SHAPES): 'one' other shape, drawn from those the split allows as a target;
- * or 'all' the other movable shapes of that colour, held-out combinations too. Those are never named (siblings.ts
- * names only pairs the split allows), so a held-out pair stays unseen in commands; but it is seen beside the objects
- * it is taken for. Why: a cloned policy's held-out-combination failures come down by an object of the target's
- * colour and another shape, nearly always a cylinder for a ball or a cube, or a ball for the cylinder; with 'one' a purple ball stands beside the purple cylinder it is taken for only
- * when the random fill puts it there.
+ * Which of the target's colour (CONFUSER_SHAPES): 'one' other shape, drawn from those the split allows as a target; or
+ * 'all' the other movable shapes of that colour, held-out combinations too. Those are never named (siblings.ts names
+ * only pairs the split allows), so a held-out pair stays unseen in commands; but it is seen beside the objects it is
+ * taken for. Why: a cloned policy's held-out-combination failures come down by an object of the target's colour and
+ * another shape, nearly always a cylinder for a ball or a cube, or a ball for the cylinder; with 'one' a purple ball
+ * stands beside the purple cylinder it is taken for only when the random fill puts it there.
  */
 import { randomScene, type ObjectRef } from '../scene/randomScene.js';
 import type { Scene, Shape } from '../types.js';

@@ -1,57 +1,57 @@
 /**
- * `vla collect`: runs the scripted expert and writes a demonstration dataset (see dataset.ts). The perturbations
- * below are fields of a recipe's dataset (src/recipe/Recipe.ts); `vla collect --recipe FILE` passes them here.
+ * `vla collect`: runs the scripted expert and writes a demonstration dataset (see dataset.ts). The perturbations below
+ * are fields of a recipe's dataset (src/recipe/Recipe.ts); `vla collect --recipe FILE` passes them here.
  *
- * Sharding: the plan is every (task, episode index) pair; shard i/N takes the indices e with e % N == i, so N
- * machines with the same --seed write disjoint parts that together make the whole plan. --workers W splits a
- * shard further over W child processes (one per core), each running shard i + N*w of N*W.
+ * Sharding: the plan is every (task, episode index) pair; shard i/N takes the indices e with e % N == i, so N machines
+ * with the same --seed write disjoint parts that together make the whole plan. --workers W splits a shard further over
+ * W child processes (one per core), each running shard i + N*w of N*W.
  *
- * DAgger (CollectOptions.dagger: a policy folder and a share beta; Ross, Gordon and Bagnell 2011): a trained policy drives, and at every step the
- * expert also says what it would do; the expert's action is recorded, the policy's is executed, except on a seeded
- * share B of the steps where the expert's is executed too (in stretches of 10 steps on average). The data then covers the states the policy itself gets
- * into (off course, beside the wrong object, after a missed grasp) with the expert's way back, which plain
- * demonstrations never show. The expert labels leniently there (see ScriptedExpert's options). Train on the union of the demonstrations and such collections.
+ * DAgger (CollectOptions.dagger: a policy folder and a share beta; Ross, Gordon and Bagnell 2011): a trained policy
+ * drives, and at every step the expert also says what it would do; the expert's action is recorded, the policy's is
+ * executed, except on a seeded share B of the steps where the expert's is executed too (in stretches of 10 steps on
+ * average). The data then covers the states the policy itself gets into (off course, beside the wrong object, after a
+ * missed grasp) with the expert's way back, which plain demonstrations never show. The expert labels leniently there
+ * (see ScriptedExpert's options). Train on the union of the demonstrations and such collections.
  *
- * DART (noise SIGMA; Laskey, Lee, Fox, Dragan and Goldberg 2017): the expert drives, but a seeded drift is added
- * to each move it executes, and the expert's own (clean) action is recorded. The expert steers from the state it is
- * in, so the data shows it coming back from small errors, with labels that never hesitate between two objects (a
- * policy driving, as in DAgger, can lead the arm beside the wrong object). The drift is a vector of three
- * N(0, SIGMA) components held for about 10 steps at a time (momentary noise averages out before the arm leaves
- * its path), off in half of those stretches (a steady drift holds the arm a few mm from where the expert steers it
- * and the expert, whose waypoints ask for 4 mm, would wait for ever), and off while the expert stands still
- * (closing, releasing, holding) so that grasps are not shaken apart.
+ * DART (noise SIGMA; Laskey, Lee, Fox, Dragan and Goldberg 2017): the expert drives, but a seeded drift is added to
+ * each move it executes, and the expert's own (clean) action is recorded. The expert steers from the state it is in, so
+ * the data shows it coming back from small errors, with labels that never hesitate between two objects (a policy
+ * driving, as in DAgger, can lead the arm beside the wrong object). The drift is a vector of three N(0, SIGMA)
+ * components held for about 10 steps at a time (momentary noise averages out before the arm leaves its path), off in
+ * half of those stretches (a steady drift holds the arm a few mm from where the expert steers it and the expert, whose
+ * waypoints ask for 4 mm, would wait for ever), and off while the expert stands still (closing, releasing, holding) so
+ * that grasps are not shaken apart.
  *
- * Missed grasps (misses P): in a seeded share P of the pick and place episodes, the first grasp is made to miss:
- * for 14 steps from the moment the expert starts to close, the arm is held 4 to 5 cm to one side (across
- * the fingers' closing line) and closes on nothing there, while the recorded actions stay the expert's, which say
- * "open, go back up and approach again". Plain demonstrations never miss, so a cloned policy that closed beside an
- * object had never seen what to do next and waited there, closed, until the episode timed out.
+ * Missed grasps (misses P): in a seeded share P of the pick and place episodes, the first grasp is made to miss: for 14
+ * steps from the moment the expert starts to close, the arm is held 4 to 5 cm to one side (across the fingers' closing
+ * line) and closes on nothing there, while the recorded actions stay the expert's, which say "open, go back up and
+ * approach again". Plain demonstrations never miss, so a cloned policy that closed beside an object had never seen what
+ * to do next and waited there, closed, until the episode timed out.
  *
- * Stalls (stalls P): in a seeded share P of the episodes, once the arm is below 6 cm on its way down, it is moved
- * 3 to 5 cm to a random side and held still there for 15 to 25 steps, gripper as the expert has it; the labels stay
- * the expert's ("off course: back up and approach again"). A cloned policy's most common failure was to stand still
- * low beside an object until the timeout; plain demonstrations never stand still
- * there, so it had not seen what to do next.
+ * Stalls (stalls P): in a seeded share P of the episodes, once the arm is below 6 cm on its way down, it is moved 3 to
+ * 5 cm to a random side and held still there for 15 to 25 steps, gripper as the expert has it; the labels stay the
+ * expert's ("off course: back up and approach again"). A cloned policy's most common failure was to stand still low
+ * beside an object until the timeout; plain demonstrations never stand still there, so it had not seen what to do next.
  * All of these live in ExpertPerturbation.ts.
  *
- * Siblings (siblings K): the plan's episodes come in groups of K on one scene (group g = index / K, its scene from
- * the seed of episode g); the first has the scene's own command, the others name other objects of the same scene
- * (sim/tasks/siblings.ts; the same destination for place), so the data holds frames that are the same up to the
- * words and actions that differ with them. Why: a cloned policy's failed pick and place episodes often come down
- * by another object than the named one.
+ * Siblings (siblings K): the plan's episodes come in groups of K on one scene (group g = index / K, its scene from the
+ * seed of episode g); the first has the scene's own command, the others name other objects of the same scene
+ * (sim/tasks/siblings.ts; the same destination for place), so the data holds frames that are the same up to the words
+ * and actions that differ with them. Why: a cloned policy's failed pick and place episodes often come down by another
+ * object than the named one.
  *
- * Confusers (confusers P): a seeded share P of the plan's scenes (with siblings, of the groups' scenes) are drawn
- * again for the same command with the objects most easily taken for its target added: one of its colour and another
- * shape, one of its shape and another colour (sim/tasks/confusers.ts). With siblings those are named first. Why: where a cloned
- * policy's target words point at another object, it is mostly one of the same colour and another shape; a random
- * scene seldom makes the shape matter. confuserShapes 'all' adds every other
- * shape of the target's colour instead of one (held-out combinations too, never named; sim/tasks/confusers.ts).
+ * Confusers (confusers P): a seeded share P of the plan's scenes (with siblings, of the groups' scenes) are drawn again
+ * for the same command with the objects most easily taken for its target added: one of its colour and another shape,
+ * one of its shape and another colour (sim/tasks/confusers.ts). With siblings those are named first. Why: where a
+ * cloned policy's target words point at another object, it is mostly one of the same colour and another shape; a random
+ * scene seldom makes the shape matter. confuserShapes 'all' adds every other shape of the target's colour instead of
+ * one (held-out combinations too, never named; sim/tasks/confusers.ts).
  *
- * Supersampling (the recipe policy's supersampling K): every frame (and its segmentation) is rendered at K times the size and
- * box-filtered down (sim/render/downsample.ts), as a real camera averages the light over each pixel; a policy
- * trained on it sets config.supersampling = K so that eval and run render its observations the same way. Why: at
- * 64x64 an object is 4 to 6 px wide, and with one sample per pixel a ball, a cylinder and a cube are all hard-edged
- * blobs whose outline moves a whole pixel (1.5 cm of table) at a time.
+ * Supersampling (the recipe policy's supersampling K): every frame (and its segmentation) is rendered at K times the
+ * size and box-filtered down (sim/render/downsample.ts), as a real camera averages the light over each pixel; a policy
+ * trained on it sets config.supersampling = K so that eval and run render its observations the same way. Why: at 64x64
+ * an object is 4 to 6 px wide, and with one sample per pixel a ball, a cylinder and a cube are all hard-edged blobs
+ * whose outline moves a whole pixel (1.5 cm of table) at a time.
  */
 import { spawn } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
