@@ -77,9 +77,8 @@ const A = 5;
 const P = PROPRIO_KEYS.length;
 
 /**
- * Reads the episodes to learn from in one or more dataset folders (all of one image size): the successful episodes
- * of expert collections, and every episode of DAgger collections (their actions are the expert's labels, worth
- * learning from even where the policy that drove failed).
+ * Reads the episodes to learn from in one or more dataset folders (all of one image size): their successful episodes
+ * (a failed one shows the expert not solving the task, nothing to imitate).
  */
 export function loadEpisodes(
   dirs: string | readonly string[],
@@ -113,7 +112,7 @@ export function loadEpisodes(
   for (const { dir, names } of metas) {
     for (const name of names) {
       const record = readEpisodeRecord(dir, name);
-      if (record.success || record.driver === 'dagger') {
+      if (record.success) {
         const offset = used.length % frameStride; // the episodes' kept steps take turns over the stride's phases
         used.push({ dir, name, record });
         total += record.steps;

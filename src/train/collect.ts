@@ -6,21 +6,13 @@
  * with the same --seed write disjoint parts that together make the whole plan. --workers W splits a shard further over
  * W child processes (one per core), each running shard i + N*w of N*W.
  *
- * DAgger (CollectOptions.dagger: a policy folder and a share beta; Ross, Gordon and Bagnell 2011): a trained policy
- * drives, and at every step the expert also says what it would do; the expert's action is recorded, the policy's is
- * executed, except on a seeded share B of the steps where the expert's is executed too (in stretches of 10 steps on
- * average). The data then covers the states the policy itself gets into (off course, beside the wrong object, after a
- * missed grasp) with the expert's way back, which plain demonstrations never show. The expert labels leniently there
- * (see ScriptedExpert's options). Train on the union of the demonstrations and such collections.
- *
  * DART (noise SIGMA; Laskey, Lee, Fox, Dragan and Goldberg 2017): the expert drives, but a seeded drift is added to
  * each move it executes, and the expert's own (clean) action is recorded. The expert steers from the state it is in, so
- * the data shows it coming back from small errors, with labels that never hesitate between two objects (a policy
- * driving, as in DAgger, can lead the arm beside the wrong object). The drift is a vector of three N(0, SIGMA)
- * components held for about 10 steps at a time (momentary noise averages out before the arm leaves its path), off in
- * half of those stretches (a steady drift holds the arm a few mm from where the expert steers it and the expert, whose
- * waypoints ask for 4 mm, would wait for ever), and off while the expert stands still (closing, releasing, holding) so
- * that grasps are not shaken apart.
+ * the data shows it coming back from small errors, with labels that never hesitate between two objects. The drift is a
+ * vector of three N(0, SIGMA) components held for about 10 steps at a time (momentary noise averages out before the arm
+ * leaves its path), off in half of those stretches (a steady drift holds the arm a few mm from where the expert steers
+ * it and the expert, whose waypoints ask for 4 mm, would wait for ever), and off while the expert stands still
+ * (closing, releasing, holding) so that grasps are not shaken apart.
  *
  * Missed grasps (misses P): in a seeded share P of the pick and place episodes, the first grasp is made to miss: for 14
  * steps from the moment the expert starts to close, the arm is held 4 to 5 cm to one side (across the fingers' closing
@@ -62,10 +54,8 @@ import { expertDriver } from '../../sim/env/episodes.js';
 import { TASK_NAMES, confuserScene, siblingCommand, type ConfuserShapes, type TaskName } from '../../sim/tasks/index.js';
 import { EE_ACTION_KEYS } from '../../sim/types.js';
 import { proprioVector } from '../policy/normalization.js';
-import { ChunkExecutor, DEFAULT_EXECUTION, loadPolicy, type VlaPolicy } from '../policy/index.js';
 import { Rng, hashSeed } from '../../sim/util/Rng.js';
 import { ExpertPerturbation } from './ExpertPerturbation.js';
-import type { EeAction } from '../../sim/types.js';
 import { z } from 'zod';
 import { MAX_SUPERSAMPLING } from '../../sim/render/downsample.js';
 import { removeStaleTemps } from '../io/files.js';
@@ -91,8 +81,6 @@ export interface CollectOptions {
   imageSize: number;
   shard: { index: number; count: number };
   workers: number;
-  /** DAgger: the policy folder that drives, and the share of steps the expert drives instead (0..1). */
-  dagger?: { policy: string; beta: number } | undefined;
   /** DART: the drift's standard deviation (m per step) added to the expert's executed moves; 0 or absent: none. */
   noise?: number | undefined;
   /** The share (0..1) of pick and place episodes whose first grasp is made to miss; 0 or absent: none. */
@@ -180,7 +168,6 @@ function initDataset(o: Omit<CollectOptions, 'workers'>): void {
     proprioKeys: [...PROPRIO_KEYS],
     split: 'seen',
     created: new Date().toISOString(),
-    ...(o.dagger ? { driver: 'dagger' as const, policy: o.dagger.policy, beta: o.dagger.beta } : {}),
     ...(o.noise ? { noise: o.noise } : {}),
     ...(o.misses ? { misses: o.misses } : {}),
     ...(o.stalls ? { stalls: o.stalls } : {}),
@@ -201,25 +188,19 @@ export function collectInProcess(o: Omit<CollectOptions, 'workers'>): CollectPro
   const supersampling = o.supersampling ?? 1;
   const env = new Environment({ cameras: [{ name: 'scene', width: o.imageSize, height: o.imageSize, segmentation: true, supersampling }] });
   const p: CollectProgress = { done: 0, total: plan.length, written: 0, skipped: 0, successes: 0 };
-  const policy = loadDaggerPolicy(o, supersampling);
-  const executor = policy ? new ChunkExecutor(DEFAULT_EXECUTION) : null;
-  try {
-    for (const { task, index } of plan) {
-      if (o.stopIf?.()) break;
-      if (!needsCollecting(o, task, index, p)) {
-        p.skipped++;
-        p.done++;
-        o.onProgress?.(p);
-        continue;
-      }
-      const success = collectEpisode(env, o, task, index, policy, executor);
-      p.written++;
+  for (const { task, index } of plan) {
+    if (o.stopIf?.()) break;
+    if (!needsCollecting(o, task, index, p)) {
+      p.skipped++;
       p.done++;
-      if (success) p.successes++;
       o.onProgress?.(p);
+      continue;
     }
-  } finally {
-    policy?.dispose();
+    const success = collectEpisode(env, o, task, index);
+    p.written++;
+    p.done++;
+    if (success) p.successes++;
+    o.onProgress?.(p);
   }
   return p;
 }
@@ -236,34 +217,14 @@ function needsCollecting(o: Pick<CollectOptions, 'out' | 'imageSize'>, task: Tas
   return true;
 }
 
-/** With --dagger: the policy that drives, checked to read what the collection renders; else null. */
-function loadDaggerPolicy(o: Omit<CollectOptions, 'workers'>, supersampling: number): VlaPolicy | null {
-  if (!o.dagger) return null;
-  const policy = loadPolicy(o.dagger.policy);
-  const c = policy.config;
-  let problem: string | null = null;
-  if (c.imageSize !== o.imageSize) problem = `the policy reads ${c.imageSize}x${c.imageSize} frames; collect with --image-size ${c.imageSize}`;
-  else if (c.supersampling !== supersampling) problem = `the policy sees frames rendered with supersampling ${c.supersampling}; collect with --supersampling ${c.supersampling}`;
-  else if (c.cameras.some((cam) => cam !== 'scene')) problem = `the policy reads the cameras ${c.cameras.join(', ')}; collections record the scene camera only`;
-  if (problem) {
-    policy.dispose();
-    throw new Error(`--dagger ${o.dagger.policy}: ${problem}`);
-  }
-  return policy;
-}
-
-/** Runs and writes one episode of the plan (the expert, perturbed or mixed with a DAgger policy); returns its success. */
-function collectEpisode(env: Environment, o: Omit<CollectOptions, 'workers'>, task: TaskName, index: number, policy: VlaPolicy | null, executor: ChunkExecutor | null): boolean {
+/** Runs and writes one episode of the plan (the expert, perturbed as the options ask); returns its success. */
+function collectEpisode(env: Environment, o: Omit<CollectOptions, 'workers'>, task: TaskName, index: number): boolean {
   const frameBytes = o.imageSize * o.imageSize * 3;
   const maskBytes = o.imageSize * o.imageSize;
   const seed = seedOf(o.seed, task, index);
   let obs = resetForPlan(env, o, task, index, seed);
-  const driver = expertDriver(seed, { lenient: Boolean(policy), ...(o.blend ? { blend: o.blend } : {}), ...(o.releaseBand ? { releaseBand: o.releaseBand } : {}) });
+  const driver = expertDriver(seed, { ...(o.blend ? { blend: o.blend } : {}), ...(o.releaseBand ? { releaseBand: o.releaseBand } : {}) });
   driver.reset(env);
-  const mix = new Rng(hashSeed(`dagger:${seed}`));
-  let policySteps = 0;
-  let policyDrives = false;
-  executor?.reset();
   const perturb = new ExpertPerturbation(seed, task, o);
   const frames: Uint8Array[] = [];
   const masks: Uint8Array[] = [];
@@ -278,18 +239,8 @@ function collectEpisode(env: Environment, o: Omit<CollectOptions, 'workers'>, ta
     masks.push(img.segmentation!.slice());
     proprio.push(...proprioVector(obs, true));
     actions.push(a.dx, a.dy, a.dz, a.dyaw, a.gripper);
-    let executed: EeAction = perturb.execute(a, obs);
-    if (policy) {
-      // Who drives is drawn again every 10 steps on average, not every step: alternating grips would drop objects.
-      if (frames.length === 1 || mix.nextFloat() < 0.1) policyDrives = mix.nextFloat() >= o.dagger!.beta;
-      // The policy runs every step, so that its chunks are executed as at test time (temporal ensembling).
-      const own = executor!.next(() => policy.act(obs));
-      if (policyDrives) {
-        executed = own;
-        policySteps++;
-      }
-    }
-    const r = env.step(executed);
+    // The recorded action is the expert's own; the executed one carries the episode's perturbations, if any.
+    const r = env.step(perturb.execute(a, obs));
     obs = r.observation;
     if (r.done) {
       success = r.info.success;
@@ -320,7 +271,6 @@ function collectEpisode(env: Environment, o: Omit<CollectOptions, 'workers'>, ta
       objects: info.scene.objects.map((ob) => ({ kind: ob.kind, colour: ob.colour })),
       targetIndex: info.target,
       destinationIndex: info.destination,
-      ...(policy ? { driver: 'dagger' as const, policySteps } : {}),
       ...(perturb.injectedMiss ? { injectedMiss: true } : {}),
       ...(perturb.injectedStall ? { injectedStall: true } : {}),
     },

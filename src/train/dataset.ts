@@ -8,10 +8,6 @@
  *   data/NAME/episodes/TASK-000042.seg.gz the same frames' segmentation: gzip of T x H x W bytes, 0 = no object
  *                                       (table, arm, background), i + 1 = scene object i (record.objects[i])
  *
- * A DAgger collection (meta.driver 'dagger', Ross et al. 2011, "A Reduction of Imitation Learning and Structured
- * Prediction to No-Regret Online Learning") has the same layout; its actions are the expert's labels for states a
- * trained policy led the arm into.
- *
  * A collection with meta.noise (DART, Laskey et al. 2017) was driven by the expert with a seeded drift added to its
  * moves, and one with meta.misses had a share of its first grasps made to miss (record.injectedMiss): the frames
  * show the arm off the expert's own path, and the actions are the expert's way back.
@@ -48,6 +44,13 @@ export const DATASET_VERSION = 2;
  */
 export const PROPRIO_KEYS = ['j0', 'j1', 'j2', 'j3', 'j4', 'gripperOpening', 'holding', 'eeX', 'eeY', 'eeZ', 'eeYaw'] as const;
 
+/**
+ * Who chose the executed actions: the scripted expert, always. A meta.json or episode record may say so (`driver:
+ * "expert"`) or leave it out (collect writes none); any other driver is refused, since training (TrainData.ts) takes
+ * each successful episode's recorded actions as the expert's own demonstration.
+ */
+const EXPERT_DRIVER = z.literal('expert', { error: 'expected "expert" or no driver: only collections the scripted expert drove can be read' }).optional();
+
 export const DatasetMetaSchema = z
   .object({
     format: z.literal(DATASET_FORMAT),
@@ -61,14 +64,8 @@ export const DatasetMetaSchema = z
     proprioKeys: z.array(z.string()),
     split: z.string(),
     created: z.string(),
-    /**
-     * Who chose the executed actions: 'expert' (plain demonstrations; the default when absent) or 'dagger' (a policy
-     * and the expert mixed, every action labelled by the expert; see collect.ts).
-     */
-    driver: z.enum(['expert', 'dagger']).optional(),
-    /** For 'dagger': the policy folder that drove, and the share of steps the expert drove instead. */
-    policy: z.string().optional(),
-    beta: z.number().min(0).max(1).optional(),
+    /** See EXPERT_DRIVER. */
+    driver: EXPERT_DRIVER,
     /**
      * DART (Laskey et al. 2017, "DART: Noise Injection for Robust Imitation Learning"): the standard deviation (m per
      * step) of the drift added to the executed end-effector moves; the recorded actions stay the expert's own.
@@ -115,13 +112,8 @@ export interface EpisodeRecord {
   /** Index into objects of the object the command names, and of the place destination (-1: none). */
   targetIndex: number;
   destinationIndex: number;
-  /**
-   * 'dagger' when a policy chose some executed actions: the recorded actions are then the expert's labels for the
-   * states the mix visited, useful whether or not the episode succeeded. Absent: the expert drove.
-   */
-  driver?: 'expert' | 'dagger';
-  /** For 'dagger': how many of the steps the policy drove. */
-  policySteps?: number;
+  /** Who chose the executed actions: the scripted expert, always (see EXPERT_DRIVER). */
+  driver?: 'expert';
   /** True when the first grasp was made to miss (collect --misses): the frames show it, the labels recover. */
   injectedMiss?: boolean;
   /** True when the arm was parked beside its way down (collect --stalls): the frames show it, the labels recover. */
@@ -143,8 +135,7 @@ const EpisodeSchema = z.object({
   objects: z.array(z.object({ kind: z.string(), colour: z.string() })),
   targetIndex: z.number().int().nonnegative(),
   destinationIndex: z.number().int().min(-1),
-  driver: z.enum(['expert', 'dagger']).optional(),
-  policySteps: z.number().int().nonnegative().optional(),
+  driver: EXPERT_DRIVER,
   injectedMiss: z.boolean().optional(),
   injectedStall: z.boolean().optional(),
 });
@@ -161,14 +152,13 @@ export function writeMeta(dir: string, meta: DatasetMeta): void {
   const path = join(dir, 'meta.json');
   if (existsSync(path)) {
     const old = readMeta(dir);
-    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split', 'driver', 'policy', 'beta', 'noise', 'misses', 'stalls', 'blend', 'releaseBand', 'siblings', 'confusers', 'confuserShapes', 'supersampling'] as const).every(
+    const same = (['tasks', 'episodesPerTask', 'seed', 'imageSize', 'camera', 'split', 'noise', 'misses', 'stalls', 'blend', 'releaseBand', 'siblings', 'confusers', 'confuserShapes', 'supersampling'] as const).every(
       (k) => JSON.stringify(old[k]) === JSON.stringify(meta[k]),
     );
     if (!same) {
       throw new Error(
         `${path}: this folder holds a collection with other settings (tasks ${old.tasks.join(',')}, ` +
           `${old.episodesPerTask} episodes per task, seed ${old.seed}, image ${old.imageSize}` +
-          `${old.driver === 'dagger' ? `, dagger with ${old.policy} at beta ${old.beta}` : ''}` +
           `${old.noise ? `, noise ${old.noise} m` : ''}${old.misses ? `, misses ${old.misses}` : ''}${old.stalls ? `, stalls ${old.stalls}` : ''}${old.blend ? `, blend ${old.blend} m` : ''}${old.releaseBand ? `, release band ${old.releaseBand} m` : ''}${old.siblings ? `, siblings ${old.siblings}` : ''}${old.confusers ? `, confusers ${old.confusers}` : ''}${old.confuserShapes ? `, confuser shapes ${old.confuserShapes}` : ''}${old.supersampling ? `, supersampling ${old.supersampling}` : ''}); ` +
           `use another --out or the same settings to resume`,
       );

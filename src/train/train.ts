@@ -133,7 +133,7 @@ export interface TrainRun {
   data: string | readonly string[];
   /**
    * Start from this trained policy's weights, config and normalisation instead of a fresh policy (fine-tuning, e.g.
-   * on DAgger data); the step count and learning-rate schedule start over. Policy fields given with it may only add
+   * on new datasets); the step count and learning-rate schedule start over. Policy fields given with it may only add
    * parts (see extendPolicy). Ignored when resuming run.out.
    */
   init?: string | undefined;

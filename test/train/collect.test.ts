@@ -68,6 +68,25 @@ describe('collect', () => {
     expect(() => readEpisode(dir, 'pick-000000', 32)).toThrow(/pick-000000/);
   });
 
+  it('reads and resumes a folder whose meta.json and records say driver "expert", and refuses any other driver, naming the file', () => {
+    const dir = tmp();
+    collectInProcess({ ...base, tasks: ['pick'], episodes: 1, out: dir });
+    const metaPath = join(dir, 'meta.json');
+    const recordPath = join(dir, 'episodes', 'pick-000000.json');
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8'));
+    const record = JSON.parse(readFileSync(recordPath, 'utf8'));
+    expect(meta.driver).toBeUndefined();
+    writeFileSync(metaPath, JSON.stringify({ ...meta, driver: 'expert' }));
+    writeFileSync(recordPath, JSON.stringify({ ...record, driver: 'expert' }));
+    expect(readMeta(dir).driver).toBe('expert');
+    expect(readEpisode(dir, 'pick-000000', 32).record.success).toBe(true);
+    expect(collectInProcess({ ...base, tasks: ['pick'], episodes: 1, out: dir })).toMatchObject({ written: 0, skipped: 1 });
+    writeFileSync(recordPath, JSON.stringify({ ...record, driver: 'dagger', policySteps: 10 }));
+    expect(() => readEpisode(dir, 'pick-000000', 32)).toThrow(/pick-000000\.json: driver: expected "expert" or no driver/);
+    writeFileSync(metaPath, JSON.stringify({ ...meta, driver: 'dagger', policy: 'models/default', beta: 0.3 }));
+    expect(() => readMeta(dir)).toThrow(/meta\.json: driver: expected "expert" or no driver/);
+  });
+
   it('DART noise moves the arm off the recorded actions, keeps the expert\'s labels, and is seeded', () => {
     /** Mean horizontal gap (m) between each recorded action and the end effector's actual move that step. */
     const gap = (dir: string) => {

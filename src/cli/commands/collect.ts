@@ -25,7 +25,6 @@ const PlanSchema = z
     imageSize: z.number().int().positive().max(MAX_DATASET_IMAGE_SIZE),
     shard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }),
     workers: z.literal(1),
-    dagger: z.object({ policy: z.string(), beta: z.number() }).optional(),
     noise: z.number().optional(),
     misses: z.number().optional(),
     stalls: z.number().optional(),

@@ -1,7 +1,8 @@
 /**
  * The scripted expert's place demonstrations: the carry towards the destination starts while the gripper is still
  * rising (at CARRY_FROM = 10 cm), so no place demonstration stands still at the height where pick demonstrations
- * stand still to end (15 cm): a cloned policy cannot tell those two standstills apart except by the command.
+ * stand still to end (15 cm): a cloned policy cannot tell those two standstills apart except by the command. Also its
+ * release band, and its way back when something moved the arm off its descent.
  */
 import { describe, expect, it } from 'vitest';
 import { Environment } from '../../../sim/env/Environment.js';
@@ -77,5 +78,22 @@ describe('ScriptedExpert, release band', () => {
   it('refuses a band outside 0..MAX_RELEASE_BAND, naming the option', () => {
     expect(() => new ScriptedExpert(1, { releaseBand: MAX_RELEASE_BAND + 0.01 })).toThrow(/releaseBand must be between 0 and 0.03 m, got 0.04/);
     expect(() => new ScriptedExpert(1, { releaseBand: -1 })).toThrow(/releaseBand/);
+  });
+});
+
+describe('ScriptedExpert knocked off course', () => {
+  it('goes back up and approaches again instead of cutting diagonally through the scene', () => {
+    const env = new Environment({ cameras: [] });
+    let obs = env.reset({ seed: 3, task: 'pick', split: 'seen' });
+    const expert = new ScriptedExpert(3);
+    expert.reset(env.info, env.snapshot());
+    for (let t = 0; t < 200 && expert.currentPhase !== 'descend'; t++) obs = env.step(expert.act(obs, env.snapshot())).observation;
+    expect(expert.currentPhase).toBe('descend');
+    // The gripper 5 cm sideways, as a collection's stall or missed grasp moves it.
+    const shifted = { ...obs, eePose: { ...obs.eePose, x: obs.eePose.x + 0.05 } };
+    const a = expert.act(shifted, env.snapshot());
+    expect(expert.currentPhase).toBe('approach');
+    expect(a.dx).toBeLessThan(0); // back towards the object, at the hover height
+    expect(a.gripper).toBe(0);
   });
 });
