@@ -17,6 +17,7 @@ import { DEFAULT_POLICY_CONFIG, patchGrid, type PolicyConfig } from './config.js
 import type { PolicyBatch } from './processing.js';
 import { disposeInputs } from './processing.js';
 import { VlaPolicy } from './VlaPolicy.js';
+import { PATCH_COLOURS, PATCH_KINDS } from './PatchLabels.js';
 
 export interface PolicyBenchResult {
   backend: string;
@@ -54,7 +55,9 @@ export type BenchTrainStep = 'minimize' | 'train';
 
 /**
  * A synthetic training batch (random pixels, a fixed command) of the policy's sizes. With `grounding`, the last two
- * words of the command get grounding targets spread evenly over 4 pseudo-random patches (as makeBatch would give).
+ * words of the command get grounding targets spread evenly over 4 pseudo-random patches (as makeBatch would give),
+ * and a policy with the patch label head gets a random kind and colour on about a quarter of its patches (as the
+ * PyTorch mirror's batch).
  */
 export function syntheticBatch(policy: VlaPolicy, B: number, seed = 1, grounding = false): PolicyBatch {
   const c = policy.config;
@@ -87,8 +90,20 @@ export function syntheticBatch(policy: VlaPolicy, B: number, seed = 1, grounding
       actions: tf.concat([tf.randomNormal([B, c.chunk, c.actionDim - 1], 0, 0.01, 'float32', seed + 3), gripper], 2), // [B, K, 5]
       actionValid: tf.ones([B, c.chunk]), // [B, K]
       ...(ground ? { groundTarget: tf.tensor3d(ground.target, [B, L, T]), groundWeight: tf.tensor2d(ground.weight, [B, L]) } : {}),
+      ...(grounding && c.patchLabels ? syntheticPatchLabels(B, patchGrid(c).patches, seed) : {}),
     } as unknown as tf.TensorContainer;
   }) as unknown as PolicyBatch;
+}
+
+/** One-hot kind [B, P, kinds] and colour [B, P, colours] targets, weight 1 on about a quarter of the patches [B, P]. */
+function syntheticPatchLabels(B: number, P: number, seed: number): { patchKind: tf.Tensor; patchColour: tf.Tensor; patchLabelWeight: tf.Tensor } {
+  const kind = tf.randomUniform([B, P], 0, PATCH_KINDS.length, 'int32', seed + 4);
+  const colour = tf.randomUniform([B, P], 0, PATCH_COLOURS.length, 'int32', seed + 5);
+  return {
+    patchKind: tf.oneHot(kind, PATCH_KINDS.length), // [B, P, kinds]
+    patchColour: tf.oneHot(colour, PATCH_COLOURS.length), // [B, P, colours]
+    patchLabelWeight: tf.cast(tf.less(tf.randomUniform([B, P], 0, 1, 'float32', seed + 6), 0.25), 'float32'), // [B, P]
+  };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -137,8 +152,8 @@ export async function benchPolicy(
           loss?.dataSync();
           return;
         }
-        // src/train/train.ts, one step (TRAIN_DEFAULTS: groundingWeight 0.5, clipNorm 1.0)
-        const { value, grads } = tf.variableGrads(() => policy.loss(batch, { training: true, groundingWeight: 0.5 }), policy.trainableVariables);
+        // src/train/train.ts, one step (TRAIN_DEFAULTS: groundingWeight 0.5, patchLabelWeight 0.5, clipNorm 1.0)
+        const { value, grads } = tf.variableGrads(() => policy.loss(batch, { training: true, groundingWeight: 0.5, labelWeight: 0.5 }), policy.trainableVariables);
         const names = Object.keys(grads);
         const norm = tf.sqrt(tf.addN(names.map((k) => tf.sum(tf.square(grads[k]!)))));
         const scale = tf.minimum(1, tf.div(1.0, tf.add(norm, 1e-6)));

@@ -7,7 +7,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/tf/backend.js';
 import { STD_FLOOR, VlaPolicy, checkStats, computeStats, identityStats, observationsToInputs, proprioVector, toEeActions } from '../../src/policy/index.js';
 import type { EeAction } from '../../sim/types.js';
-import { benchPolicy } from '../../src/policy/bench.js';
+import { benchPolicy, syntheticBatch } from '../../src/policy/bench.js';
+import { PATCH_COLOURS, PATCH_KINDS } from '../../src/policy/PatchLabels.js';
+import { disposeInputs } from '../../src/policy/processing.js';
 import { TINY, observation } from './helpers.js';
 
 beforeAll(async () => {
@@ -71,5 +73,25 @@ describe('benchPolicy', () => {
     expect(r.actMedianMs).toBeGreaterThan(0);
     expect(r.trainStepMs).toBeGreaterThan(0);
     expect(r.kernels.length).toBeGreaterThan(5);
+  });
+
+  it("gives the training step's batch patch label targets when the policy has the head, as the PyTorch mirror's", () => {
+    for (const patchLabels of [true, false]) {
+      const policy = new VlaPolicy({ ...TINY, patchLabels });
+      const P = policy.grid[0] * policy.grid[1];
+      const batch = syntheticBatch(policy, 3, 1, true);
+      if (patchLabels) {
+        expect(batch.patchKind!.shape).toEqual([3, P, PATCH_KINDS.length]);
+        expect(batch.patchColour!.shape).toEqual([3, P, PATCH_COLOURS.length]);
+        const w = batch.patchLabelWeight!.dataSync();
+        expect(w.some((x) => x === 1) && w.every((x) => x === 0 || x === 1)).toBe(true);
+        const labels = tf.tidy(() => policy.lossTerms(batch, { training: true, labelWeight: 0.5 }).labels.dataSync()[0]!);
+        expect(labels).toBeGreaterThan(0);
+      } else {
+        expect(batch.patchKind).toBeUndefined();
+      }
+      disposeInputs(batch);
+      policy.dispose();
+    }
   });
 });
