@@ -87,10 +87,14 @@ export async function benchTrain(o: { config: Partial<PolicyConfig>; workers: nu
     const times: number[] = [];
     try {
       const total = (o.warmup ?? 2) + (o.steps ?? 8);
+      // As train.ts does: each step's plans drawn one step ahead, so the replicas render them early.
+      const plansOf = () => planBatch(source.episodes, Array.from({ length: batch }, () => ({ episode: rng.int(0, EPISODES - 1), t: rng.int(0, STEPS_PER_EPISODE - 1) })), batchOptions, rng);
+      let plans = plansOf();
       for (let step = 0; step < total; step++) {
         const t0 = performance.now();
-        const refs = Array.from({ length: batch }, () => ({ episode: rng.int(0, EPISODES - 1), t: rng.int(0, STEPS_PER_EPISODE - 1) }));
-        await parallel.step(planBatch(source.episodes, refs, batchOptions, rng), learningRateAt(step, opts));
+        const next = step + 1 < total ? plansOf() : undefined;
+        await parallel.step(plans, learningRateAt(step, opts), next);
+        if (next) plans = next;
         if (step >= (o.warmup ?? 2)) times.push(performance.now() - t0);
       }
     } finally {

@@ -14,7 +14,10 @@
  *   filter is B[n] (2.4 ms for the same scores, transposes included).
  * - A sum over a leading axis ([N, E] -> [E]) transposes the tensor first: 7.5 ms for [131072, 16] and 2.7 ms for
  *   [2048, 128], against 0.2 and 0.1 ms as ones[1, N] x [N, E] through XNNPACK. The gradients of a bias or
- *   LayerNorm's gamma/beta are such sums; `addSuffix` and `mulSuffix` compute them that way.
+ *   LayerNorm's gamma/beta are such sums; `addSuffix` and `mulSuffix` compute them that way. XNNPACK packs a
+ *   product's right-hand matrix anew for every tensor, so a tall one (the conv stem's bias gradients, [65536, 16])
+ *   goes on the left instead: its rows regrouped r at a time, [N/r, r E] x [r E, E] (r stacked identities) sums
+ *   each group of r rows (2.0 ms against tf.sum's 7.7 ms at [65536, 16]), and the N/r partial sums are summed.
  * - A 2-D transpose with a long row stride ([2048, 1024]: 19 ms) thrashes the cache: matMul2d's dB picks the
  *   cheaper of (A^T) dY and (dY^T A)^T by the elements transposed.
  */
@@ -62,26 +65,34 @@ export function linear(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor | null): tf.Ten
 // ---------------------------------------------------------------------------------------------------------------
 // Broadcast over leading axes
 
-/** Row widths up to which sumToSuffix sums by a product with ones (biases, LayerNorm's gamma and beta). */
+/** Row widths up to which sumToSuffix sums by a matrix product (biases, LayerNorm's gamma and beta). */
 const SUM_BY_PRODUCT_MAX = 256;
-/**
- * Up to how many elements: XNNPACK packs the right-hand matrix anew for every new tensor, which for the conv stem's
- * [131072, 16] bias gradient (10 ms) costs more than tf.sum (4 ms); [2048, 128] packs in well under tf.sum's 2.7 ms.
- */
+/** Up to how many elements the rows go on the right of ones[1, N]; taller ones are regrouped onto the left. */
 const SUM_BY_PRODUCT_ELEMENTS = 1 << 18;
+/** Inner size of the regrouped product [N/r, r E] x [r E, E]: about what XNNPACK's kernels handle best. */
+const REGROUPED_INNER = 1024;
 
-/** x [..., S...] summed over its leading axes down to `shape` (a suffix of x's shape): ones[1, N] x [N, |S|]. */
+/** x [..., S...] summed over its leading axes down to `shape` (a suffix of x's shape), by matrix products. */
 export function sumToSuffix(x: tf.Tensor, shape: readonly number[]): tf.Tensor {
   const size = shape.reduce((a, d) => a * d, 1);
   const n = x.size / size;
   if (n === 1) return tf.reshape(x, shape as number[]);
   return tf.tidy(() => {
+    const rows = tf.reshape(x, [n, size]); // [N, E]
+    if (size > SUM_BY_PRODUCT_MAX) return tf.reshape(tf.sum(rows, 0), shape as number[]);
+    if (n * size > SUM_BY_PRODUCT_ELEMENTS) {
+      let r = Math.max(1, Math.floor(REGROUPED_INNER / size));
+      while (n % r !== 0) r--;
+      if (r > 1) {
+        const stacked = tf.tile(tf.eye(size), [r, 1]); // [r E, E]: entry (k, c) is 1 where k mod E = c
+        const partial = tf.matMul(tf.reshape(rows, [n / r, r * size]), stacked); // [N/r, E]: sums of r rows each
+        return tf.reshape(sumToSuffix(partial, [size]), shape as number[]);
+      }
+      return tf.reshape(tf.sum(rows, 0), shape as number[]);
+    }
     // A copy, not a reshape: tfjs-wasm caches XNNPACK's packed right-hand matrix by tensor data alone, not shape, so
     // data seen before as another shape's right-hand side (a reshape of the same gradient) overran the wasm heap.
-    // Wider rows (the position embeddings' [P, E]) stay with tf.sum.
-    const rows = tf.reshape(x, [n, size]);
-    if (size > SUM_BY_PRODUCT_MAX || n * size > SUM_BY_PRODUCT_ELEMENTS) return tf.reshape(tf.sum(rows, 0), shape as number[]);
-    return tf.reshape(tf.matMul(tf.ones([1, n]), tf.mul(rows, 1)), shape as number[]);
+    return tf.reshape(tf.matMul(tf.ones([1, n]), tf.mul(rows, 1)), shape as number[]); // [1, N] x [N, E]
   });
 }
 

@@ -335,9 +335,13 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   if (emaUpdates !== null) parallel.restoreTraining(readTrainWeights(trainWeightsPath, policy.parameterCount), emaUpdates);
   if (parallel.workers > 1) log(`${parallel.workers} workers, each with ${Math.ceil(o.batchSize / parallel.workers)} of the ${o.batchSize} samples of a step`);
   try {
+    // Each step's plans are drawn one step ahead, in the same rng order, so the replicas can render them early.
+    const plansOf = () => planBatch(data.episodes, Array.from({ length: o.batchSize }, () => trainSet[rng.int(0, trainSet.length - 1)]!), trainOptions, rng);
+    let plans = startStep < o.steps ? plansOf() : [];
     for (let step = startStep; step < o.steps; step++) {
-      const refs = Array.from({ length: o.batchSize }, () => trainSet[rng.int(0, trainSet.length - 1)]!);
-      const loss = await parallel.step(planBatch(data.episodes, refs, trainOptions, rng), learningRateAt(step, o));
+      const next = step + 1 < o.steps ? plansOf() : undefined;
+      const loss = await parallel.step(plans, learningRateAt(step, o), next);
+      if (next) plans = next;
       seen += o.batchSize;
       lastLoss = loss;
       smoothed = Number.isNaN(smoothed) ? loss : 0.95 * smoothed + 0.05 * loss;

@@ -55,6 +55,23 @@ describe.each(['wasm', 'cpu'] as const)('linalg on %s', (backend) => {
     });
   });
 
+  it('sumToSuffix sums tall gradients regrouped onto the left of a product, and falls back when rows do not group', async () => {
+    await on(() => {
+      // [65536, 16] as the stem's bias gradient at 16 images per worker (64 rows a group), [7200, 48] (20 a group),
+      // [20011, 16] (a prime count of rows: no grouping, tf.sum)
+      for (const [xs, bs] of [[[16, 64, 64, 16], [16]], [[12, 600, 48], [48]], [[20011, 16], [16]], [[4, 128, 32, 32], [32, 32]]] as Array<[number[], number[]]>) {
+        tf.tidy(() => {
+          const x = rand(xs, 9);
+          const lead = Array.from({ length: xs.length - bs.length }, (_, i) => i);
+          const want = tf.sum(x, lead);
+          const scale = Math.sqrt(x.size / want.size); // a sum of n values of unit size is of size sqrt(n)
+          expect(sumToSuffix(x, bs).shape).toEqual(bs);
+          expect(maxAbsDiff(sumToSuffix(x, bs), want) / scale).toBeLessThan(1e-4);
+        });
+      }
+    });
+  });
+
   it('matMul2d has the gradients of tf.matMul whichever way it forms dB', async () => {
     await on(() => {
       // [M, K] x [K, N] with M*K small (A^T dY) and large (dY^T A, transposed back) against the other transposes

@@ -1,7 +1,8 @@
 /**
  * Data-parallel training (src/train/parallel/): two workers give the weights of one up to float rounding, the same
- * seed and worker count give the same weights bit for bit, batches rendered in parts equal the whole batch, a
- * worker's error reaches the caller as one line, and checkpoints resume as before.
+ * seed and worker count give the same weights bit for bit, batches rendered in parts equal the whole batch, rendering
+ * the next step ahead changes no weight, a worker's error reaches the caller as one line, and checkpoints resume as
+ * before.
  */
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -81,6 +82,36 @@ describe('data-parallel training', () => {
     expect(partSizes(1, 2)).toEqual([1]);
     policy.dispose();
   });
+
+  it('rendering the next step ahead gives the weights of rendering each step in turn, bit for bit; its error reaches the step that uses it', async () => {
+    const policy = new VlaPolicy(tiny);
+    const eps = loadEpisodes(data, policy.tokenizer, policy.config.maxWords);
+    const refs = splitSamples(eps, 0, 0).train;
+    const o: BatchOptions = { chunk: 4, maxWords: policy.config.maxWords, camera: 'scene', augment: true, shift: 2, groundingGrid: 4, labelGrid: 4 };
+    const rng = new Rng(9);
+    const batches = Array.from({ length: 4 }, (_, k) => planBatch(eps.episodes, refs.slice(k * 5, k * 5 + 5), o, rng));
+    const run = async (mode: 'in turn' | 'ahead' | 'ahead, one wrong guess') => {
+      const dp = await DataParallel.start({ policy, workers: 2, source: eps, batchOptions: o, lossOptions: {}, clipNorm: 1 });
+      for (let k = 0; k < 3; k++) {
+        const next = mode === 'in turn' ? undefined : mode === 'ahead, one wrong guess' && k === 0 ? batches[3] : batches[k + 1];
+        await dp.step(batches[k]!, 1e-2, next);
+      }
+      const w = Float32Array.from(dp.trainingState().weights);
+      await dp.close();
+      return Buffer.from(w.buffer);
+    };
+    const inTurn = await run('in turn');
+    expect((await run('ahead')).equals(inTurn)).toBe(true);
+    expect((await run('ahead, one wrong guess')).equals(inTurn)).toBe(true);
+
+    const dp = await DataParallel.start({ policy, workers: 2, source: eps, batchOptions: o, lossOptions: {}, clipNorm: 1 });
+    const bad = [batches[1]![0]!, { ...batches[1]![1]!, t: 100_000 }]; // no frame there: worker 1 throws while rendering ahead
+    expect(Number.isFinite(await dp.step(batches[0]!, 1e-3, bad))).toBe(true);
+    const err = await dp.step(bad, 1e-3).then(() => null, (e: Error) => e);
+    expect(err?.message).toMatch(/^training worker 1: episode 0 step 100000: no frame kept there/);
+    await dp.close();
+    policy.dispose();
+  }, 900_000);
 
   it('an error in a worker rejects the step with one line naming the worker, and closes cleanly', async () => {
     const policy = new VlaPolicy(tiny);

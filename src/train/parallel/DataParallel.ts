@@ -3,11 +3,16 @@
  * its own TensorFlow.js backend (one replica in the training thread when W = 1). Per step:
  *
  *   1. the coordinator's plans (batch.ts planBatch: one rng, one order) are cut into W contiguous parts;
- *   2. each replica takes the current weights (a SharedArrayBuffer), renders its part from the dataset's shared
- *      arrays and reports the part's loss normalisers; the coordinator turns them into shares (lossShares.ts);
- *   3. each replica computes the gradient of its share of the whole batch's loss; the coordinator adds them in
- *      replica order, which is the whole batch's gradient, clips it by global norm (Pascanu et al. 2013) and applies
- *      Adam (FlatAdam) to the one flat copy of the weights that every replica reads at the next step.
+ *   2. each replica renders its part from the dataset's shared arrays and reports the part's loss normalisers; the
+ *      coordinator turns them into shares (lossShares.ts);
+ *   3. each replica takes the current weights (a SharedArrayBuffer) and computes the gradient of its share of the
+ *      whole batch's loss; the coordinator adds them in replica order, which is the whole batch's gradient, clips it
+ *      by global norm (Pascanu et al. 2013) and applies Adam (FlatAdam) to the one flat copy of the weights that
+ *      every replica reads at the next step.
+ *
+ * Rendering reads no weights, so when the caller passes the next step's plans, step 2 of the next step is asked for
+ * right behind step 3 of this one: a replica renders it while the other replica finishes and the coordinator
+ * applies Adam, instead of waiting for them.
  *
  * Every replica therefore holds the same weights at every step, the result equals one-worker training up to float
  * rounding, and the same seed with the same worker count gives the same weights. (With config.dropout > 0 each
@@ -20,7 +25,7 @@ import * as tf from '../../tf/tf.js';
 import type { LossOptions, VlaPolicy } from '../../policy/index.js';
 import type { BatchOptions, BatchSource, SamplePlan } from '../batch.js';
 import { FlatAdam } from './FlatAdam.js';
-import { lossShares } from './lossShares.js';
+import { lossShares, type LossDenominators } from './lossShares.js';
 import { LocalReplica, type ReplicaHandle } from './LocalReplica.js';
 import { Replica } from './Replica.js';
 import { WeightEma } from './WeightEma.js';
@@ -48,6 +53,8 @@ export class DataParallel {
   private readonly adam: FlatAdam;
   private readonly sum: Float32Array;
   private ema: WeightEma | null;
+  /** The next step's parts, asked for during this step (see step). */
+  private ahead: { plans: readonly SamplePlan[]; denominators: Promise<LossDenominators[]> } | null = null;
 
   private constructor(
     private readonly local: Replica,
@@ -85,15 +92,23 @@ export class DataParallel {
     return this.replicas.length;
   }
 
-  /** One training step on the planned samples; returns the batch's loss. */
-  async step(plans: readonly SamplePlan[], learningRate: number): Promise<number> {
-    const sizes = partSizes(plans.length, this.replicas.length);
-    const active = this.replicas.slice(0, sizes.length);
-    let at = 0;
-    const parts = sizes.map((n) => plans.slice(at, (at += n)));
-    const denominators = await Promise.all(active.map((r, i) => r.render(parts[i]!)));
+  /**
+   * One training step on the planned samples; returns the batch's loss. With `next` (the following step's plans,
+   * which its call must then pass as `plans`), the replicas render them as soon as this step's gradients are done.
+   */
+  async step(plans: readonly SamplePlan[], learningRate: number, next?: readonly SamplePlan[]): Promise<number> {
+    const ahead = this.ahead;
+    this.ahead = null;
+    const denominators = await (ahead?.plans === plans ? ahead.denominators : this.render(plans));
     const shares = lossShares(denominators);
-    const results = await Promise.all(active.map((r, i) => r.grads(shares[i]!)));
+    const active = this.replicas.slice(0, shares.length);
+    const gradients = Promise.all(active.map((r, i) => r.grads(shares[i]!)));
+    if (next) {
+      const rendering = this.render(next);
+      rendering.catch(() => {}); // a failure is reported by the step that awaits it (or by close)
+      this.ahead = { plans: next, denominators: rendering };
+    }
+    const results = await gradients;
     const g = this.sum;
     g.set(active[0]!.gradBuffer);
     for (const r of active.slice(1)) {
@@ -133,7 +148,15 @@ export class DataParallel {
     this.weights.set(weights);
   }
 
+  /** Asks each replica to render its part of `plans`; their loss normalisers, in replica order. */
+  private render(plans: readonly SamplePlan[]): Promise<LossDenominators[]> {
+    const sizes = partSizes(plans.length, this.replicas.length);
+    let at = 0;
+    return Promise.all(sizes.map((n, i) => this.replicas[i]!.render(plans.slice(at, (at += n)))));
+  }
+
   async close(): Promise<void> {
+    this.ahead = null;
     await Promise.all(this.replicas.map((r) => r.close()));
   }
 }

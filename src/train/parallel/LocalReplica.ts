@@ -7,8 +7,12 @@ import type { LossDenominators, LossShares } from './lossShares.js';
 export interface ReplicaHandle {
   /** Where grads() leaves the part's gradient (flat). */
   readonly gradBuffer: Float32Array;
-  /** Takes the shared weights, renders the part and returns its loss normalisers. */
+  /**
+   * Renders the part and returns its loss normalisers. It reads no weights, so the coordinator may ask for the
+   * next step's part while this step's gradients are still being computed (answers come in the order asked).
+   */
   render(plans: SamplePlan[]): Promise<LossDenominators>;
+  /** Takes the shared weights and computes the rendered part's gradient into gradBuffer. */
   grads(shares: LossShares): Promise<ReplicaGrads>;
   close(): Promise<void>;
 }
@@ -24,11 +28,11 @@ export class LocalReplica implements ReplicaHandle {
   }
 
   async render(plans: SamplePlan[]): Promise<LossDenominators> {
-    this.replica.writeWeights(this.weights);
     return this.replica.render(plans);
   }
 
   async grads(shares: LossShares): Promise<ReplicaGrads> {
+    this.replica.writeWeights(this.weights);
     return this.replica.grads(shares, this.gradBuffer);
   }
 

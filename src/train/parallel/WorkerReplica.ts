@@ -15,7 +15,8 @@ const BOOTSTRAP = new URL('./bootstrap.mjs', import.meta.url);
 
 export class WorkerReplica implements ReplicaHandle {
   private readonly worker: Worker;
-  private waiting: { ok: (m: FromWorker) => void; fail: (e: Error) => void } | null = null;
+  /** Requests sent and not yet answered, oldest first: the worker answers in the order asked. */
+  private readonly waiting: Array<{ ok: (m: FromWorker) => void; fail: (e: Error) => void }> = [];
   private failure: Error | null = null;
   private closing = false;
 
@@ -69,23 +70,18 @@ export class WorkerReplica implements ReplicaHandle {
 
   private request(m: ToWorker): Promise<FromWorker> {
     if (this.failure) return Promise.reject(this.failure);
-    if (this.waiting) return Promise.reject(new Error(`training worker ${this.index}: one request at a time`));
     return new Promise((ok, fail) => {
-      this.waiting = { ok, fail };
+      this.waiting.push({ ok, fail });
       this.worker.postMessage(m);
     });
   }
 
   private resolve(m: FromWorker): void {
-    const w = this.waiting;
-    this.waiting = null;
-    w?.ok(m);
+    this.waiting.shift()?.ok(m);
   }
 
   private fail(e: Error): void {
     this.failure ??= e;
-    const w = this.waiting;
-    this.waiting = null;
-    w?.fail(this.failure);
+    for (const w of this.waiting.splice(0)) w.fail(this.failure);
   }
 }

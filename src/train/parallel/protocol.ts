@@ -13,7 +13,7 @@ export interface InitMessage {
   source: BatchSource;
   batchOptions: Omit<BatchOptions, 'paraphrase' | 'korean'>;
   lossOptions: LossOptions;
-  /** Shared with the coordinator: the current weights (read at every render) and this worker's gradient. */
+  /** Shared with the coordinator: the current weights (read at every grads) and this worker's gradient. */
   weights: Float32Array;
   grads: Float32Array;
 }

@@ -28,9 +28,9 @@ async function handle(m: ToWorker): Promise<void> {
   }
   if (!replica || !shared) throw new Error(`"${m.type}" before init`);
   if (m.type === 'render') {
-    replica.writeWeights(shared.weights);
     send({ type: 'rendered', denominators: replica.render(m.plans) });
   } else {
+    replica.writeWeights(shared.weights);
     const r = replica.grads(m.shares, shared.grads);
     send({ type: 'grads', loss: r.loss, present: r.present });
   }
