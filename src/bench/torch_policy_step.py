@@ -256,7 +256,7 @@ class VlaPolicy(nn.Module):
         # --- proprio token, memory, action decoder
         prop = (proprio - self.proprio_mean) / self.proprio_std
         prop_tok = self.proprio_proj(prop).reshape(B, 1, self.E)  # [B, 1, E]
-        # proprioPlace 'queries' (the default): memory = LN(fused words); the proprio token joins every action query
+        # memory = LN(fused words); the proprio token joins every action query
         memory = self.memory_ln(words)  # [B, L, E]
         q = torch.zeros(B, self.K, self.E) + self.action_queries + prop_tok  # [B, K, E]
         for blk in self.action_blocks:

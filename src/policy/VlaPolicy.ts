@@ -9,11 +9,9 @@
  *           soft-argmax, Levine et al. 2016) [B, L, 2H] -> linear -> added to the word  [B, L, E]
  *   words -> LN                                                                          [B, L, E]
  *   proprio [B, D] --normalise, linear-------------------------------------------> token   [B, 1, E]
- *   memory = LN([words; proprio token])                                                  [B, L+1, E]
- *           (proprioPlace 'queries': memory = LN(words), the proprio token is added to every action query;
- *           actionMemory 'words+patches': the patch tokens join the memory)
- *   action decoder (ACT, Zhao et al. 2023): K learned queries, actionLayers cross-attention blocks over the memory
- *           (padding words masked out) -> LN -> linear head                               [B, K, 5]
+ *   memory = LN(words)                                                                    [B, L, E]
+ *   action decoder (ACT, Zhao et al. 2023): K learned queries, each plus the proprio token, actionLayers
+ *           cross-attention blocks over the memory (padding words masked out) -> LN -> linear head [B, K, 5]
  *   outputs: dims 0..3 normalised deltas (dx, dy, dz, dyaw), dim 4 a gripper logit.
  *   patch labels (patchLabels, asked for in training): linear on the first camera's patch tokens -> kind and
  *           colour logits per patch (PatchLabels.ts; the actions do not read them)         [B, P, NK + NC]
@@ -226,23 +224,18 @@ export class VlaPolicy {
       const prop = tf.div(tf.sub(tf.cast(inputs.proprio, 'float32'), mean), std); // [B, D] normalised
       const propTok = tf.reshape(this.proprioProj.apply(prop), [B, 1, c.width]); // [B, 1, E]
 
-      // --- memory of the action decoder: [fused words; proprio token (; patches)], padding words masked out
-      // (proprioPlace 'queries': the proprio token joins the queries instead of the memory)
-      const withPatches = c.actionMemory === 'words+patches';
-      const propInMemory = c.proprioPlace === 'memory';
-      const parts = [words, ...(propInMemory ? [propTok] : []), ...(withPatches ? [patches] : [])];
-      const memory = this.lnMemory.apply(parts.length > 1 ? tf.concat(parts, 1) : words); // [B, L(+1)(+C*P), E]
-      const extra = (propInMemory ? 1 : 0) + (withPatches ? C * P : 0);
-      const memoryPadding = extra > 0 ? tf.concat([padding, tf.zeros([B, extra])], 1) : padding; // [B, L(+1)(+C*P)]
+      // --- memory of the action decoder: the fused words, padding words masked out
+      const memory = this.lnMemory.apply(words); // [B, L, E]
 
-      // --- action decoder: K learned queries (ACT), plus the proprio token with proprioPlace 'queries'
-      let q = tf.add(tf.zeros([B, c.chunk, c.width]), this.actionQueries); // [B, K, E] (broadcast, cheap gradient)
-      if (!propInMemory) q = tf.add(q, propTok); // [B, K, E] + [B, 1, E]
+      // --- action decoder: K learned queries (ACT), each plus the proprio token ("from where the arm is now, what
+      // next?"), so the words are the only memory and the actions cannot come from proprioception alone
+      const q0 = tf.add(tf.zeros([B, c.chunk, c.width]), this.actionQueries); // [B, K, E] (broadcast, cheap gradient)
+      let q = tf.add(q0, propTok); // [B, K, E] + [B, 1, E]
       const actionWeights: tf.Tensor[] = [];
       for (const block of this.actionBlocks) {
-        const r = block.apply(q, memory, memoryPadding, ctx);
+        const r = block.apply(q, memory, padding, ctx);
         q = r.output; // [B, K, E]
-        actionWeights.push(r.weights); // [B, H, K, L(+1)(+C*P)]
+        actionWeights.push(r.weights); // [B, H, K, L]
       }
       const actions = this.head.apply(this.lnAction.apply(q)); // [B, K, 5]
 

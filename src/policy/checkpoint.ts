@@ -1,7 +1,7 @@
 /**
  * Policy checkpoints on disk (format "vla-policy", version 1): a folder of
  *
- *   config.json         the resolved PolicyConfig
+ *   config.json         the resolved PolicyConfig (and proprioPlace "queries": see REMOVED_CONFIG_FIELDS)
  *   weights.json        TensorFlow.js weights manifest: [{ paths: ['weights.bin'], weights: [{ name, shape, dtype }] }]
  *   weights.bin         every parameter as little-endian float32, in manifest order (what tf.io.loadWeights reads)
  *   normalization.json  NormalizationStats
@@ -75,7 +75,7 @@ export function savePolicy(policy: VlaPolicy, dir: string): FormatInfo {
     tfjsVersion: tf.version_core,
   };
   const contents: Record<(typeof CHECKPOINT_FILES)[number], string | Buffer> = {
-    'config.json': JSON.stringify(policy.config, null, 2),
+    'config.json': JSON.stringify({ ...policy.config, ...storedRemovedFields() }, null, 2),
     'weights.json': JSON.stringify(manifest, null, 2),
     'weights.bin': bytes,
     'normalization.json': JSON.stringify(policy.stats, null, 2),
@@ -142,42 +142,64 @@ function checkManifest(dir: string, json: unknown): WeightsManifestEntry[] {
  * trained with. proprioDim is not listed: it is always written.
  */
 export const CONFIG_FIELDS_ADDED_LATER: Readonly<Partial<PolicyConfig>> = Object.freeze({
-  actionMemory: 'words',
   eeProprio: false,
   attentionKeypoints: false,
-  proprioPlace: 'memory',
   supersampling: 1,
   patchLabels: false,
 });
 
-/** The commit that last had the REMOVED_CONFIG_FIELDS (`git show f5000ef:src/policy/config.ts`). */
-export const REMOVED_FIELDS_COMMIT = 'f5000ef';
+/** A config field removed from the policy: the one value it may still hold, and what any other value switched on. */
+export interface RemovedConfigField {
+  /** What the removed value(s) built, for the message. */
+  what: string;
+  plural: boolean;
+  /** The value that describes today's model (false for a removed switch). */
+  kept: unknown;
+  /** The value a checkpoint written before the field existed was trained with, when not `kept`. */
+  absent?: unknown;
+  /** The last commit that could build the other values (`git show COMMIT:src/policy/config.ts`). */
+  lastIn: string;
+}
 
 /**
- * Config fields removed from the policy, with what each switched on: switches no shipped model used and no
- * experiment gained from. A checkpoint whose config.json has one
- * set to false describes the model without it and loads; one set to anything else is refused.
+ * Config fields removed from the policy: switches and choices that no shipped model used and no experiment gained
+ * from. A checkpoint whose config.json has each at its kept value describes today's model and loads; one with any
+ * other value (or without the field, where a checkpoint written before it was trained otherwise) is refused.
  */
-export const REMOVED_CONFIG_FIELDS: Readonly<Record<string, { what: string; plural: boolean }>> = Object.freeze({
-  imageCentering: { what: 'image centering', plural: false },
-  locateHead: { what: 'the locate head', plural: false },
-  commandQuery: { what: 'the command token', plural: false },
-  pixelKeypoints: { what: 'pixel keypoints', plural: true },
-  relativeKeypoints: { what: 'relative keypoints', plural: true },
+export const REMOVED_CONFIG_FIELDS: Readonly<Record<string, RemovedConfigField>> = Object.freeze({
+  imageCentering: { what: 'image centering', plural: false, kept: false, lastIn: 'f5000ef' },
+  locateHead: { what: 'the locate head', plural: false, kept: false, lastIn: 'f5000ef' },
+  commandQuery: { what: 'the command token', plural: false, kept: false, lastIn: 'f5000ef' },
+  pixelKeypoints: { what: 'pixel keypoints', plural: true, kept: false, lastIn: 'f5000ef' },
+  relativeKeypoints: { what: 'relative keypoints', plural: true, kept: false, lastIn: 'f5000ef' },
+  // 'words+patches': the action queries also read the patch tokens
+  actionMemory: { what: 'the patch tokens in the action memory', plural: true, kept: 'words', lastIn: '8c9f0dc' },
+  // 'memory': the proprioception token as one more key of the action memory (as ACT does); trained so, the action
+  // queries met the loss from proprioception alone and the words were ignored
+  proprioPlace: { what: 'the proprioception token in the action memory', plural: false, kept: 'queries', absent: 'memory', lastIn: '8c9f0dc' },
 });
 
 /**
- * A checkpoint's stored config without the removed fields set to false; throws a CheckpointError naming the file
- * when one is set otherwise (the model it describes cannot be built any more).
+ * What a checkpoint still writes of the removed fields: each whose absence means another model (a checkpoint
+ * written before the field existed), at its kept value, so that this model is told from those, also by older vla.
+ */
+function storedRemovedFields(): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(REMOVED_CONFIG_FIELDS).flatMap(([k, f]) => ('absent' in f ? [[k, f.kept]] : [])));
+}
+
+/**
+ * A checkpoint's stored config without the removed fields; throws a CheckpointError naming the file when one holds
+ * another value than today's model (the model it describes cannot be built any more).
  */
 export function dropRemovedFields(stored: Readonly<Record<string, unknown>>, file: string): Record<string, unknown> {
-  const on = Object.keys(REMOVED_CONFIG_FIELDS).filter((k) => k in stored && stored[k] !== false);
+  const on = Object.entries(REMOVED_CONFIG_FIELDS).filter(([k, f]) => (k in stored ? stored[k] !== f.kept : 'absent' in f && f.absent !== f.kept));
   if (on.length > 0) {
-    const fields = on.map((k) => `${k} is ${JSON.stringify(stored[k])}`).join(', ');
-    const parts = on.map((k) => REMOVED_CONFIG_FIELDS[k]!);
+    const fields = on.map(([k, f]) => (k in stored ? `${k} is ${JSON.stringify(stored[k])}` : `${k} is not set (written before it existed: ${JSON.stringify(f.absent)})`)).join(', ');
+    const parts = on.map(([, f]) => f);
     const verb = parts.length > 1 || parts[0]!.plural ? 'were' : 'was';
+    const commits = [...new Set(parts.map((p) => p.lastIn))].join(', ');
     throw new CheckpointError(
-      `${file}: ${fields}, but ${parts.map((p) => p.what).join(' and ')} ${verb} removed from vla (last in commit ${REMOVED_FIELDS_COMMIT}); retrain without ${on.length > 1 ? 'them' : 'it'}`,
+      `${file}: ${fields}, but ${parts.map((p) => p.what).join(' and ')} ${verb} removed from vla (last in commit ${commits}); retrain without ${on.length > 1 ? 'them' : 'it'}`,
     );
   }
   return Object.fromEntries(Object.entries(stored).filter(([k]) => !(k in REMOVED_CONFIG_FIELDS)));

@@ -19,19 +19,6 @@ export { SCORE_KINDS, type ScoreKind };
 
 /** The nonlinearity inside every feed-forward block. 'gelu' is the sigmoid approximation x * sigmoid(1.702 x). */
 export const ACTIVATIONS = ['gelu', 'relu'] as const;
-/**
- * What the action queries read: 'words' = [fused words; proprio token] (the image reaches actions only through the
- * words' cross-attention, so the word maps must find the object), 'words+patches' = also the patch tokens.
- */
-export const ACTION_MEMORIES = ['words', 'words+patches'] as const;
-export type ActionMemory = (typeof ACTION_MEMORIES)[number];
-/**
- * Where the proprioception token goes in the action decoder: 'memory' (one more key/value beside the words, as
- * ACT does) or 'queries' (added to every action query, so each query asks "from where the arm is now, what
- * next?" and the words are the only memory).
- */
-export const PROPRIO_PLACES = ['memory', 'queries'] as const;
-export type ProprioPlace = (typeof PROPRIO_PLACES)[number];
 export type Activation = (typeof ACTIVATIONS)[number];
 
 export interface PolicyConfig {
@@ -103,13 +90,6 @@ export interface PolicyConfig {
    * becomes something the action decoder reads directly. Default true.
    */
   attentionKeypoints: boolean;
-  /** What the action queries attend to (see ACTION_MEMORIES). */
-  actionMemory: ActionMemory;
-  /**
-   * Where the proprioception token goes (see PROPRIO_PLACES). Default 'queries' (the shipped model; with 'memory'
-   * the action queries could satisfy the loss from proprioception alone and the words were ignored).
-   */
-  proprioPlace: ProprioPlace;
   /**
    * Patch labels: an auxiliary head on the vision encoder's patch tokens says what kind (ball, cube, cylinder, bowl,
    * plate) and colour of object each patch holds, trained by its own loss (`patchLabelWeight`) from the
@@ -147,8 +127,6 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   proprioDim: 11,
   eeProprio: true,
   attentionKeypoints: true,
-  actionMemory: 'words',
-  proprioPlace: 'queries',
   patchLabels: true,
   dropout: 0,
   seed: 0,
@@ -238,12 +216,6 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
   positiveInt('ffnMult', 'the feed-forward hidden width is ffnMult * width');
   if (!(SCORE_KINDS as readonly unknown[]).includes(c.scoreKind)) {
     problems.push(`scoreKind (${show(c.scoreKind)}) must be one of ${SCORE_KINDS.map(show).join(', ')}`);
-  }
-  if (!(PROPRIO_PLACES as readonly unknown[]).includes(c.proprioPlace)) {
-    problems.push(`proprioPlace (${show(c.proprioPlace)}) must be one of ${PROPRIO_PLACES.map(show).join(', ')}`);
-  }
-  if (!(ACTION_MEMORIES as readonly unknown[]).includes(c.actionMemory)) {
-    problems.push(`actionMemory (${show(c.actionMemory)}) must be one of ${ACTION_MEMORIES.map(show).join(', ')}`);
   }
   if (!(ACTIVATIONS as readonly unknown[]).includes(c.activation)) {
     problems.push(`activation (${show(c.activation)}) must be one of ${ACTIVATIONS.map(show).join(', ')}`);

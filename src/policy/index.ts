@@ -1,10 +1,6 @@
 /** The VLA policy: config, tokenizer, model, pre/post-processing, normalisation, checkpoints, attention maps. */
 export {
-  ACTION_MEMORIES,
-  PROPRIO_PLACES,
-  type ProprioPlace,
   ACTIVATIONS,
-  type ActionMemory,
   DEFAULT_POLICY_CONFIG,
   SCORE_KINDS,
   patchGrid,
@@ -59,7 +55,7 @@ export {
   CHECKPOINT_VERSION,
   CheckpointError,
   REMOVED_CONFIG_FIELDS,
-  REMOVED_FIELDS_COMMIT,
+  type RemovedConfigField,
   dropRemovedFields,
   loadPolicy,
   readCheckpointConfig,

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as tf from '../../src/tf/tf.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/tf/backend.js';
-import { CONFIG_FIELDS_ADDED_LATER, CheckpointError, REMOVED_CONFIG_FIELDS, REMOVED_FIELDS_COMMIT, VlaPolicy, computeStats, loadPolicy, savePolicy } from '../../src/policy/index.js';
+import { CONFIG_FIELDS_ADDED_LATER, CheckpointError, REMOVED_CONFIG_FIELDS, VlaPolicy, computeStats, loadPolicy, savePolicy } from '../../src/policy/index.js';
 import { TINY, observation } from './helpers.js';
 
 let root: string;
@@ -55,7 +55,8 @@ describe('savePolicy', () => {
     tf.dispose(Object.values(decoded));
     const format = JSON.parse(readFileSync(join(saved, 'format.json'), 'utf8'));
     expect(format).toMatchObject({ format: 'vla-policy', version: 1, parameterCount: policy.parameterCount });
-    expect(JSON.parse(readFileSync(join(saved, 'config.json'), 'utf8'))).toEqual(policy.config);
+    // the config, and proprioPlace at its kept value: without it a checkpoint reads as written before the field
+    expect(JSON.parse(readFileSync(join(saved, 'config.json'), 'utf8'))).toEqual({ ...policy.config, proprioPlace: 'queries' });
   });
 
   it('keeps other files in the folder and replaces an older checkpoint', () => {
@@ -83,11 +84,12 @@ describe('loadPolicy', () => {
   });
 
   it('reads a checkpoint written before later config fields existed, with those features off', () => {
-    const old = new VlaPolicy({ ...TINY, seed: 12, eeProprio: false, proprioDim: 7, attentionKeypoints: false, proprioPlace: 'memory', patchLabels: false, supersampling: 1 });
+    const old = new VlaPolicy({ ...TINY, seed: 12, eeProprio: false, proprioDim: 7, attentionKeypoints: false, patchLabels: false, supersampling: 1 });
     const dir = join(root, 'older');
     savePolicy(old, dir);
     const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
     for (const k of Object.keys(CONFIG_FIELDS_ADDED_LATER)) delete cfg[k];
+    cfg.proprioPlace = 'queries'; // as written from the day it existed until it was removed
     writeFileSync(join(dir, 'config.json'), JSON.stringify(cfg));
     const loaded = loadPolicy(dir);
     expect(loaded.config).toEqual(old.config);
@@ -97,11 +99,11 @@ describe('loadPolicy', () => {
     old.dispose();
   });
 
-  it('reads a checkpoint whose config.json names removed switches set to false, and refuses one with any set', () => {
+  it('reads a checkpoint whose config.json names removed fields at their kept values, and refuses any other value', () => {
     const cfg = JSON.parse(readFileSync(join(saved, 'config.json'), 'utf8')) as Record<string, unknown>;
-    const off = Object.fromEntries(Object.keys(REMOVED_CONFIG_FIELDS).map((k) => [k, false]));
+    const kept = Object.fromEntries(Object.entries(REMOVED_CONFIG_FIELDS).map(([k, f]) => [k, f.kept]));
     const dir = copy('removed-off');
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, ...off }));
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...cfg, ...kept }));
     const loaded = loadPolicy(dir);
     expect(loaded.config).toEqual(policy.config);
     const obs = observation(16, 'pick up the red ball', 5);
@@ -110,26 +112,44 @@ describe('loadPolicy', () => {
 
     const on = copy('removed-on');
     const file = join(on, 'config.json');
-    const refused = (fields: Record<string, unknown>): string => {
-      writeFileSync(file, JSON.stringify({ ...cfg, ...off, ...fields }));
+    const refused = (fields: Record<string, unknown>, drop: string[] = []): string => {
+      const c: Record<string, unknown> = { ...cfg, ...kept, ...fields };
+      for (const k of drop) delete c[k];
+      writeFileSync(file, JSON.stringify(c));
       try {
         loadPolicy(on).dispose();
       } catch (e) {
         expect(e).toBeInstanceOf(CheckpointError);
         return (e as Error).message;
       }
-      throw new Error(`loaded with ${JSON.stringify(fields)}`);
+      throw new Error(`loaded with ${JSON.stringify(fields)} and without ${drop.join(', ')}`);
     };
-    expect(refused({ pixelKeypoints: true })).toBe(`${file}: pixelKeypoints is true, but pixel keypoints were removed from vla (last in commit ${REMOVED_FIELDS_COMMIT}); retrain without it`);
-    expect(refused({ locateHead: true })).toBe(`${file}: locateHead is true, but the locate head was removed from vla (last in commit ${REMOVED_FIELDS_COMMIT}); retrain without it`);
+    expect(refused({ pixelKeypoints: true })).toBe(`${file}: pixelKeypoints is true, but pixel keypoints were removed from vla (last in commit f5000ef); retrain without it`);
+    expect(refused({ locateHead: true })).toBe(`${file}: locateHead is true, but the locate head was removed from vla (last in commit f5000ef); retrain without it`);
     expect(refused({ imageCentering: true, commandQuery: 1 })).toBe(
-      `${file}: imageCentering is true, commandQuery is 1, but image centering and the command token were removed from vla (last in commit ${REMOVED_FIELDS_COMMIT}); retrain without them`,
+      `${file}: imageCentering is true, commandQuery is 1, but image centering and the command token were removed from vla (last in commit f5000ef); retrain without them`,
+    );
+    const lastIn = REMOVED_CONFIG_FIELDS.proprioPlace!.lastIn;
+    expect(refused({ proprioPlace: 'memory' })).toBe(`${file}: proprioPlace is "memory", but the proprioception token in the action memory was removed from vla (last in commit ${lastIn}); retrain without it`);
+    expect(refused({}, ['proprioPlace'])).toBe(
+      `${file}: proprioPlace is not set (written before it existed: "memory"), but the proprioception token in the action memory was removed from vla (last in commit ${lastIn}); retrain without it`,
+    );
+    expect(refused({ actionMemory: 'words+patches', pixelKeypoints: true })).toBe(
+      `${file}: pixelKeypoints is true, actionMemory is "words+patches", but pixel keypoints and the patch tokens in the action memory were removed from vla (last in commit f5000ef, ${lastIn}); retrain without them`,
     );
     for (const k of Object.keys(REMOVED_CONFIG_FIELDS)) {
       const message = refused({ [k]: true });
-      expect(message).toMatch(new RegExp(`^${file}: ${k} is true, but .+ removed from vla \\(last in commit ${REMOVED_FIELDS_COMMIT}\\); retrain without it$`));
+      expect(message).toMatch(new RegExp(`^${file}: ${k} is true, but .+ removed from vla \\(last in commit [0-9a-f]{7}\\); retrain without it$`));
       expect(message).not.toContain('\n');
     }
+    // Without the field, a removed switch or actionMemory was off / 'words' before it existed: loads.
+    const loads = copy('removed-absent');
+    const c = { ...cfg, ...kept };
+    for (const k of Object.keys(REMOVED_CONFIG_FIELDS).filter((k) => k !== 'proprioPlace')) delete c[k];
+    writeFileSync(join(loads, 'config.json'), JSON.stringify(c));
+    const again = loadPolicy(loads);
+    expect(again.config).toEqual(policy.config);
+    again.dispose();
   });
 
   it('names the missing file', () => {
@@ -156,7 +176,8 @@ describe('loadPolicy', () => {
     writeFileSync(join(dir, 'normalization.json'), '{"action": {"mean": [0, ');
     expect(() => loadPolicy(dir)).toThrow(new RegExp(`checkpoint ${dir}: normalization.json is not valid JSON`));
     const bad = copy('bad-config');
-    writeFileSync(join(bad, 'config.json'), JSON.stringify({ ...policy.config, patchSize: 5 }));
+    const stored = JSON.parse(readFileSync(join(saved, 'config.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(bad, 'config.json'), JSON.stringify({ ...stored, patchSize: 5 }));
     expect(() => loadPolicy(bad)).toThrow('config.json: invalid policy config (1 problem):\n  - patchSize (5) must divide imageSize (16)');
   });
 

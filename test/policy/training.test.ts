@@ -167,9 +167,9 @@ describe('grounding loss', () => {
   });
 });
 
-describe('proprioPlace', () => {
-  it("'queries' adds the proprio token to the action queries: the actions follow proprioception and the memory is the words alone", () => {
-    const p = new VlaPolicy({ ...TINY, seed: 9, proprioPlace: 'queries' });
+describe('action decoder', () => {
+  it('adds the proprio token to the action queries: the actions follow proprioception and the memory is the words alone', () => {
+    const p = new VlaPolicy({ ...TINY, seed: 9 });
     const obs = observation(16, 'pick up the red ball', 4);
     const moved = { ...obs, joints: obs.joints.map((j) => j + 0.5), eePose: { ...obs.eePose, x: obs.eePose.x + 0.2 } };
     const a = p.act(obs)[0]!;
