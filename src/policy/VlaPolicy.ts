@@ -47,7 +47,7 @@ export interface PolicyOutput {
   crossWeights: tf.Tensor[];
   /** With config.patchLabels and ForwardOptions.patchLabels: [B, P, NK + NC], kind and colour logits per patch. */
   patchLabels?: tf.Tensor;
-  /** With keepAttention: per layer, vision [C*B, H, P, P], language [B, H, L, L], action [B, H, K, L+1]. */
+  /** With keepAttention: per layer, vision [C*B, H, P, P], language [B, H, L, L], action [B, H, K, L]. */
   attention?: { vision: tf.Tensor[]; language: tf.Tensor[]; action: tf.Tensor[] };
 }
 
@@ -229,8 +229,8 @@ export class VlaPolicy {
 
       // --- action decoder: K learned queries (ACT), each plus the proprio token ("from where the arm is now, what
       // next?"), so the words are the only memory and the actions cannot come from proprioception alone
-      const q0 = tf.add(tf.zeros([B, c.chunk, c.width]), this.actionQueries); // [B, K, E] (broadcast, cheap gradient)
-      let q = tf.add(q0, propTok); // [B, K, E] + [B, 1, E]
+      let q = tf.add(tf.zeros([B, c.chunk, c.width]), this.actionQueries); // [B, K, E] (broadcast, cheap gradient)
+      q = tf.add(q, propTok); // [B, K, E] + [B, 1, E]
       const actionWeights: tf.Tensor[] = [];
       for (const block of this.actionBlocks) {
         const r = block.apply(q, memory, padding, ctx);

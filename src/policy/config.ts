@@ -59,7 +59,7 @@ export interface PolicyConfig {
   languageLayers: number;
   /** Cross-attention layers: words (queries) look at patches (keys/values); each gives a map per word. */
   fusionLayers: number;
-  /** Cross-attention layers: action queries look at [fused words; proprio token] (ACT-style decoder). */
+  /** Cross-attention layers: action queries (each plus the proprio token) look at the fused words (ACT-style decoder). */
   actionLayers: number;
   /** Hidden width of the feed-forward blocks = ffnMult * width. */
   ffnMult: number;
