@@ -13,7 +13,7 @@
  */
 import * as tf from '../tf/tf.js';
 import type { Rng } from '../../sim/util/Rng.js';
-import { PATCH_COLOURS, PATCH_KINDS, PATCH_LABEL_FULL_PIXELS, type PolicyBatch, type Tokenizer } from '../policy/index.js';
+import { PATCH_COLOURS, PATCH_KINDS, PATCH_LABEL_FULL_PIXELS, UNK_ID, type PolicyBatch, type Tokenizer } from '../policy/index.js';
 import type { ParsedCommand } from '../../sim/tasks/language.js';
 import { drawParaphrase } from '../../sim/tasks/paraphrase.js';
 import { koreanCommandWords } from '../language/koreanPolicy.js';
@@ -45,6 +45,14 @@ export interface BatchOptions {
    * in a quarter of those, encoded with `tokenizer`.
    */
   korean?: { p: number; tokenizer: Tokenizer };
+  /**
+   * Unknown-word augmentation (training only, with `augment`): the probability that one [UNK] is inserted at a
+   * uniformly drawn position of a sample's command (after any paraphrase or Korean; not when the command already
+   * fills `maxWords`). Random insertion as in Wei & Zou 2019 ("EDA: Easy Data Augmentation Techniques for Boosting
+   * Performance on Text Classification"): a word the policy does not know, or a word where the seen phrasings have
+   * none (after the object's name, which only push commands fill, with a direction), must not change what to do.
+   */
+  unknownWords?: number;
   /**
    * Also build patch label targets (config.patchLabels) over a patch grid of this many rows and columns: per patch,
    * the shares of each kind and colour among its object pixels, and its weight min(1, object pixels /
@@ -145,8 +153,29 @@ export function planBatch(episodes: readonly PlanEpisode[], samples: ReadonlyArr
         referents = e.referentsOf(enc.words);
       }
     }
+    if (o.augment && o.unknownWords && rng.float(0, 1) < o.unknownWords) ({ ids, mask, referents } = insertUnknown(ids, mask, referents, rng));
     return { episode: s.episode, t: s.t, sx, sy, gain, bias, ids, mask, referents };
   });
+}
+
+/**
+ * The command with one [UNK] inserted before word k (k drawn from 0..n, n its words; k = n appends), the later
+ * words and their referents moved one place on; unchanged (after the same draw) when it has no room left.
+ */
+export function insertUnknown(ids: Int32Array, mask: Int32Array, referents: Int32Array, rng: Rng): { ids: Int32Array; mask: Int32Array; referents: Int32Array } {
+  const L = ids.length;
+  let n = 0;
+  while (n < L && mask[n] === 1) n++;
+  const k = rng.int(0, n);
+  if (n >= L) return { ids, mask, referents };
+  const shifted = (a: Int32Array, fill: number): Int32Array => {
+    const out = new Int32Array(L);
+    out.set(a.subarray(0, k), 0);
+    out[k] = fill;
+    out.set(a.subarray(k, L - 1), k + 1);
+    return out;
+  };
+  return { ids: shifted(ids, UNK_ID), mask: shifted(mask, 1), referents: shifted(referents, 0) };
 }
 
 function allocate(n: number, S: number, o: BatchOptions): BatchArrays {

@@ -52,6 +52,7 @@ export const TrainOptionsSchema = z
     frameStride: z.number().int().min(1),
     paraphrase: z.number().min(0).max(1),
     korean: z.number().min(0).max(1),
+    unknownWords: z.number().min(0).max(1),
     emaDecay: z.number().min(0).lt(1),
     workers: z.number().int().min(1).max(64),
     seed: z.number().int().nonnegative(),
@@ -88,6 +89,10 @@ export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
   // Korean words in Korean order, particles as words of their own (src/language/koreanPolicy.ts). A policy trained
   // from scratch with it gets the Korean words in its vocabulary. `paraphrase` applies to the samples not said in Korean.
   korean: 0,
+  // The share of training samples with one unknown word ([UNK]) inserted at a random place in the command (after
+  // paraphrase or Korean): words the policy does not know, or words where the seen phrasings have none, must not
+  // change what it does (BatchOptions.unknownWords).
+  unknownWords: 0,
   // Validate and save an exponential moving average of the weights over the steps (WeightEma.ts; e.g. 0.999 spans
   // about the last 1000 steps) instead of the last step's weights; 0: no average.
   emaDecay: 0,
@@ -216,6 +221,7 @@ export function trainBatchOptions(policy: VlaPolicy, o: TrainOptions, augment: b
     ...(c.patchLabels && o.patchLabelWeight > 0 ? { labelGrid: policy.grid[0] } : {}),
     ...(o.paraphrase > 0 ? { paraphrase: { p: o.paraphrase, tokenizer: policy.tokenizer } } : {}),
     ...(o.korean > 0 ? { korean: { p: o.korean, tokenizer: policy.tokenizer } } : {}),
+    ...(o.unknownWords > 0 ? { unknownWords: o.unknownWords } : {}),
   };
 }
 

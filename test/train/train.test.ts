@@ -8,6 +8,7 @@ import { selectBackend } from '../../src/tf/backend.js';
 import { disposeInputs, loadPolicy, Tokenizer, VlaPolicy } from '../../src/policy/index.js';
 import { collectInProcess } from '../../src/train/collect.js';
 import { loadEpisodes, makeBatch, splitSamples, wordReferents } from '../../src/train/TrainData.js';
+import { insertUnknown } from '../../src/train/batch.js';
 import { learningRateAt, readTrainConfig, train } from '../../src/train/train.js';
 import { Rng } from '../../sim/util/Rng.js';
 import { SHAPE_NOUNS, VOCABULARY } from '../../sim/tasks/language.js';
@@ -188,6 +189,36 @@ describe('batches', () => {
       disposeInputs(b);
     }
     expect(orders).toEqual(new Set(['object first', 'destination first']));
+  });
+
+  it('with unknown-word augmentation insert one [UNK] anywhere in the command, the other words and their grounding kept in order', () => {
+    const tok = new Tokenizer();
+    const eps = loadEpisodes(data, tok, 12);
+    const e = eps.episodes[0]!;
+    const words = e.command.split(' ');
+    const names = [e.parsed!.target.colour, ...SHAPE_NOUNS[e.parsed!.target.kind]];
+    const opts = { chunk: 4, maxWords: 12, camera: 'scene', groundingGrid: 4, unknownWords: 1, shift: 0 };
+    const plain = makeBatch(eps, [{ episode: 0, t: 0 }], { ...opts, augment: false }, new Rng(1));
+    expect(tok.decode(plain.tokens.dataSync())).toEqual(words);
+    disposeInputs(plain);
+    const places = new Set<number>();
+    for (let s = 0; s < 40; s++) {
+      const b = makeBatch(eps, [{ episode: 0, t: 0 }], { ...opts, augment: true }, new Rng(s));
+      const said = tok.decode(b.tokens.dataSync());
+      const k = said.indexOf('[UNK]');
+      expect(said.length, said.join(' ')).toBe(words.length + 1);
+      expect([...said.slice(0, k), ...said.slice(k + 1)]).toEqual(words);
+      expect(Array.from(b.tokenMask.dataSync()).filter((m) => m === 1).length).toBe(words.length + 1);
+      const w = Array.from(b.groundWeight!.dataSync());
+      said.forEach((word, i) => expect(w[i], word).toBe(names.includes(word) ? 1 : 0));
+      places.add(k);
+      disposeInputs(b);
+    }
+    expect(places.size).toBe(words.length + 1); // before every word, and after the last
+    // A command that fills the word budget has no room: it is kept as it is.
+    const full = Int32Array.from({ length: 4 }, (_, i) => i + 2);
+    const r = insertUnknown(full, new Int32Array(4).fill(1), new Int32Array(4), new Rng(0));
+    expect(Array.from(r.ids)).toEqual([2, 3, 4, 5]);
   });
 
   it('refuses Korean augmentation for a policy whose vocabulary has no Korean words', async () => {

@@ -75,7 +75,7 @@ export class DataParallel {
     local.readWeights(weights);
     const emaDecay = o.emaDecay ?? 0;
     if (o.workers === 1) return new DataParallel(local, [new LocalReplica(local, weights)], weights, o.clipNorm, emaDecay);
-    const { paraphrase: _p, korean: _k, ...batchOptions } = o.batchOptions; // commands are drawn in the plans
+    const { paraphrase: _p, korean: _k, unknownWords: _u, ...batchOptions } = o.batchOptions; // commands are drawn in the plans
     const p = o.policy;
     const init = { backend: tf.getBackend(), config: p.config, tokenizer: p.tokenizer.toJSON(), stats: p.stats, source: sourceOf(o.source), batchOptions, lossOptions: o.lossOptions, weights };
     const started = await Promise.allSettled(Array.from({ length: o.workers }, (_, i) => WorkerReplica.start(i, init, weights.length)));

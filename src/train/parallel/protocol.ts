@@ -11,7 +11,7 @@ export interface InitMessage {
   tokenizer: TokenizerJSON;
   stats: NormalizationStats;
   source: BatchSource;
-  batchOptions: Omit<BatchOptions, 'paraphrase' | 'korean'>;
+  batchOptions: Omit<BatchOptions, 'paraphrase' | 'korean' | 'unknownWords'>;
   lossOptions: LossOptions;
   /** Shared with the coordinator: the current weights (read at every grads) and this worker's gradient. */
   weights: Float32Array;
