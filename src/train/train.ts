@@ -25,7 +25,7 @@ import { Rng } from '../../sim/util/Rng.js';
 import { computeStats, disposeInputs, isResidualOutputWeight, loadPolicy, savePolicy, Tokenizer, VlaPolicy, type LossOptions, type PolicyConfig } from '../policy/index.js';
 import { VOCABULARY } from '../../sim/tasks/language.js';
 import { KOREAN_POLICY_VOCABULARY, readsKorean } from '../language/koreanPolicy.js';
-import { loadEpisodes, makeBatch, splitSamples, statsSamples, type BatchOptions, type SampleRef } from './TrainData.js';
+import { loadEpisodes, makeBatch, splitSamples, statsSamples, type BatchOptions, type Episodes, type SampleRef } from './TrainData.js';
 import { planBatch } from './batch.js';
 import { loadResumeCheckpoint, readTrainState } from './trainState.js';
 import { makeDir, writeAtomic } from '../io/files.js';
@@ -230,16 +230,8 @@ export function trainLossOptions(o: TrainOptions): LossOptions {
   return { groundingWeight: o.groundingWeight, labelWeight: o.patchLabelWeight };
 }
 
-export async function train(run: TrainRun): Promise<TrainResult> {
-  const log = run.log ?? (() => {});
-  const statePath = join(run.out, 'train-state.json');
-  const resuming = existsSync(statePath);
-  const trainWeightsPath = join(run.out, 'train-weights.bin');
-  const given = TrainOptionsSchema.partial().safeParse(run.train);
-  if (!given.success) throw new Error(`training options: ${given.error.issues[0]!.path.join('.')}: ${given.error.issues[0]!.message}`);
-  const o: TrainOptions = { ...TRAIN_DEFAULTS, ...given.data };
-  makeDir(run.out);
-
+/** The policy a run starts from: its own checkpoint when resuming, `run.init`'s weights, or a fresh policy. */
+function startingPolicy(run: TrainRun, o: TrainOptions, resuming: boolean, log: (line: string) => void): { policy: VlaPolicy; startStep: number; emaUpdates: number | null } {
   let policy: VlaPolicy;
   let startStep = 0;
   let emaUpdates: number | null = null;
@@ -260,6 +252,11 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     policy.dispose();
     throw new Error(`training option korean ${o.korean}: the policy of ${run.init ?? run.out} has no Korean words in its vocabulary; train one from scratch with it`);
   }
+  return { policy, startStep, emaUpdates };
+}
+
+/** The run's episodes, refused when their frames are not what the policy reads. */
+function trainingData(run: TrainRun, policy: VlaPolicy, o: TrainOptions, log: (line: string) => void): Episodes {
   const c = policy.config;
   const dataName = typeof run.data === 'string' ? run.data : run.data.join(', ');
   log(`loading ${dataName}`);
@@ -274,9 +271,75 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     );
   }
   if (data.unknownWords.size > 0) log(`words the tokenizer does not know (become [UNK]): ${[...data.unknownWords].join(', ')}`);
+  return data;
+}
+
+type HistoryRow = { step: number; loss: number; valLoss: number | null };
+
+/** The loss history of a resumed run; rows past the checkpoint describe steps about to be redone and are dropped. */
+function restoreMetrics(metricsPath: string, startStep: number): HistoryRow[] {
+  const history: HistoryRow[] = [];
+  if (!existsSync(metricsPath)) return history;
+  const kept: string[] = [];
+  for (const line of readFileSync(metricsPath, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const m = JSON.parse(line) as HistoryRow;
+    if (m.step > startStep) continue;
+    kept.push(line);
+    history.push({ step: m.step, loss: m.loss, valLoss: m.valLoss });
+  }
+  writeAtomic(metricsPath, kept.length ? `${kept.join('\n')}\n` : '');
+  return history;
+}
+
+type ValTerms = Record<'delta' | 'gripper' | 'grounding' | 'labels', number>;
+
+/** The validation loss and its terms, means over the validation samples (null without any). */
+function validationLoss(policy: VlaPolicy, data: Episodes, samples: readonly SampleRef[], o: TrainOptions, rng: Rng): { total: number; terms: ValTerms } | null {
+  if (samples.length === 0) return null;
+  const options = trainBatchOptions(policy, o, false);
+  const lossOptions = trainLossOptions(o);
+  const sum = [0, 0, 0, 0, 0];
+  let n = 0;
+  for (let i = 0; i < samples.length; i += 64) {
+    const part = samples.slice(i, i + 64);
+    const batch = makeBatch(data, part, options, rng);
+    const l = tf.tidy(() => {
+      const t = policy.lossTerms(batch, { training: false, ...lossOptions });
+      return [t.total, t.delta, t.gripper, t.grounding, t.labels].map((x) => x.dataSync()[0]!);
+    });
+    disposeInputs(batch);
+    l.forEach((v, k) => (sum[k] = sum[k]! + v * part.length));
+    n += part.length;
+  }
+  return { total: sum[0]! / n, terms: { delta: sum[1]! / n, gripper: sum[2]! / n, grounding: sum[3]! / n, labels: sum[4]! / n } };
+}
+
+/**
+ * Writes a checkpoint: the policy (the moving average when there is one), the trained weights beside it when they
+ * differ, the step reached and the loss curve.
+ */
+function saveCheckpoint(run: TrainRun, o: TrainOptions, step: number, policy: VlaPolicy, parallel: DataParallel, history: readonly HistoryRow[]): void {
+  savePolicy(policy, run.out);
+  const t = parallel.trainingState();
+  if (t.emaUpdates !== null) writeAtomic(join(run.out, 'train-weights.bin'), new Uint8Array(Float32Array.from(t.weights).buffer));
+  writeAtomic(join(run.out, 'train-state.json'), JSON.stringify({ step, options: o, data: run.data, emaUpdates: t.emaUpdates }, null, 2));
+  writeAtomic(join(run.out, 'loss.png'), renderLossCurvePng(history, { title: `${run.out}: loss` }));
+}
+
+export async function train(run: TrainRun): Promise<TrainResult> {
+  const log = run.log ?? (() => {});
+  const resuming = existsSync(join(run.out, 'train-state.json'));
+  const given = TrainOptionsSchema.partial().safeParse(run.train);
+  if (!given.success) throw new Error(`training options: ${given.error.issues[0]!.path.join('.')}: ${given.error.issues[0]!.message}`);
+  const o: TrainOptions = { ...TRAIN_DEFAULTS, ...given.data };
+  makeDir(run.out);
+
+  const { policy, startStep, emaUpdates } = startingPolicy(run, o, resuming, log);
+  const data = trainingData(run, policy, o, log);
   const { train: trainSet, val } = splitSamples(data, o.valFraction, o.seed);
   if (!resuming && !run.init) {
-    const s = statsSamples(data, trainSet, c.proprioDim);
+    const s = statsSamples(data, trainSet, policy.config.proprioDim);
     policy.setStats(computeStats(s.actions, s.proprio));
   }
   log(`${data.episodes.length} episodes, ${trainSet.length} training and ${val.length} validation samples${o.frameStride > 1 ? ` (one frame in every ${o.frameStride} steps)` : ''}; ${policy.parameterCount} parameters`);
@@ -285,60 +348,17 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   const valRng = new Rng(`val:${o.seed}`);
   const valSamples = valRng.shuffle(val).slice(0, 256);
   const metricsPath = join(run.out, 'metrics.jsonl');
-  const history: Array<{ step: number; loss: number; valLoss: number | null }> = [];
-  if (resuming && existsSync(metricsPath)) {
-    // Rows past the checkpoint describe steps that are about to be redone: dropped, so every step has one row.
-    const kept: string[] = [];
-    for (const line of readFileSync(metricsPath, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      const m = JSON.parse(line) as { step: number; loss: number; valLoss: number | null };
-      if (m.step > startStep) continue;
-      kept.push(line);
-      history.push({ step: m.step, loss: m.loss, valLoss: m.valLoss });
-    }
-    writeAtomic(metricsPath, kept.length ? `${kept.join('\n')}\n` : '');
-  }
-  const batchOptions = (augment: boolean) => trainBatchOptions(policy, o, augment);
-  const batchOf = (refs: readonly SampleRef[], augment: boolean, r: Rng) => makeBatch(data, refs, batchOptions(augment), r);
-  const lossOptions = trainLossOptions(o);
-
-  /** Validation loss terms (the total's parts), means over the validation samples. */
-  let valTerms: Record<'delta' | 'gripper' | 'grounding' | 'labels', number> | null = null;
-  const valLoss = (): number | null => {
-    if (valSamples.length === 0) return null;
-    const sum = [0, 0, 0, 0, 0];
-    let n = 0;
-    for (let i = 0; i < valSamples.length; i += 64) {
-      const part = valSamples.slice(i, i + 64);
-      const batch = batchOf(part, false, valRng);
-      const l = tf.tidy(() => {
-        const t = policy.lossTerms(batch, { training: false, ...lossOptions });
-        return [t.total, t.delta, t.gripper, t.grounding, t.labels].map((x) => x.dataSync()[0]!);
-      });
-      disposeInputs(batch);
-      l.forEach((v, k) => (sum[k] = sum[k]! + v * part.length));
-      n += part.length;
-    }
-    valTerms = { delta: sum[1]! / n, gripper: sum[2]! / n, grounding: sum[3]! / n, labels: sum[4]! / n };
-    return sum[0]! / n;
-  };
-
+  const history = resuming ? restoreMetrics(metricsPath, startStep) : [];
   const t0 = performance.now();
-  let lastLoss = Number.NaN;
   let lastVal: number | null = null;
+  let valTerms: ValTerms | null = null;
   let smoothed = Number.NaN;
   let seen = 0;
-  const save = (step: number) => {
-    savePolicy(policy, run.out);
-    const t = parallel.trainingState();
-    if (t.emaUpdates !== null) writeAtomic(trainWeightsPath, new Uint8Array(Float32Array.from(t.weights).buffer));
-    writeAtomic(statePath, JSON.stringify({ step, options: o, data: run.data, emaUpdates: t.emaUpdates }, null, 2));
-    writeAtomic(join(run.out, 'loss.png'), renderLossCurvePng(history, { title: `${run.out}: loss` }));
-  };
+  const save = (step: number) => saveCheckpoint(run, o, step, policy, parallel, history);
 
-  const trainOptions = batchOptions(o.augment);
-  const parallel = await DataParallel.start({ policy, workers: o.workers, source: data, batchOptions: trainOptions, lossOptions, clipNorm: o.clipNorm, emaDecay: o.emaDecay });
-  if (emaUpdates !== null) parallel.restoreTraining(readTrainWeights(trainWeightsPath, policy.parameterCount), emaUpdates);
+  const trainOptions = trainBatchOptions(policy, o, o.augment);
+  const parallel = await DataParallel.start({ policy, workers: o.workers, source: data, batchOptions: trainOptions, lossOptions: trainLossOptions(o), clipNorm: o.clipNorm, emaDecay: o.emaDecay });
+  if (emaUpdates !== null) parallel.restoreTraining(readTrainWeights(join(run.out, 'train-weights.bin'), policy.parameterCount), emaUpdates);
   if (parallel.workers > 1) log(`${parallel.workers} workers, each with ${Math.ceil(o.batchSize / parallel.workers)} of the ${o.batchSize} samples of a step`);
   try {
     // Each step's plans are drawn one step ahead, in the same rng order, so the replicas can render them early.
@@ -349,28 +369,23 @@ export async function train(run: TrainRun): Promise<TrainResult> {
       const loss = await parallel.step(plans, learningRateAt(step, o), next);
       if (next) plans = next;
       seen += o.batchSize;
-      lastLoss = loss;
       smoothed = Number.isNaN(smoothed) ? loss : 0.95 * smoothed + 0.05 * loss;
       if (!Number.isFinite(loss)) throw new Error(`training diverged at step ${step} (loss ${loss}); the last checkpoint in ${run.out} is intact`);
       const done = step + 1;
       const evalNow = done % o.evalEvery === 0 || done === o.steps;
       if (evalNow || done % o.checkpointEvery === 0 || done === o.steps) parallel.syncPolicy();
-      if (evalNow) lastVal = valLoss();
+      if (evalNow) {
+        const v = validationLoss(policy, data, valSamples, o, valRng);
+        lastVal = v?.total ?? null;
+        valTerms = v?.terms ?? null;
+      }
       const elapsed = (performance.now() - t0) / 1000;
       const sps = seen / elapsed;
       if (done % o.logEvery === 0 || evalNow) {
-        const row = {
-          step: done,
-          loss: smoothed,
-          batchLoss: loss,
-          valLoss: evalNow ? lastVal : null,
-          ...(evalNow && valTerms ? { valTerms } : {}),
-          lr: learningRateAt(step, o),
-          samplesPerSec: sps,
-          elapsed,
-        };
+        const valLoss = evalNow ? lastVal : null;
+        const row = { step: done, loss: smoothed, batchLoss: loss, valLoss, ...(evalNow && valTerms ? { valTerms } : {}), lr: learningRateAt(step, o), samplesPerSec: sps, elapsed };
         appendFileSync(metricsPath, `${JSON.stringify(row)}\n`);
-        history.push({ step: done, loss: smoothed, valLoss: row.valLoss });
+        history.push({ step: done, loss: smoothed, valLoss });
       }
       run.onProgress?.({ step: done, steps: o.steps, loss: smoothed, valLoss: lastVal, samplesPerSec: sps, etaSec: ((o.steps - done) * o.batchSize) / sps });
       if (done % o.checkpointEvery === 0 || done === o.steps) save(done);
