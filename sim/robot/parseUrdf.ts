@@ -103,29 +103,33 @@ const GEOM_BOX = 1;
 const GEOM_CYLINDER = 2;
 const GEOM_MESH = 3;
 
-export function parseArmUrdf(xml: string, options: ArmModelOptions = {}): ParsedArm {
-  const source = options.source ?? 'URDF text';
-  const fail = (problem: string): never => {
-    throw new UrdfError(source, problem);
-  };
-  let urdf: RlUrdfModel;
-  try {
-    urdf = new UrdfModel({ string: xml });
-  } catch (e) {
-    return fail(`not parseable as URDF (${(e as Error).message})`);
-  }
-  const links = urdf.links;
-  const rawJoints = Object.values(urdf.joints);
-  if (Object.keys(links).length === 0) fail('no <link> elements (is the root element <robot>?)');
+type Fail = (problem: string) => never;
 
-  // --- the tree: every joint names existing links, every link has at most one parent, one root. ---
+/** The joint tree: every joint names existing links, every link has at most one parent joint, one root. */
+interface Tree {
+  childrenOf: Map<string, RlJoint[]>;
+  parentJointOf: Map<string, RlJoint>;
+  root: string;
+}
+
+/** A moving joint's limits and axis. */
+function checkLimitsAndAxis(j: RlJoint, fail: Fail): void {
+  const type = j.type ?? '';
+  if ((type === 'revolute' || type === 'prismatic') && !(Number.isFinite(j.minval) && Number.isFinite(j.maxval))) {
+    fail(`joint '${j.name}' (${type}) has no <limit lower="..." upper="..."/>`);
+  }
+  if ((type === 'revolute' || type === 'prismatic') && j.minval > j.maxval) {
+    fail(`joint '${j.name}' has lower limit ${j.minval} above upper limit ${j.maxval}`);
+  }
+  if (type !== 'fixed' && !(Math.hypot(j.axis.x, j.axis.y, j.axis.z) > 1e-9)) fail(`joint '${j.name}' has a zero or invalid <axis xyz>`);
+}
+
+function jointTree(links: Record<string, RlLink>, rawJoints: readonly RlJoint[], fail: Fail): Tree {
   const childrenOf = new Map<string, RlJoint[]>();
   const parentJointOf = new Map<string, RlJoint>();
   for (const j of rawJoints) {
     const type = j.type ?? '';
-    if (!JOINT_TYPES.includes(type)) {
-      fail(`joint '${j.name}' has type '${type}'; supported: ${JOINT_TYPES.join(', ')}`);
-    }
+    if (!JOINT_TYPES.includes(type)) fail(`joint '${j.name}' has type '${type}'; supported: ${JOINT_TYPES.join(', ')}`);
     if (!j.parent || !j.child) fail(`joint '${j.name}' lacks a <parent link=...> or <child link=...>`);
     const parent = j.parent as string;
     const child = j.child as string;
@@ -137,16 +141,7 @@ export function parseArmUrdf(xml: string, options: ArmModelOptions = {}): Parsed
     const list = childrenOf.get(parent) ?? [];
     list.push(j);
     childrenOf.set(parent, list);
-    if ((type === 'revolute' || type === 'prismatic') && !(Number.isFinite(j.minval) && Number.isFinite(j.maxval))) {
-      fail(`joint '${j.name}' (${type}) has no <limit lower="..." upper="..."/>`);
-    }
-    if ((type === 'revolute' || type === 'prismatic') && j.minval > j.maxval) {
-      fail(`joint '${j.name}' has lower limit ${j.minval} above upper limit ${j.maxval}`);
-    }
-    if (type !== 'fixed') {
-      const n = Math.hypot(j.axis.x, j.axis.y, j.axis.z);
-      if (!(n > 1e-9)) fail(`joint '${j.name}' has a zero or invalid <axis xyz>`);
-    }
+    checkLimitsAndAxis(j, fail);
   }
   if (!rawJoints.some((j) => j.type === 'revolute' || j.type === 'continuous')) {
     fail('no revolute joints (an arm needs at least one revolute or continuous joint)');
@@ -154,48 +149,51 @@ export function parseArmUrdf(xml: string, options: ArmModelOptions = {}): Parsed
   const roots = Object.keys(links).filter((name) => !parentJointOf.has(name));
   if (roots.length === 0) fail('broken chain: every link has a parent joint (the joints form a cycle)');
   if (roots.length > 1) fail(`broken chain: ${roots.length} links have no parent joint (${roots.join(', ')}); a URDF has one root`);
-  const root = roots[0] as string;
+  return { childrenOf, parentJointOf, root: roots[0] as string };
+}
 
-  // --- tree order (depth first from the root, joints in document order) ---
+/** Links depth first from the root, joints in document order; `order[i]` is the joint into link i (null: the root). */
+function treeOrder(tree: Tree, linkCount: number, fail: Fail): { linkNames: string[]; order: (RlJoint | null)[] } {
   const linkNames: string[] = [];
   const order: (RlJoint | null)[] = [];
-  const stack: [string, RlJoint | null][] = [[root, null]];
+  const stack: [string, RlJoint | null][] = [[tree.root, null]];
   while (stack.length > 0) {
     const [name, via] = stack.pop() as [string, RlJoint | null];
     linkNames.push(name);
     order.push(via);
-    const kids = childrenOf.get(name) ?? [];
+    const kids = tree.childrenOf.get(name) ?? [];
     for (let k = kids.length - 1; k >= 0; k--) stack.push([(kids[k] as RlJoint).child as string, kids[k] as RlJoint]);
   }
-  if (linkNames.length !== Object.keys(links).length) fail('broken chain: some links are not connected to the root');
-  const linkIndex = new Map(linkNames.map((n, i) => [n, i]));
+  if (linkNames.length !== linkCount) fail('broken chain: some links are not connected to the root');
+  return { linkNames, order };
+}
 
-  // --- the tool centre point and the chain to it ---
-  const tcpName = options.tcpName ?? 'tcp';
-  let tcpLinkName: string | undefined;
-  if (tcpName in links) tcpLinkName = tcpName;
-  else {
-    const tj = rawJoints.find((j) => j.name === tcpName);
-    if (tj && tj.type !== 'fixed') fail(`joint '${tcpName}' must be fixed to mark the tool centre point, not ${tj.type}`);
-    tcpLinkName = tj?.child ?? undefined;
-  }
-  if (tcpLinkName === undefined) fail(`no link or fixed joint named '${tcpName}' (the tool centre point)`);
-  const tcpLink = linkIndex.get(tcpLinkName as string) as number;
+/** The tool centre point's link: a link named `tcpName`, or the child of a fixed joint of that name. */
+function tcpLinkOf(links: Record<string, RlLink>, rawJoints: readonly RlJoint[], tcpName: string, fail: Fail): string {
+  if (tcpName in links) return tcpName;
+  const tj = rawJoints.find((j) => j.name === tcpName);
+  if (tj && tj.type !== 'fixed') fail(`joint '${tcpName}' must be fixed to mark the tool centre point, not ${tj.type}`);
+  return tj?.child ?? fail(`no link or fixed joint named '${tcpName}' (the tool centre point)`);
+}
+
+/** The arm's joints (revolute joints on the chain to the tcp) and the fingers (prismatic joints below the last one). */
+function armAndFingers(tree: Tree, names: { linkNames: string[]; order: (RlJoint | null)[] }, tcpLinkName: string, fail: Fail) {
+  const { linkNames, order } = names;
+  const linkIndex = new Map(linkNames.map((n, i) => [n, i]));
   const chainLinks: number[] = [];
-  for (let l: string | undefined = tcpLinkName; l !== undefined; l = parentJointOf.get(l)?.parent ?? undefined) {
+  for (let l: string | undefined = tcpLinkName; l !== undefined; l = tree.parentJointOf.get(l)?.parent ?? undefined) {
     chainLinks.unshift(linkIndex.get(l) as number);
   }
-  const chainJoints = chainLinks.slice(1).map((l) => parentJointOf.get(linkNames[l] as string) as RlJoint);
+  const chainJoints = chainLinks.slice(1).map((l) => tree.parentJointOf.get(linkNames[l] as string) as RlJoint);
   const armRaw = chainJoints.filter((j) => j.type === 'revolute' || j.type === 'continuous');
-  if (armRaw.length === 0) fail(`no revolute joints on the chain from '${root}' to '${tcpLinkName}'`);
+  if (armRaw.length === 0) fail(`no revolute joints on the chain from '${tree.root}' to '${tcpLinkName}'`);
   const prismaticOnChain = chainJoints.find((j) => j.type === 'prismatic');
   if (prismaticOnChain) fail(`prismatic joint '${prismaticOnChain.name}' on the arm chain is not supported`);
 
-  // Fingers: prismatic joints in the subtree below the last arm joint.
   const lastArm = armRaw[armRaw.length - 1] as RlJoint;
   const gripperRoot = linkIndex.get(lastArm.child as string) as number;
   const inGripper = (li: number): boolean => {
-    for (let l: string | undefined = linkNames[li]; l !== undefined; l = parentJointOf.get(l)?.parent ?? undefined) {
+    for (let l: string | undefined = linkNames[li]; l !== undefined; l = tree.parentJointOf.get(l)?.parent ?? undefined) {
       if (linkIndex.get(l) === gripperRoot) return true;
     }
     return false;
@@ -207,8 +205,11 @@ export function parseArmUrdf(xml: string, options: ArmModelOptions = {}): Parsed
     if (j.type === 'prismatic' && inGripper(li)) fingerRaw.push(j);
     else fail(`joint '${j.name}' (${j.type}) moves but is neither on the chain to '${tcpLinkName}' nor a gripper finger`);
   }
+  return { linkIndex, chainLinks, tcpLink: linkIndex.get(tcpLinkName) as number, armRaw, fingerRaw };
+}
 
-  // --- limits ---
+/** Velocity and acceleration limits: per joint, else the options' arm or finger values, else the defaults. */
+function jointLimits(options: ArmModelOptions, armRaw: readonly RlJoint[], fingerRaw: readonly RlJoint[], fail: Fail) {
   const positive = (what: string, v: number | undefined, dflt: number): number => {
     const x = v ?? dflt;
     if (!(Number.isFinite(x) && x > 0)) fail(`option ${what} must be a positive number, got ${x}`);
@@ -235,10 +236,73 @@ export function parseArmUrdf(xml: string, options: ArmModelOptions = {}): Parsed
       acceleration: positive(`perJoint.${j.name}.acceleration`, o.acceleration, acc),
     };
   };
-  const armLimits = armRaw.map((j) => limitOf(j, armVel, armAcc));
-  const fingerLimits = fingerRaw.map((j) => limitOf(j, finVel, finAcc));
+  return { armLimits: armRaw.map((j) => limitOf(j, armVel, armAcc)), fingerLimits: fingerRaw.map((j) => limitOf(j, finVel, finAcc)) };
+}
 
-  // --- joints in link order ---
+/** One visual's shape: box, cylinder or sphere with positive sizes. */
+function visualShape(g: RlGeometry | null, where: string, fail: Fail): VisualShape {
+  if (g === null) return fail(`${where} has no supported geometry (box, cylinder or sphere)`);
+  if (g.type === GEOM_BOX) {
+    const d = g.dimension;
+    if (!d || ![d.x, d.y, d.z].every((x) => Number.isFinite(x) && x > 0)) return fail(`${where}: box needs size="x y z" > 0`);
+    return { kind: 'box', size: [d.x, d.y, d.z] };
+  }
+  if (g.type === GEOM_CYLINDER) {
+    const radius = g.radius ?? NaN;
+    const length = g.length ?? NaN;
+    if (!(radius > 0 && length > 0)) return fail(`${where}: cylinder needs radius and length > 0`);
+    return { kind: 'cylinder', radius, length };
+  }
+  if (g.type === GEOM_SPHERE) {
+    const radius = g.radius ?? NaN;
+    if (!(radius > 0)) return fail(`${where}: sphere needs radius > 0`);
+    return { kind: 'sphere', radius };
+  }
+  if (g.type === GEOM_MESH) return fail(`${where} is a mesh; only box, cylinder and sphere are supported`);
+  return fail(`${where} has an unknown geometry`);
+}
+
+function linkVisuals(links: Record<string, RlLink>, linkNames: readonly string[], fail: Fail): LinkVisual[] {
+  const visuals: LinkVisual[] = [];
+  linkNames.forEach((ln, li) => {
+    (links[ln] as RlLink).visuals.forEach((v, vi) => {
+      const shape = visualShape(v.geometry, `link '${ln}' visual ${vi}`, fail);
+      const o = v.origin;
+      const c = v.material?.color;
+      visuals.push({
+        link: ln,
+        linkIndex: li,
+        shape,
+        position: o ? [o.position.x, o.position.y, o.position.z] : [0, 0, 0],
+        quaternion: o ? [o.orientation.x, o.orientation.y, o.orientation.z, o.orientation.w] : [0, 0, 0, 1],
+        rgb: c ? [c.r, c.g, c.b] : DEFAULT_VISUAL_RGB,
+      });
+    });
+  });
+  return visuals;
+}
+
+export function parseArmUrdf(xml: string, options: ArmModelOptions = {}): ParsedArm {
+  const source = options.source ?? 'URDF text';
+  const fail: Fail = (problem) => {
+    throw new UrdfError(source, problem);
+  };
+  let urdf: RlUrdfModel;
+  try {
+    urdf = new UrdfModel({ string: xml });
+  } catch (e) {
+    return fail(`not parseable as URDF (${(e as Error).message})`);
+  }
+  const links = urdf.links;
+  const rawJoints = Object.values(urdf.joints);
+  if (Object.keys(links).length === 0) fail('no <link> elements (is the root element <robot>?)');
+  const tree = jointTree(links, rawJoints, fail);
+  const names = treeOrder(tree, Object.keys(links).length, fail);
+  const { linkNames, order } = names;
+  const tcpLinkName = tcpLinkOf(links, rawJoints, options.tcpName ?? 'tcp', fail);
+  const { linkIndex, chainLinks, tcpLink, armRaw, fingerRaw } = armAndFingers(tree, names, tcpLinkName, fail);
+  const { armLimits, fingerLimits } = jointLimits(options, armRaw, fingerRaw, fail);
+
   const joints: ModelJoint[] = [];
   const linkParentJoint: number[] = [-1];
   for (let li = 1; li < linkNames.length; li++) {
@@ -259,44 +323,7 @@ export function parseArmUrdf(xml: string, options: ArmModelOptions = {}): Parsed
       fingerIndex: fingerRaw.indexOf(j),
     });
   }
-
-  // --- visuals ---
-  const visuals: LinkVisual[] = [];
-  linkNames.forEach((ln, li) => {
-    const link = links[ln] as RlLink;
-    link.visuals.forEach((v, vi) => {
-      const where = `link '${ln}' visual ${vi}`;
-      const g = v.geometry;
-      let shape: VisualShape;
-      if (g === null) return fail(`${where} has no supported geometry (box, cylinder or sphere)`);
-      else if (g.type === GEOM_BOX) {
-        const d = g.dimension;
-        if (!d || ![d.x, d.y, d.z].every((x) => Number.isFinite(x) && x > 0)) return fail(`${where}: box needs size="x y z" > 0`);
-        shape = { kind: 'box', size: [d.x, d.y, d.z] };
-      } else if (g.type === GEOM_CYLINDER) {
-        const radius = g.radius ?? NaN;
-        const length = g.length ?? NaN;
-        if (!(radius > 0 && length > 0)) return fail(`${where}: cylinder needs radius and length > 0`);
-        shape = { kind: 'cylinder', radius, length };
-      } else if (g.type === GEOM_SPHERE) {
-        const radius = g.radius ?? NaN;
-        if (!(radius > 0)) return fail(`${where}: sphere needs radius > 0`);
-        shape = { kind: 'sphere', radius };
-      } else if (g.type === GEOM_MESH) {
-        return fail(`${where} is a mesh; only box, cylinder and sphere are supported`);
-      } else return fail(`${where} has an unknown geometry`);
-      const o = v.origin;
-      const c = v.material?.color;
-      visuals.push({
-        link: ln,
-        linkIndex: li,
-        shape,
-        position: o ? [o.position.x, o.position.y, o.position.z] : [0, 0, 0],
-        quaternion: o ? [o.orientation.x, o.orientation.y, o.orientation.z, o.orientation.w] : [0, 0, 0, 1],
-        rgb: c ? [c.r, c.g, c.b] : DEFAULT_VISUAL_RGB,
-      });
-    });
-  });
+  const visuals = linkVisuals(links, linkNames, fail);
 
   const bp = options.basePose ?? ARM_BASE;
   const basePose = { x: bp.x, y: bp.y, z: bp.z, yaw: 'yaw' in bp ? (bp.yaw ?? 0) : 0 };
