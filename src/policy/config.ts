@@ -148,35 +148,21 @@ const show = (v: unknown): string => {
 
 const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
-/**
- * Fills in defaults, checks every field and returns a new frozen config. Throws one Error listing every problem,
- * e.g. "patchSize (7) must divide imageSize (64): the image is cut into whole patches".
- */
-export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): ResolvedPolicyConfig {
-  const problems: string[] = [];
-  if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) {
-    throw new Error(`invalid policy config: expected an object of fields, got ${show(partial)}`);
-  }
-  for (const key of Object.keys(partial)) {
-    if (!(FIELDS as string[]).includes(key)) {
-      problems.push(`unknown field "${key}": the fields are ${FIELDS.join(', ')}`);
-    }
-  }
-  // Missing (undefined) fields take their defaults; everything else is checked as given.
-  const pick = <K extends keyof PolicyConfig>(k: K): PolicyConfig[K] =>
-    (partial[k] === undefined ? DEFAULT_POLICY_CONFIG[k] : partial[k]) as PolicyConfig[K];
-  const c: PolicyConfig = {
-    ...DEFAULT_POLICY_CONFIG,
-    ...Object.fromEntries(FIELDS.map((k) => [k, pick(k)])),
+/** Problem collectors for integer fields of `c`, each adding one line to `problems`. */
+function integerChecks(c: PolicyConfig, problems: string[]) {
+  return {
+    positiveInt: (k: keyof PolicyConfig, why: string) => {
+      if (!isInt(c[k]) || (c[k] as number) < 1) problems.push(`${k} (${show(c[k])}) must be a positive integer: ${why}`);
+    },
+    countInt: (k: keyof PolicyConfig, min: number, why: string) => {
+      if (!isInt(c[k]) || (c[k] as number) < min) problems.push(`${k} (${show(c[k])}) must be an integer >= ${min}: ${why}`);
+    },
   };
+}
 
-  const positiveInt = (k: keyof PolicyConfig, why: string) => {
-    if (!isInt(c[k]) || (c[k] as number) < 1) problems.push(`${k} (${show(c[k])}) must be a positive integer: ${why}`);
-  };
-  const countInt = (k: keyof PolicyConfig, min: number, why: string) => {
-    if (!isInt(c[k]) || (c[k] as number) < min) problems.push(`${k} (${show(c[k])}) must be an integer >= ${min}: ${why}`);
-  };
-
+/** The camera and image fields' problems. */
+function imageProblems(c: PolicyConfig, problems: string[]): void {
+  const { positiveInt } = integerChecks(c, problems);
   positiveInt('imageSize', 'the side of the square camera image in pixels');
   positiveInt('patchSize', 'the side of a square patch in pixels');
   if (isInt(c.imageSize) && isInt(c.patchSize) && c.patchSize > 0 && c.imageSize > 0 && c.imageSize % c.patchSize !== 0) {
@@ -204,6 +190,11 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
       }
     }
   }
+}
+
+/** The network and training fields' problems. */
+function networkProblems(c: PolicyConfig, problems: string[]): void {
+  const { positiveInt, countInt } = integerChecks(c, problems);
   positiveInt('width', 'the token width of every transformer');
   positiveInt('heads', 'the number of attention heads');
   if (isInt(c.width) && isInt(c.heads) && c.heads > 0 && c.width > 0 && c.width % c.heads !== 0) {
@@ -240,6 +231,32 @@ export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): Resolv
   if (!isInt(c.seed) || c.seed < 0 || c.seed > 0xffffffff) {
     problems.push(`seed (${show(c.seed)}) must be an integer in [0, 2^32): it seeds the initial weights`);
   }
+}
+
+/**
+ * Fills in defaults, checks every field and returns a new frozen config. Throws one Error listing every problem,
+ * e.g. "patchSize (7) must divide imageSize (64): the image is cut into whole patches".
+ */
+export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): ResolvedPolicyConfig {
+  const problems: string[] = [];
+  if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) {
+    throw new Error(`invalid policy config: expected an object of fields, got ${show(partial)}`);
+  }
+  for (const key of Object.keys(partial)) {
+    if (!(FIELDS as string[]).includes(key)) {
+      problems.push(`unknown field "${key}": the fields are ${FIELDS.join(', ')}`);
+    }
+  }
+  // Missing (undefined) fields take their defaults; everything else is checked as given.
+  const pick = <K extends keyof PolicyConfig>(k: K): PolicyConfig[K] =>
+    (partial[k] === undefined ? DEFAULT_POLICY_CONFIG[k] : partial[k]) as PolicyConfig[K];
+  const c: PolicyConfig = {
+    ...DEFAULT_POLICY_CONFIG,
+    ...Object.fromEntries(FIELDS.map((k) => [k, pick(k)])),
+  };
+
+  imageProblems(c, problems);
+  networkProblems(c, problems);
 
   if (problems.length > 0) {
     throw new Error(`invalid policy config (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n  - ${problems.join('\n  - ')}`);
