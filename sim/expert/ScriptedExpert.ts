@@ -213,27 +213,8 @@ export class ScriptedExpert {
         return this.toward(ee, wp, 1);
       }
       case 'carry':
-      case 'lower': {
-        const dest = snap.objects[info.destination]!;
-        const destSpec = info.scene.objects[info.destination]!;
-        const releaseZ = objectHeight(destSpec) + h / 2 + 0.02;
-        const z = this.phase === 'carry' ? HOLD_HEIGHT : releaseZ;
-        const wp = { x: dest.position.x, y: dest.position.y, z, yaw: ee.yaw };
-        if (!obs.holding) {
-          this.phase = 'approach';
-          return this.toward(ee, wp, 0);
-        }
-        const inBand =
-          this.phase === 'lower' && this.releaseBand > 0 && ee.z <= releaseZ + this.releaseBand && Math.hypot(ee.x - wp.x, ee.y - wp.y) < CARRY_BLEND;
-        if (this.reached(ee, wp) || inBand || (this.phase === 'carry' && this.near(ee, wp, CARRY_BLEND))) {
-          if (this.phase === 'carry') this.phase = 'lower';
-          else {
-            this.phase = 'release';
-            this.waitSteps = 0;
-          }
-        }
-        return this.toward(ee, wp, 1, this.phase === 'lower' ? 0.7 : 1);
-      }
+      case 'lower':
+        return this.carryOrLower(obs, snap, h);
       case 'release': {
         this.waitSteps++;
         if (this.waitSteps > 4) this.phase = 'retreat';
@@ -248,6 +229,31 @@ export class ScriptedExpert {
       case 'done':
         return this.toward(ee, { x: ee.x, y: ee.y, z: HOLD_HEIGHT, yaw: ee.yaw }, obs.holding ? 1 : 0);
     }
+  }
+
+  /** Carry the held object over the destination at the hold height, lower it, and let go over it. */
+  private carryOrLower(obs: Observation, snap: WorldSnapshot, h: number): EeAction {
+    const info = this.info!;
+    const ee = obs.eePose;
+    const dest = snap.objects[info.destination]!;
+    const destSpec = info.scene.objects[info.destination]!;
+    const releaseZ = objectHeight(destSpec) + h / 2 + 0.02;
+    const z = this.phase === 'carry' ? HOLD_HEIGHT : releaseZ;
+    const wp = { x: dest.position.x, y: dest.position.y, z, yaw: ee.yaw };
+    if (!obs.holding) {
+      this.phase = 'approach';
+      return this.toward(ee, wp, 0);
+    }
+    const inBand =
+      this.phase === 'lower' && this.releaseBand > 0 && ee.z <= releaseZ + this.releaseBand && Math.hypot(ee.x - wp.x, ee.y - wp.y) < CARRY_BLEND;
+    if (this.reached(ee, wp) || inBand || (this.phase === 'carry' && this.near(ee, wp, CARRY_BLEND))) {
+      if (this.phase === 'carry') this.phase = 'lower';
+      else {
+        this.phase = 'release';
+        this.waitSteps = 0;
+      }
+    }
+    return this.toward(ee, wp, 1, this.phase === 'lower' ? 0.7 : 1);
   }
 
   get currentPhase(): Phase {

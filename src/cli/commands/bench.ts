@@ -18,7 +18,14 @@ function intList(value: string): number[] {
 
 export function registerBenchCommands(program: Command): Command {
   const bench = program.command('bench').description('Benchmarks: print timings (medians over several runs)');
+  registerBenchAttention(bench);
+  registerBenchPolicy(bench);
+  registerBenchTrain(bench);
+  return bench;
+}
 
+/** `vla bench attention`: one attention layer on the active backend and on cpu, and chunked against plain. */
+function registerBenchAttention(bench: Command): void {
   bench
     .command('attention')
     .description(
@@ -68,6 +75,10 @@ export function registerBenchCommands(program: Command): Command {
         );
       }
     });
+}
+
+/** `vla bench policy`: the default policy's parameters, inference latency and training step, optionally against PyTorch. */
+function registerBenchPolicy(bench: Command): void {
   bench
     .command('policy')
     .description(
@@ -89,75 +100,86 @@ export function registerBenchCommands(program: Command): Command {
     .option('--torch-threads <list>', 'torch.set_num_threads for the PyTorch runs, comma-separated (e.g. 1,2)', intList, [1])
     .option('--torch-steps <n>', 'timed PyTorch steps (after --torch-warmup untimed ones)', positiveInt, 20)
     .option('--torch-warmup <n>', 'untimed PyTorch warm-up steps', positiveInt, 3)
-    .action(async (opts, cmd: Command) => {
-      const config = opts.config ? readPolicyConfig(opts.config) : {};
-      const resolved = resolvePolicyConfig(config);
-      if (opts.torch) {
-        // src/bench/torch_policy_step.py mirrors DEFAULT_POLICY_CONFIG with these three fields free.
-        const free = new Set<string>(TORCH_CONFIG_FIELDS);
-        const differs = (k: keyof typeof DEFAULT_POLICY_CONFIG) => JSON.stringify(resolved[k]) !== JSON.stringify(DEFAULT_POLICY_CONFIG[k]);
-        const other = (Object.keys(DEFAULT_POLICY_CONFIG) as Array<keyof typeof DEFAULT_POLICY_CONFIG>).filter((k) => !free.has(k) && differs(k));
-        if (other.length > 0) {
-          throw new Error(`--torch: ${opts.config} changes ${other.join(', ')}; the PyTorch mirror (src/bench/torch_policy_step.py) follows the default policy and can change only ${TORCH_CONFIG_FIELDS.join(', ')}`);
-        }
-      }
-      if (opts.torch && opts.torchThreads.length === 0) throw new Error('--torch-threads needs at least one thread count, e.g. 1 or 1,2');
-      // Before the TF.js measurement, so that a missing torch fails at once with the install hint.
-      const torchVersion = opts.torch ? checkTorch() : null;
-      await selectBackend({ flag: cmd.optsWithGlobals().backend });
-      const trainSteps: number = opts.trainSteps ?? (opts.torch ? 10 : 5);
-      const r = await benchPolicy({ config, actCalls: opts.calls, trainBatch: opts.trainBatch, trainSteps, trainStep: opts.torch ? 'train' : 'minimize' });
-      const stepWhat = r.trainStep === 'train' ? 'forward + backward + clip + Adam, as train.ts' : 'forward + backward + Adam';
-      console.log(`VLA policy on ${r.backend}: ${r.parameterCount} parameters`);
-      console.log(`  inference, batch 1:  median ${r.actMedianMs.toFixed(2)} ms, p90 ${r.actP90Ms.toFixed(2)} ms over ${opts.calls} calls (${r.kernelCount} kernels per call)`);
-      console.log(`  training step, batch ${r.trainBatch} (${stepWhat}): median ${r.trainStepMs.toFixed(0)} ms over ${r.trainSteps} steps`);
-      console.log('  kernels of one inference by time:');
-      for (const k of r.kernels.slice(0, 8)) console.log(`    ${k.name.padEnd(20)} x${String(k.count).padStart(3)}  ${k.ms.toFixed(3)} ms`);
+    .action(benchPolicyAction);
+}
 
-      const torchRuns: Array<TorchStepResult & { ratio: number }> = [];
-      if (opts.torch) {
-        console.log(`PyTorch ${torchVersion} on the CPU (${torchPython()}), same architecture and step, batch ${r.trainBatch}:`);
-        for (const threads of opts.torchThreads as number[]) {
-          process.stderr.write(`[bench] PyTorch, ${threads} thread(s): ${opts.torchWarmup} warm-up + ${opts.torchSteps} timed steps\n`);
-          const t = benchTorchStep({ batch: r.trainBatch, steps: opts.torchSteps, warmup: opts.torchWarmup, threads, vocab: r.vocabSize, config: resolved, patchLabels: resolved.patchLabels });
-          if (t.parameters !== r.parameterCount) {
-            throw new Error(`--torch: the PyTorch model has ${t.parameters} parameters, the TF.js one ${r.parameterCount}: src/bench/torch_policy_step.py no longer mirrors the policy`);
-          }
-          const ratio = t.trainStepMs / r.trainStepMs;
-          torchRuns.push({ ...t, ratio });
-          const faster = ratio >= 1 ? `TF.js ${r.backend} is ${ratio.toFixed(2)}x faster` : `PyTorch is ${(1 / ratio).toFixed(2)}x faster`;
-          console.log(
-            `  ${t.threads} thread(s), BLAS ${t.blasLibrary ? basename(t.blasLibrary) : t.blas}${isReferenceBlas(t) ? ' (reference)' : ''}: ${t.parameters} parameters; training step median ${t.trainStepMs.toFixed(0)} ms over ${t.stepTimesMs.length} steps; ` +
-              `PyTorch / TF.js = ${t.trainStepMs.toFixed(0)} / ${r.trainStepMs.toFixed(0)} = ${ratio.toFixed(2)} (${faster})`,
-          );
-        }
-        if (torchRuns.some(isReferenceBlas)) {
-          console.log(
-            '  note: this torch multiplies matrices with the reference (netlib) BLAS, where most of its step goes; an optimised ' +
-              'libblas.so.3 (apt-get install libopenblas0-pthread) makes its figures several times smaller',
-          );
-        }
-      }
-      if (opts.json) {
-        console.log(
-          JSON.stringify({
-            backend: r.backend,
-            parameters: r.parameterCount,
-            inferenceMs: r.actMedianMs,
-            inferenceP90Ms: r.actP90Ms,
-            trainStepMs: r.trainStepMs,
-            trainBatch: r.trainBatch,
-            trainStep: r.trainStep,
-            ...(opts.torch
-              ? { torch: torchRuns.map((t) => ({ threads: t.threads, trainStepMs: t.trainStepMs, parameters: t.parameters, blas: t.blas, blasLibrary: t.blasLibrary, version: t.torch, ratio: t.ratio })) }
-              : {}),
-          }),
-        );
-      }
-    });
+interface BenchPolicyOptions {
+  json: boolean;
+  calls: number;
+  trainBatch: number;
+  trainSteps?: number;
+  config?: string;
+  torch: boolean;
+  torchThreads: number[];
+  torchSteps: number;
+  torchWarmup: number;
+}
 
-  registerBenchTrain(bench);
-  return bench;
+async function benchPolicyAction(opts: BenchPolicyOptions, cmd: Command): Promise<void> {
+  const config = opts.config ? readPolicyConfig(opts.config) : {};
+  const resolved = resolvePolicyConfig(config);
+  if (opts.torch) {
+    // src/bench/torch_policy_step.py mirrors DEFAULT_POLICY_CONFIG with these three fields free.
+    const free = new Set<string>(TORCH_CONFIG_FIELDS);
+    const differs = (k: keyof typeof DEFAULT_POLICY_CONFIG) => JSON.stringify(resolved[k]) !== JSON.stringify(DEFAULT_POLICY_CONFIG[k]);
+    const other = (Object.keys(DEFAULT_POLICY_CONFIG) as Array<keyof typeof DEFAULT_POLICY_CONFIG>).filter((k) => !free.has(k) && differs(k));
+    if (other.length > 0) {
+      throw new Error(`--torch: ${opts.config} changes ${other.join(', ')}; the PyTorch mirror (src/bench/torch_policy_step.py) follows the default policy and can change only ${TORCH_CONFIG_FIELDS.join(', ')}`);
+    }
+  }
+  if (opts.torch && opts.torchThreads.length === 0) throw new Error('--torch-threads needs at least one thread count, e.g. 1 or 1,2');
+  // Before the TF.js measurement, so that a missing torch fails at once with the install hint.
+  const torchVersion = opts.torch ? checkTorch() : null;
+  await selectBackend({ flag: cmd.optsWithGlobals().backend });
+  const trainSteps: number = opts.trainSteps ?? (opts.torch ? 10 : 5);
+  const r = await benchPolicy({ config, actCalls: opts.calls, trainBatch: opts.trainBatch, trainSteps, trainStep: opts.torch ? 'train' : 'minimize' });
+  const stepWhat = r.trainStep === 'train' ? 'forward + backward + clip + Adam, as train.ts' : 'forward + backward + Adam';
+  console.log(`VLA policy on ${r.backend}: ${r.parameterCount} parameters`);
+  console.log(`  inference, batch 1:  median ${r.actMedianMs.toFixed(2)} ms, p90 ${r.actP90Ms.toFixed(2)} ms over ${opts.calls} calls (${r.kernelCount} kernels per call)`);
+  console.log(`  training step, batch ${r.trainBatch} (${stepWhat}): median ${r.trainStepMs.toFixed(0)} ms over ${r.trainSteps} steps`);
+  console.log('  kernels of one inference by time:');
+  for (const k of r.kernels.slice(0, 8)) console.log(`    ${k.name.padEnd(20)} x${String(k.count).padStart(3)}  ${k.ms.toFixed(3)} ms`);
+
+  const torchRuns: Array<TorchStepResult & { ratio: number }> = [];
+  if (opts.torch) {
+    console.log(`PyTorch ${torchVersion} on the CPU (${torchPython()}), same architecture and step, batch ${r.trainBatch}:`);
+    for (const threads of opts.torchThreads) {
+      process.stderr.write(`[bench] PyTorch, ${threads} thread(s): ${opts.torchWarmup} warm-up + ${opts.torchSteps} timed steps\n`);
+      const t = benchTorchStep({ batch: r.trainBatch, steps: opts.torchSteps, warmup: opts.torchWarmup, threads, vocab: r.vocabSize, config: resolved, patchLabels: resolved.patchLabels });
+      if (t.parameters !== r.parameterCount) {
+        throw new Error(`--torch: the PyTorch model has ${t.parameters} parameters, the TF.js one ${r.parameterCount}: src/bench/torch_policy_step.py no longer mirrors the policy`);
+      }
+      const ratio = t.trainStepMs / r.trainStepMs;
+      torchRuns.push({ ...t, ratio });
+      const faster = ratio >= 1 ? `TF.js ${r.backend} is ${ratio.toFixed(2)}x faster` : `PyTorch is ${(1 / ratio).toFixed(2)}x faster`;
+      console.log(
+        `  ${t.threads} thread(s), BLAS ${t.blasLibrary ? basename(t.blasLibrary) : t.blas}${isReferenceBlas(t) ? ' (reference)' : ''}: ${t.parameters} parameters; training step median ${t.trainStepMs.toFixed(0)} ms over ${t.stepTimesMs.length} steps; ` +
+          `PyTorch / TF.js = ${t.trainStepMs.toFixed(0)} / ${r.trainStepMs.toFixed(0)} = ${ratio.toFixed(2)} (${faster})`,
+      );
+    }
+    if (torchRuns.some(isReferenceBlas)) {
+      console.log(
+        '  note: this torch multiplies matrices with the reference (netlib) BLAS, where most of its step goes; an optimised ' +
+          'libblas.so.3 (apt-get install libopenblas0-pthread) makes its figures several times smaller',
+      );
+    }
+  }
+  if (opts.json) {
+    console.log(
+      JSON.stringify({
+        backend: r.backend,
+        parameters: r.parameterCount,
+        inferenceMs: r.actMedianMs,
+        inferenceP90Ms: r.actP90Ms,
+        trainStepMs: r.trainStepMs,
+        trainBatch: r.trainBatch,
+        trainStep: r.trainStep,
+        ...(opts.torch
+          ? { torch: torchRuns.map((t) => ({ threads: t.threads, trainStepMs: t.trainStepMs, parameters: t.parameters, blas: t.blas, blasLibrary: t.blasLibrary, version: t.torch, ratio: t.ratio })) }
+          : {}),
+      }),
+    );
+  }
 }
 
 /** The shipped model's policy config (models/default/config.json), the default when it is absent. */

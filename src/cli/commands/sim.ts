@@ -20,6 +20,13 @@ import { evalHooks, printMergedEvaluation } from './evalExtras.js';
 import { evalWithRecipe } from './evalRecipe.js';
 
 export function registerSimCommands(program: Command, bench: Command): void {
+  registerSim(program);
+  registerEval(program);
+  registerBenchSim(bench);
+}
+
+/** `vla sim`: one episode with the scripted expert, as a GIF and a PNG. */
+function registerSim(program: Command): void {
   program
     .command('sim')
     .description(
@@ -55,7 +62,10 @@ export function registerSimCommands(program: Command, bench: Command): void {
       if (opts.json) console.log(JSON.stringify({ success: r.success, reason: r.reason, steps: r.steps, command: r.command, gif, png }));
       if (!r.success) process.exitCode = 2;
     });
+}
 
+/** `vla eval`: success per task and split over seeded episodes, language sensitivity, attention on target. */
+function registerEval(program: Command): void {
   program
     .command('eval')
     .description(
@@ -123,21 +133,28 @@ export function registerSimCommands(program: Command, bench: Command): void {
       }
       if (opts.attention > 0 && driver.policy) {
         const at = attentionOnTarget(driver.policy, { episodes: opts.attention, seed: opts.seed, tasks: opts.task });
-        console.log(
-          `attention on target: ${(100 * at.targetShare).toFixed(1)}% of the target words' attention on the target's patches ` +
-            `(uniform: ${(100 * at.uniformShare).toFixed(1)}%, ratio ${at.ratio.toFixed(2)}x) over ${at.episodes} first frames`,
-        );
-        console.log(`where the words point: the target words' maps are centred ${at.keypointErrorPx.toFixed(2)} px from the target (median)`);
-        const pt = at.pointing;
-        console.log(
-          `which object the words point at: ${pt.atTarget} of ${pt.words} target words centred nearest the target; the others ` +
-            `nearest an object of its colour (another shape) ${pt.sameColour}, of its shape (another colour) ${pt.sameShape}, neither ${pt.other}`,
-        );
+        printAttentionOnTarget(at);
         extra.attentionOnTarget = at;
       }
       if (opts.json) console.log(JSON.stringify({ ...result, ...extra }));
     });
+}
 
+function printAttentionOnTarget(at: ReturnType<typeof attentionOnTarget>): void {
+  console.log(
+    `attention on target: ${(100 * at.targetShare).toFixed(1)}% of the target words' attention on the target's patches ` +
+      `(uniform: ${(100 * at.uniformShare).toFixed(1)}%, ratio ${at.ratio.toFixed(2)}x) over ${at.episodes} first frames`,
+  );
+  console.log(`where the words point: the target words' maps are centred ${at.keypointErrorPx.toFixed(2)} px from the target (median)`);
+  const pt = at.pointing;
+  console.log(
+    `which object the words point at: ${pt.atTarget} of ${pt.words} target words centred nearest the target; the others ` +
+      `nearest an object of its colour (another shape) ${pt.sameColour}, of its shape (another colour) ${pt.sameShape}, neither ${pt.other}`,
+  );
+}
+
+/** `vla bench sim`: physics steps/s, camera frames/s and the real-time factor of episode steps. */
+function registerBenchSim(bench: Command): void {
   bench
     .command('sim')
     .description(
