@@ -27,7 +27,7 @@ import { VOCABULARY } from '../../sim/tasks/language.js';
 import { KOREAN_POLICY_VOCABULARY, readsKorean } from '../language/koreanPolicy.js';
 import { loadEpisodes, makeBatch, splitSamples, statsSamples, type BatchOptions, type Episodes, type SampleRef } from './TrainData.js';
 import { planBatch } from './batch.js';
-import { loadResumeCheckpoint, readTrainState } from './trainState.js';
+import { loadResumeCheckpoint, readTrainState, TRAIN_STATE_FILE } from './trainState.js';
 import { makeDir, writeAtomic } from '../io/files.js';
 import { formatZodError } from '../io/zodIssues.js';
 import { DataParallel } from './parallel/DataParallel.js';
@@ -315,6 +315,9 @@ function validationLoss(policy: VlaPolicy, data: Episodes, samples: readonly Sam
   return { total: sum[0]! / n, terms: { delta: sum[1]! / n, gripper: sum[2]! / n, grounding: sum[3]! / n, labels: sum[4]! / n } };
 }
 
+/** The trained weights a moving-average run saves beside its checkpoint, for resuming. */
+const TRAIN_WEIGHTS_FILE = 'train-weights.bin';
+
 /**
  * Writes a checkpoint: the policy (the moving average when there is one), the trained weights beside it when they
  * differ, the step reached and the loss curve.
@@ -322,14 +325,14 @@ function validationLoss(policy: VlaPolicy, data: Episodes, samples: readonly Sam
 function saveCheckpoint(run: TrainRun, o: TrainOptions, step: number, policy: VlaPolicy, parallel: DataParallel, history: readonly HistoryRow[]): void {
   savePolicy(policy, run.out);
   const t = parallel.trainingState();
-  if (t.emaUpdates !== null) writeAtomic(join(run.out, 'train-weights.bin'), new Uint8Array(Float32Array.from(t.weights).buffer));
-  writeAtomic(join(run.out, 'train-state.json'), JSON.stringify({ step, options: o, data: run.data, emaUpdates: t.emaUpdates }, null, 2));
+  if (t.emaUpdates !== null) writeAtomic(join(run.out, TRAIN_WEIGHTS_FILE), new Uint8Array(Float32Array.from(t.weights).buffer));
+  writeAtomic(join(run.out, TRAIN_STATE_FILE), JSON.stringify({ step, options: o, data: run.data, emaUpdates: t.emaUpdates }, null, 2));
   writeAtomic(join(run.out, 'loss.png'), renderLossCurvePng(history, { title: `${run.out}: loss` }));
 }
 
 export async function train(run: TrainRun): Promise<TrainResult> {
   const log = run.log ?? (() => {});
-  const resuming = existsSync(join(run.out, 'train-state.json'));
+  const resuming = existsSync(join(run.out, TRAIN_STATE_FILE));
   const given = TrainOptionsSchema.partial().safeParse(run.train);
   if (!given.success) throw new Error(`training options: ${given.error.issues[0]!.path.join('.')}: ${given.error.issues[0]!.message}`);
   const o: TrainOptions = { ...TRAIN_DEFAULTS, ...given.data };
@@ -358,7 +361,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
 
   const trainOptions = trainBatchOptions(policy, o, o.augment);
   const parallel = await DataParallel.start({ policy, workers: o.workers, source: data, batchOptions: trainOptions, lossOptions: trainLossOptions(o), clipNorm: o.clipNorm, emaDecay: o.emaDecay });
-  if (emaUpdates !== null) parallel.restoreTraining(readTrainWeights(join(run.out, 'train-weights.bin'), policy.parameterCount), emaUpdates);
+  if (emaUpdates !== null) parallel.restoreTraining(readTrainWeights(join(run.out, TRAIN_WEIGHTS_FILE), policy.parameterCount), emaUpdates);
   if (parallel.workers > 1) log(`${parallel.workers} workers, each with ${Math.ceil(o.batchSize / parallel.workers)} of the ${o.batchSize} samples of a step`);
   try {
     // Each step's plans are drawn one step ahead, in the same rng order, so the replicas can render them early.
@@ -409,7 +412,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   return result;
 }
 
-/** The trained weights a moving-average run saved beside its checkpoint (train-weights.bin). */
+/** The trained weights a moving-average run saved beside its checkpoint (TRAIN_WEIGHTS_FILE). */
 function readTrainWeights(path: string, count: number): Float32Array {
   if (!existsSync(path)) throw new Error(`${path}: not found; this run saves a moving average of its weights and needs the trained ones to resume (start again in a new folder)`);
   const bytes = readFileSync(path);
