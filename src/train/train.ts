@@ -31,6 +31,7 @@ import { loadResumeCheckpoint, readTrainState, TRAIN_STATE_FILE } from './trainS
 import { makeDir, writeAtomic } from '../io/files.js';
 import { formatZodError } from '../io/zodIssues.js';
 import { DataParallel } from './parallel/DataParallel.js';
+import { FrameSampler } from './FrameSampler.js';
 import { renderLossCurvePng } from '../viz/lossCurve.js';
 
 /** Training options; every one may be given in the config file's "train" object. */
@@ -53,6 +54,7 @@ export const TrainOptionsSchema = z
     paraphrase: z.number().min(0).max(1),
     korean: z.number().min(0).max(1),
     unknownWords: z.number().min(0).max(1),
+    keyFrameWeight: z.number().min(1),
     emaDecay: z.number().min(0).lt(1),
     workers: z.number().int().min(1).max(64),
     seed: z.number().int().nonnegative(),
@@ -93,6 +95,9 @@ export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
   // paraphrase or Korean): words the policy does not know, or words where the seen phrasings have none, must not
   // change what it does (BatchOptions.unknownWords).
   unknownWords: 0,
+  // Draw the frames that lead up to a grasp or a release (the expert's gripper label changes within the next
+  // KEY_FRAME_WINDOW steps) this many times as often as the others (FrameSampler.ts); 1: every frame alike.
+  keyFrameWeight: 1,
   // Validate and save an exponential moving average of the weights over the steps (WeightEma.ts; e.g. 0.999 spans
   // about the last 1000 steps) instead of the last step's weights; 0: no average.
   emaDecay: 0,
@@ -347,6 +352,8 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   }
   log(`${data.episodes.length} episodes, ${trainSet.length} training and ${val.length} validation samples${o.frameStride > 1 ? ` (one frame in every ${o.frameStride} steps)` : ''}; ${policy.parameterCount} parameters`);
 
+  const sampler = new FrameSampler(trainSet, data, { keyFrameWeight: o.keyFrameWeight });
+  if (sampler.keyFrames > 0) log(`${sampler.keyFrames} of the training samples lead up to a grasp or a release, drawn ${o.keyFrameWeight} times as often`);
   const rng = new Rng(`train:${o.seed}:${startStep}`);
   const valRng = new Rng(`val:${o.seed}`);
   const valSamples = valRng.shuffle(val).slice(0, 256);
@@ -365,7 +372,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   if (parallel.workers > 1) log(`${parallel.workers} workers, each with ${Math.ceil(o.batchSize / parallel.workers)} of the ${o.batchSize} samples of a step`);
   try {
     // Each step's plans are drawn one step ahead, in the same rng order, so the replicas can render them early.
-    const plansOf = () => planBatch(data.episodes, Array.from({ length: o.batchSize }, () => trainSet[rng.int(0, trainSet.length - 1)]!), trainOptions, rng);
+    const plansOf = () => planBatch(data.episodes, Array.from({ length: o.batchSize }, () => sampler.draw(rng)), trainOptions, rng);
     let plans = startStep < o.steps ? plansOf() : [];
     for (let step = startStep; step < o.steps; step++) {
       const next = step + 1 < o.steps ? plansOf() : undefined;
