@@ -1,8 +1,10 @@
 /**
  * Which training frame each sample of a step reads. Uniform by default; with a key-frame weight above 1, the frames
  * that lead up to a grasp or a release (the expert's gripper label changes within the next `window` steps) are
- * drawn that many times as often as the rest. Those frames decide where the fingers close and open, and they are a
- * small share of an episode, most of which is the arm travelling.
+ * drawn that many times as often as the other frames of their episode. Each episode keeps the share of the draws it
+ * has when uniform, so the balance of tasks and datasets is unchanged (a push episode, which never grasps, is drawn
+ * as before). Those frames decide where the fingers close and open, and they are a small share of an episode, most
+ * of which is the arm travelling.
  */
 import { EE_ACTION_KEYS } from '../../sim/types.js';
 import type { Rng } from '../../sim/util/Rng.js';
@@ -36,15 +38,23 @@ export class FrameSampler {
     }
     const window = o.window ?? KEY_FRAME_WINDOW;
     const changes = gripperChanges(data);
+    const isKey = samples.map((s) => changes[s.episode]!.some((c) => c > s.t && c <= s.t + window));
+    // Per episode: its samples and its key frames; each episode keeps the share of draws it has when uniform.
+    const count = new Map<number, { n: number; keys: number }>();
+    samples.forEach((s, i) => {
+      const c = count.get(s.episode) ?? { n: 0, keys: 0 };
+      c.n++;
+      if (isKey[i]) c.keys++;
+      count.set(s.episode, c);
+    });
     const cumulative = new Float64Array(samples.length);
     let total = 0;
-    let keys = 0;
     samples.forEach((s, i) => {
-      const key = changes[s.episode]!.some((c) => c > s.t && c <= s.t + window);
-      if (key) keys++;
-      total += key ? o.keyFrameWeight : 1;
+      const c = count.get(s.episode)!;
+      total += ((isKey[i] ? o.keyFrameWeight : 1) * c.n) / (c.keys * o.keyFrameWeight + c.n - c.keys);
       cumulative[i] = total;
     });
+    const keys = isKey.filter(Boolean).length;
     this.cumulative = cumulative;
     this.keyFrames = keys;
   }

@@ -96,7 +96,8 @@ export const TRAIN_DEFAULTS: Readonly<TrainOptions> = Object.freeze({
   // change what it does (BatchOptions.unknownWords).
   unknownWords: 0,
   // Draw the frames that lead up to a grasp or a release (the expert's gripper label changes within the next
-  // KEY_FRAME_WINDOW steps) this many times as often as the others (FrameSampler.ts); 1: every frame alike.
+  // KEY_FRAME_WINDOW steps) this many times as often as the other frames of their episode, each episode keeping its
+  // share of the draws (FrameSampler.ts); 1: every frame alike.
   keyFrameWeight: 1,
   // Validate and save an exponential moving average of the weights over the steps (WeightEma.ts; e.g. 0.999 spans
   // about the last 1000 steps) instead of the last step's weights; 0: no average.

@@ -65,9 +65,15 @@ describe('FrameSampler', () => {
       const s = sampler.draw(rng);
       if (s.episode === 0 && s.t >= 40 && s.t < 50) key++;
     }
-    // 10 frames of weight 4 against 190 of weight 1: 40 / 230 of the draws.
-    expect(key / n).toBeGreaterThan(40 / 230 - 0.01);
-    expect(key / n).toBeLessThan(40 / 230 + 0.01);
+    // Each episode keeps half the draws; within the first, 10 frames of weight 4 against 90 of weight 1.
+    const want = 0.5 * (40 / 130);
+    expect(key / n).toBeGreaterThan(want - 0.01);
+    expect(key / n).toBeLessThan(want + 0.01);
+    // The second episode, which never closes the gripper, keeps its half.
+    let second = 0;
+    for (let i = 0; i < n; i++) if (sampler.draw(rng).episode === 1) second++;
+    expect(second / n).toBeGreaterThan(0.49);
+    expect(second / n).toBeLessThan(0.51);
   });
 
   it('draws only samples it was given, the same ones for the same seed', () => {
