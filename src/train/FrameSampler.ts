@@ -54,9 +54,8 @@ export class FrameSampler {
       total += ((isKey[i] ? o.keyFrameWeight : 1) * c.n) / (c.keys * o.keyFrameWeight + c.n - c.keys);
       cumulative[i] = total;
     });
-    const keys = isKey.filter(Boolean).length;
     this.cumulative = cumulative;
-    this.keyFrames = keys;
+    this.keyFrames = isKey.filter(Boolean).length;
   }
 
   /** One sample, drawn with `rng` (uniform: exactly one rng.int, as training drew before key frames existed). */
