@@ -313,6 +313,56 @@ const rate = (episodes: number, successes: number): RateTable => {
   return { episodes, successes, successRate: episodes ? successes / episodes : 0, ci95: [ci.low, ci.high] };
 };
 
+/** One task's episodes as evaluate() runs them, before they become its row of Evaluation.perTask. */
+interface TaskTally {
+  splits: Record<string, { e: number; s: number }>;
+  failures: Record<string, number>;
+  parked: number;
+  approaches: number[];
+  failedBy: FailureSites;
+  targets: Record<string, { e: number; s: number; by: Record<string, number> }>;
+  successes: number;
+  steps: number;
+}
+
+const newTally = (): TaskTally => ({ splits: {}, failures: {}, parked: 0, approaches: [], failedBy: { byTarget: 0, byOther: 0, never: 0 }, targets: {}, successes: 0, steps: 0 });
+
+function addToTally(t: TaskTally, r: EpisodeResult): void {
+  const sp = (t.splits[r.split] ??= { e: 0, s: 0 });
+  const tg = (t.targets[r.target] ??= { e: 0, s: 0, by: {} });
+  sp.e++;
+  tg.e++;
+  if (r.success) {
+    sp.s++;
+    tg.s++;
+    t.successes++;
+  } else {
+    if (r.cameDownBy && !r.cameDownBy.isTarget) tg.by[r.cameDownBy.name] = (tg.by[r.cameDownBy.name] ?? 0) + 1;
+    t.failures[r.reason] = (t.failures[r.reason] ?? 0) + 1;
+    if (r.parked) t.parked++;
+    countFailureSite(t.failedBy, r);
+  }
+  if (r.approachError !== null) t.approaches.push(r.approachError);
+  t.steps += r.steps;
+}
+
+function summariseTally(t: TaskTally, task: TaskName, episodes: number): Evaluation['perTask'][string] {
+  return {
+    ...rate(episodes, t.successes),
+    meanSteps: episodes ? t.steps / episodes : 0,
+    perSplit: Object.fromEntries(Object.entries(t.splits).map(([k, v]) => [k, rate(v.e, v.s)])),
+    failures: t.failures,
+    parked: t.parked,
+    approach: summariseApproach(t.approaches),
+    failedBy: task === 'push' ? null : t.failedBy,
+    perTarget: Object.fromEntries(
+      Object.keys(t.targets)
+        .sort()
+        .map((k) => [k, { ...rate(t.targets[k]!.e, t.targets[k]!.s), cameDownBy: t.targets[k]!.by }]),
+    ),
+  };
+}
+
 export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
   // Episode i uses seed + i: past 2^53 those sums are equal (1e99 + i === 1e99) and every episode is the same scene.
   if (!Number.isSafeInteger(o.seed) || o.seed < 0 || !Number.isSafeInteger(o.seed + o.episodes)) {
@@ -333,14 +383,7 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
   let successes = 0;
   let stepSum = 0;
   for (const task of o.tasks) {
-    const splits: Record<string, { e: number; s: number }> = {};
-    const failures: Record<string, number> = {};
-    let parked = 0;
-    const approaches: number[] = [];
-    const failedBy: FailureSites = { byTarget: 0, byOther: 0, never: 0 };
-    const targets: Record<string, { e: number; s: number; by: Record<string, number> }> = {};
-    let ts = 0;
-    let tSteps = 0;
+    const tally = newTally();
     for (let i = 0; i < o.episodes; i++) {
       if (!mine(i)) continue;
       const seed = o.seed + i;
@@ -353,22 +396,7 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
         mkdirSync(o.videos!.dir, { recursive: true });
         writeFileSync(join(o.videos!.dir, `${task}-${i}-${r.success ? 'success' : 'failure'}.gif`), r.gif);
       }
-      const sp = (splits[r.split] ??= { e: 0, s: 0 });
-      const tg = (targets[r.target] ??= { e: 0, s: 0, by: {} });
-      sp.e++;
-      tg.e++;
-      if (r.success) {
-        sp.s++;
-        tg.s++;
-        ts++;
-      } else {
-        if (r.cameDownBy && !r.cameDownBy.isTarget) tg.by[r.cameDownBy.name] = (tg.by[r.cameDownBy.name] ?? 0) + 1;
-        failures[r.reason] = (failures[r.reason] ?? 0) + 1;
-        if (r.parked) parked++;
-        countFailureSite(failedBy, r);
-      }
-      if (r.approachError !== null) approaches.push(r.approachError);
-      tSteps += r.steps;
+      addToTally(tally, r);
       done++;
       successes += r.success ? 1 : 0;
       stepSum += r.steps;
@@ -377,20 +405,7 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
         process.stderr.write(`[eval] ${done}/${total} episodes, success ${((100 * successes) / done).toFixed(1)}%\n`);
       }
     }
-    perTask[task] = {
-      ...rate(perTaskEpisodes, ts),
-      meanSteps: perTaskEpisodes ? tSteps / perTaskEpisodes : 0,
-      perSplit: Object.fromEntries(Object.entries(splits).map(([k, v]) => [k, rate(v.e, v.s)])),
-      failures,
-      parked,
-      approach: summariseApproach(approaches),
-      failedBy: task === 'push' ? null : failedBy,
-      perTarget: Object.fromEntries(
-        Object.keys(targets)
-          .sort()
-          .map((k) => [k, { ...rate(targets[k]!.e, targets[k]!.s), cameDownBy: targets[k]!.by }]),
-      ),
-    };
+    perTask[task] = summariseTally(tally, task, perTaskEpisodes);
   }
   bar?.stop();
   return { successRate: total ? successes / total : 0, episodes: total, meanSteps: total ? stepSum / total : 0, perTask, seconds: (performance.now() - t0) / 1000 };

@@ -23,7 +23,7 @@ export { frameIndex, type BatchOptions } from './batch.js';
 import { parseCommand, SHAPE_NOUNS, type ParsedCommand } from '../../sim/tasks/language.js';
 import type { Colour, Receptacle, Shape } from '../../sim/types.js';
 import { KOREAN_POLICY_WORDS } from '../language/koreanPolicy.js';
-import { listEpisodes, readEpisodeFrames, readEpisodeRecord, readMeta, PROPRIO_KEYS, type EpisodeRecord } from './dataset.js';
+import { listEpisodes, readEpisodeFrames, readEpisodeRecord, readMeta, PROPRIO_KEYS, type DatasetMeta, type EpisodeRecord } from './dataset.js';
 
 /** The most bytes one Uint8Array holds in this Node.js (4 GiB in Node 20): all frames live in one. */
 export const MAX_FRAME_BYTES = constants.MAX_LENGTH;
@@ -92,17 +92,7 @@ export function loadEpisodes(
   if (list.length === 0) throw new Error('no dataset folder given');
   const metas = list.map((dir) => ({ dir, meta: readMeta(dir), names: listEpisodes(dir) }));
   for (const m of metas) if (m.names.length === 0) throw new Error(`${m.dir}: no episodes (run vla collect first)`);
-  const S = metas[0]!.meta.imageSize;
-  for (const m of metas) {
-    if (m.meta.imageSize !== S) throw new Error(`${m.dir}: frames are ${m.meta.imageSize}x${m.meta.imageSize} but ${metas[0]!.dir} has ${S}x${S}; datasets trained on together need one image size`);
-  }
-  const supersampling = metas[0]!.meta.supersampling ?? 1;
-  for (const m of metas) {
-    const k = m.meta.supersampling ?? 1;
-    if (k !== supersampling) {
-      throw new Error(`${m.dir}: frames rendered with supersampling ${k} but ${metas[0]!.dir} with ${supersampling} (meta.json); datasets trained on together need one rendering`);
-    }
-  }
+  const { imageSize: S, supersampling } = commonRendering(metas);
   const frameBytes = S * S * 3;
   // Pass 1, the records only: which episodes to learn from and how many frames they hold, so that the frames can
   // go straight into one array (never two copies of the data in memory at once).
@@ -164,6 +154,23 @@ export function loadEpisodes(
     onProgress?.(read + 1, used.length);
   }
   return out;
+}
+
+/** The image size and supersampling that every dataset trained on together must share; throws on the first that differs. */
+function commonRendering(metas: ReadonlyArray<{ dir: string; meta: DatasetMeta }>): { imageSize: number; supersampling: number } {
+  const first = metas[0]!;
+  const imageSize = first.meta.imageSize;
+  const supersampling = first.meta.supersampling ?? 1;
+  for (const m of metas) {
+    if (m.meta.imageSize !== imageSize) {
+      throw new Error(`${m.dir}: frames are ${m.meta.imageSize}x${m.meta.imageSize} but ${first.dir} has ${imageSize}x${imageSize}; datasets trained on together need one image size`);
+    }
+    const k = m.meta.supersampling ?? 1;
+    if (k !== supersampling) {
+      throw new Error(`${m.dir}: frames rendered with supersampling ${k} but ${first.dir} with ${supersampling} (meta.json); datasets trained on together need one rendering`);
+    }
+  }
+  return { imageSize, supersampling };
 }
 
 function parseOrNull(command: string): ParsedCommand | null {

@@ -14,7 +14,7 @@
 import * as tf from '../tf/tf.js';
 import { Rng } from '../../sim/util/Rng.js';
 import { disposeInputs, loadPolicy, PATCH_COLOURS, PATCH_KINDS, PATCH_LABEL_PREFIX, VlaPolicy } from '../policy/index.js';
-import { loadEpisodes, makeBatch, splitSamples, type BatchOptions } from './TrainData.js';
+import { loadEpisodes, makeBatch, splitSamples, type BatchOptions, type Episodes, type SampleRef } from './TrainData.js';
 
 export interface ProbeOptions {
   /** Probe training steps (Adam, lr 3e-3). Default 600. */
@@ -58,6 +58,36 @@ const argmax = (a: ArrayLike<number>, from: number, n: number): number => {
   return best;
 };
 
+/**
+ * The probe's answers on held-out frames: said[k][j] counts the one-object patches of kind k the head called kind j;
+ * colourRight, those whose colour it got right, out of patches.
+ */
+function scoreProbe(policy: VlaPolicy, episodes: Episodes, asked: readonly SampleRef[], batchOptions: BatchOptions, rng: Rng): { said: number[][]; colourRight: number; patches: number } {
+  const NK = PATCH_KINDS.length;
+  const NC = PATCH_COLOURS.length;
+  const said = Array.from({ length: NK }, () => new Array<number>(NK).fill(0));
+  let colourRight = 0;
+  let patches = 0;
+  for (let i = 0; i < asked.length; i += 100) {
+    const batch = makeBatch(episodes, asked.slice(i, i + 100), batchOptions, rng);
+    const logits = tf.tidy(() => policy.forward(batch, { patchLabels: true }).patchLabels!.dataSync()); // [B, P, NK + NC]
+    const kind = batch.patchKind!.dataSync(); // [B, P, NK]
+    const colour = batch.patchColour!.dataSync(); // [B, P, NC]
+    const weight = batch.patchLabelWeight!.dataSync(); // [B, P]
+    for (let p = 0; p < weight.length; p++) {
+      if (weight[p]! < 1) continue;
+      const k = argmax(kind, p * NK, NK);
+      const cc = argmax(colour, p * NC, NC);
+      if (kind[p * NK + k]! < 0.999 || colour[p * NC + cc]! < 0.999) continue; // pixels of more than one object
+      said[k]![argmax(logits, p * (NK + NC), NK)]! += 1;
+      if (argmax(logits, p * (NK + NC) + NK, NC) === cc) colourRight++;
+      patches++;
+    }
+    disposeInputs(batch);
+  }
+  return { said, colourRight, patches };
+}
+
 export function probePatchTokens(policyDir: string, data: string | readonly string[], o: ProbeOptions = {}): ProbeResult {
   const steps = o.steps ?? 600;
   const batchSize = o.batchSize ?? 64;
@@ -95,29 +125,8 @@ export function probePatchTokens(policyDir: string, data: string | readonly stri
       o.onProgress?.(s + 1, steps, finalLoss);
     }
 
-    const NK = PATCH_KINDS.length;
-    const NC = PATCH_COLOURS.length;
-    const said = Array.from({ length: NK }, () => new Array<number>(NK).fill(0));
-    let colourRight = 0;
-    let patches = 0;
     const asked = rng.shuffle([...val]).slice(0, o.frames ?? 2000);
-    for (let i = 0; i < asked.length; i += 100) {
-      const batch = makeBatch(episodes, asked.slice(i, i + 100), batchOptions, rng);
-      const logits = tf.tidy(() => policy.forward(batch, { patchLabels: true }).patchLabels!.dataSync()); // [B, P, NK + NC]
-      const kind = batch.patchKind!.dataSync(); // [B, P, NK]
-      const colour = batch.patchColour!.dataSync(); // [B, P, NC]
-      const weight = batch.patchLabelWeight!.dataSync(); // [B, P]
-      for (let p = 0; p < weight.length; p++) {
-        if (weight[p]! < 1) continue;
-        const k = argmax(kind, p * NK, NK);
-        const cc = argmax(colour, p * NC, NC);
-        if (kind[p * NK + k]! < 0.999 || colour[p * NC + cc]! < 0.999) continue; // pixels of more than one object
-        said[k]![argmax(logits, p * (NK + NC), NK)]! += 1;
-        if (argmax(logits, p * (NK + NC) + NK, NC) === cc) colourRight++;
-        patches++;
-      }
-      disposeInputs(batch);
-    }
+    const { said, colourRight, patches } = scoreProbe(policy, episodes, asked, batchOptions, rng);
     const kinds = PATCH_KINDS.map((kind, k) => ({
       kind,
       patches: said[k]!.reduce((a, v) => a + v, 0),

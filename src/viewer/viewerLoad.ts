@@ -61,6 +61,45 @@ function findGc(): (() => void) | null {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** What the load run counts per viewer, and how viewer 0 keeps episodes coming. */
+interface ViewerTally {
+  errors: string[];
+  counts: number[];
+  frames: number[];
+  stopping: () => boolean;
+  startEpisode: (ws: WebSocket) => void;
+}
+
+/** Opens one socket per viewer (as many as t.counts), counting their messages and frames into t. */
+function openViewers(url: string, t: ViewerTally): Promise<WebSocket[]> {
+  return Promise.all(
+    t.counts.map(
+      (_, i) =>
+        new Promise<WebSocket>((resolve, reject) => {
+          const ws = new WebSocket(url);
+          ws.on('open', () => resolve(ws));
+          ws.on('error', (e) => {
+            t.errors.push(`viewer ${i}: ${e.message}`);
+            reject(e);
+          });
+          ws.on('close', () => {
+            if (!t.stopping()) t.errors.push(`viewer ${i}: the server closed the connection`);
+          });
+          ws.on('message', (data) => {
+            t.counts[i]!++;
+            const m = JSON.parse(String(data)) as ServerMessage;
+            if (m.type === 'error') t.errors.push(`viewer ${i}: ${m.message}`);
+            if (m.type === 'frame') {
+              t.frames[i]!++;
+              // Viewer 0 keeps episodes coming: the next starts as soon as one ends.
+              if (i === 0 && m.status.state !== 'running' && m.status.state !== 'ready' && !t.stopping()) t.startEpisode(ws);
+            }
+          });
+        }),
+    ),
+  );
+}
+
 export async function runViewerLoad(o: ViewerLoadOptions): Promise<ViewerLoadResult> {
   const gc = findGc();
   const memory = (): MemoryFigures => {
@@ -78,32 +117,7 @@ export async function runViewerLoad(o: ViewerLoadOptions): Promise<ViewerLoadRes
 
   const startEpisode = (ws: WebSocket) => ws.send(JSON.stringify({ op: 'run', command: 'pick up the red ball', driver: 'expert', seed: seed++ }));
 
-  await Promise.all(
-    Array.from({ length: o.clients }, (_, i) =>
-      new Promise<void>((resolve, reject) => {
-        const ws = new WebSocket(url);
-        sockets.push(ws);
-        ws.on('open', () => resolve());
-        ws.on('error', (e) => {
-          errors.push(`viewer ${i}: ${e.message}`);
-          reject(e);
-        });
-        ws.on('close', () => {
-          if (!stopping) errors.push(`viewer ${i}: the server closed the connection`);
-        });
-        ws.on('message', (data) => {
-          counts[i]!++;
-          const m = JSON.parse(String(data)) as ServerMessage;
-          if (m.type === 'error') errors.push(`viewer ${i}: ${m.message}`);
-          if (m.type === 'frame') {
-            frames[i]!++;
-            // Viewer 0 keeps episodes coming: the next starts as soon as one ends.
-            if (i === 0 && m.status.state !== 'running' && m.status.state !== 'ready' && !stopping) startEpisode(ws);
-          }
-        });
-      }),
-    ),
-  );
+  sockets.push(...(await openViewers(url, { errors, counts, frames, stopping: () => stopping, startEpisode })));
   startEpisode(sockets[0]!);
   await sleep((o.warmup ?? 3) * 1000);
 

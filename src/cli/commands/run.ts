@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { Environment } from '../../../sim/env/Environment.js';
 import { readingAs, runEpisode } from '../../../sim/env/episodes.js';
 import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
-import { averageHeads, cameraSlice } from '../../policy/index.js';
+import { averageHeads, cameraSlice, type VlaPolicy } from '../../policy/index.js';
 import { selectBackend } from '../../tf/backend.js';
 import { resolveDriver } from '../../train/drivers.js';
 import { DEFAULT_EXECUTION } from '../../train/policyDriver.js';
@@ -16,7 +16,10 @@ import { renderAttentionOverlayPng } from '../../viz/attentionOverlay.js';
 import { nonNegativeInt, execution, imageSide, seedOption } from '../options.js';
 import { ensureWritableDir, ensureWritableFileDir } from '../../io/files.js';
 import { EpisodeRecorder } from '../../interop/mcap/EpisodeRecorder.js';
-import { alignToTokens, policyReading, readsKorean, resetWithCommand } from '../../language/index.js';
+import { alignToTokens, policyReading, readsKorean, resetWithCommand, type Understood } from '../../language/index.js';
+import type { Observation } from '../../../sim/types.js';
+
+type PolicyWordsReading = ReturnType<typeof policyReading>;
 
 export const DEFAULT_POLICY_DIR = 'models/default';
 
@@ -54,33 +57,7 @@ export function registerRunCommand(program: Command): void {
       if (reads.words) console.log(`the policy reads "${reads.text}"`);
       let mapsPath: string | null = null;
       let unknown: string[] = [];
-      if (driver.policy) {
-        const maps = driver.policy.attentionMaps(reads.words ? { ...first, command: reads.text } : first);
-        unknown = maps.unknown;
-        const layer = opts.layer ?? maps.layers.length - 1;
-        const heads = maps.layers[layer];
-        if (!heads) throw new Error(`--layer: the policy has ${maps.layers.length} fusion layer(s); give 0..${maps.layers.length - 1}`);
-        let last: Float32Array[]; // [word] over the patches
-        if (opts.head === 'avg') last = averageHeads([heads])[0]!;
-        else {
-          const h = Number(opts.head);
-          if (!Number.isInteger(h) || !heads[h]) throw new Error(`--head: expected "avg" or a head number 0..${heads.length - 1}, got "${opts.head}"`);
-          last = heads[h]!;
-        }
-        const img = first.images[maps.cameras[0]!]!;
-        const tokenPanel = (i: number) => cameraSlice(last[i]!, maps.grid, 0);
-        // The user's own words when they differ from the policy's: each with the attention of the tokens that fill
-        // the same part of the command (ignored words get none).
-        const panels =
-          command === text
-            ? maps.words.map((w, i) => ({ label: maps.unknown.includes(w) ? `${w} (unknown)` : w, map: tokenPanel(i) }))
-            : alignToTokens(understood, maps.words, reads.words).map((p) => ({
-                label: p.tokens.length ? p.label : `${p.label} (ignored)`,
-                map: p.tokens.length ? meanMaps(p.tokens.map(tokenPanel)) : new Float32Array(tokenPanel(0).length).fill(1 / tokenPanel(0).length),
-              }));
-        mapsPath = join(opts.out, 'attention.png');
-        writeFileSync(mapsPath, renderAttentionOverlayPng(img, panels, { grid: maps.grid, title: `${command === text ? `"${text}"` : `"${text}" -> "${command}"`}: where each word looks (fusion layer ${layer}, ${opts.head === 'avg' ? 'heads averaged' : `head ${opts.head}`})` }));
-      }
+      if (driver.policy) ({ path: mapsPath, unknown } = writeWordMaps(driver.policy, first, understood, reads, { text, out: opts.out, head: opts.head, layer: opts.layer }));
       const recorder = opts.mcap ? await EpisodeRecorder.create(opts.mcap) : null;
       const episode = { command, seed: opts.seed, task: env.info.task, driver: driver.label };
       recorder?.beginEpisode(episode);
@@ -102,6 +79,45 @@ export function registerRunCommand(program: Command): void {
       }
       if (!r.success) process.exitCode = 2;
     });
+}
+
+/**
+ * The PNG of where each word looked on the first frame (fusion layer `layer`, head `head` or "avg"): the user's own
+ * words when they differ from the policy's, each with the attention of the tokens that fill the same part of the
+ * command (ignored words get none). Returns its path and the words the policy does not know.
+ */
+function writeWordMaps(
+  policy: VlaPolicy,
+  first: Observation,
+  understood: Understood,
+  reads: PolicyWordsReading,
+  o: { text: string; out: string; head: string; layer: number | undefined },
+): { path: string; unknown: string[] } {
+  const command = understood.command;
+  const maps = policy.attentionMaps(reads.words ? { ...first, command: reads.text } : first);
+  const layer = o.layer ?? maps.layers.length - 1;
+  const heads = maps.layers[layer];
+  if (!heads) throw new Error(`--layer: the policy has ${maps.layers.length} fusion layer(s); give 0..${maps.layers.length - 1}`);
+  let last: Float32Array[]; // [word] over the patches
+  if (o.head === 'avg') last = averageHeads([heads])[0]!;
+  else {
+    const h = Number(o.head);
+    if (!Number.isInteger(h) || !heads[h]) throw new Error(`--head: expected "avg" or a head number 0..${heads.length - 1}, got "${o.head}"`);
+    last = heads[h]!;
+  }
+  const img = first.images[maps.cameras[0]!]!;
+  const tokenPanel = (i: number) => cameraSlice(last[i]!, maps.grid, 0);
+  const panels =
+    command === o.text
+      ? maps.words.map((w, i) => ({ label: maps.unknown.includes(w) ? `${w} (unknown)` : w, map: tokenPanel(i) }))
+      : alignToTokens(understood, maps.words, reads.words).map((p) => ({
+          label: p.tokens.length ? p.label : `${p.label} (ignored)`,
+          map: p.tokens.length ? meanMaps(p.tokens.map(tokenPanel)) : new Float32Array(tokenPanel(0).length).fill(1 / tokenPanel(0).length),
+        }));
+  const path = join(o.out, 'attention.png');
+  const title = `${command === o.text ? `"${o.text}"` : `"${o.text}" -> "${command}"`}: where each word looks (fusion layer ${layer}, ${o.head === 'avg' ? 'heads averaged' : `head ${o.head}`})`;
+  writeFileSync(path, renderAttentionOverlayPng(img, panels, { grid: maps.grid, title }));
+  return { path, unknown: maps.unknown };
 }
 
 /** The element-wise mean of attention maps of one size. */
