@@ -113,11 +113,10 @@ export async function runViewerLoad(o: ViewerLoadOptions): Promise<ViewerLoadRes
   const frames = new Array<number>(o.clients).fill(0);
   let seed = 1000;
   let stopping = false;
-  const sockets: WebSocket[] = [];
 
   const startEpisode = (ws: WebSocket) => ws.send(JSON.stringify({ op: 'run', command: 'pick up the red ball', driver: 'expert', seed: seed++ }));
 
-  sockets.push(...(await openViewers(url, { errors, counts, frames, stopping: () => stopping, startEpisode })));
+  const sockets = await openViewers(url, { errors, counts, frames, stopping: () => stopping, startEpisode });
   startEpisode(sockets[0]!);
   await sleep((o.warmup ?? 3) * 1000);
 
