@@ -1,9 +1,13 @@
 /**
  * Draws a labelled matrix (attention weights: rows = queries, columns = keys) as a PNG, with @napi-rs/canvas
  * (a Skia canvas for Node, shipped as a prebuilt binary inside its npm package). Labels use the system's sans
- * font (DejaVu Sans on Debian: package fonts-dejavu-core).
+ * font (DejaVu Sans on Debian: package fonts-dejavu-core), and NanumGothic for Korean words when installed
+ * (package fonts-nanum). `renderHeatmapGrid` lays several matrices out in rows of panels, one PNG.
  */
-import { createCanvas } from '@napi-rs/canvas';
+import { createCanvas, type Canvas } from '@napi-rs/canvas';
+
+const FONT = '13px "DejaVu Sans", "NanumGothic", sans-serif';
+const BOLD_FONT = 'bold 14px "DejaVu Sans", "NanumGothic", sans-serif';
 
 export interface HeatmapInput {
   /** rows x cols values, row-major. */
@@ -17,6 +21,8 @@ export interface HeatmapInput {
   max?: number;
   /** Pixel size of one cell; default 48. */
   cell?: number;
+  /** rows x cols, row-major: true where the cell is masked out (drawn grey with a cross instead of a value). */
+  masked?: ArrayLike<boolean>;
 }
 
 /**
@@ -41,19 +47,62 @@ export function rampColor(t: number): [number, number, number] {
 
 /** Renders the matrix with its labels and values; returns PNG bytes. */
 export function renderHeatmapPng(input: HeatmapInput): Buffer {
+  return drawHeatmap(input).toBuffer('image/png');
+}
+
+/**
+ * Renders panels in rows (each row left to right, rows top to bottom) under an optional title; returns PNG bytes.
+ */
+export function renderHeatmapGrid(panels: ReadonlyArray<ReadonlyArray<HeatmapInput>>, title?: string): Buffer {
+  const drawn = panels.map((row) => row.map(drawHeatmap));
+  const gap = 16;
+  const titleHeight = title ? 30 : 0;
+  const rowWidth = (row: Canvas[]) => row.reduce((w, c) => w + c.width + gap, gap);
+  const rowHeight = (row: Canvas[]) => Math.max(0, ...row.map((c) => c.height)) + gap;
+  const measure = createCanvas(1, 1).getContext('2d');
+  measure.font = BOLD_FONT;
+  const width = Math.max(...drawn.map(rowWidth), title ? Math.ceil(measure.measureText(title).width) + 2 * gap : 0);
+  const height = drawn.reduce((h, row) => h + rowHeight(row), titleHeight + gap);
+  const canvas = createCanvas(width, height);
+  const g = canvas.getContext('2d');
+  g.fillStyle = '#ffffff';
+  g.fillRect(0, 0, width, height);
+  if (title) {
+    g.fillStyle = '#000000';
+    g.font = BOLD_FONT;
+    g.textBaseline = 'top';
+    g.fillText(title, gap, 10);
+  }
+  let y = titleHeight + gap;
+  for (const row of drawn) {
+    let x = gap;
+    for (const c of row) {
+      g.drawImage(c, x, y);
+      x += c.width + gap;
+    }
+    y += rowHeight(row);
+  }
+  return canvas.toBuffer('image/png');
+}
+
+/** Draws one labelled matrix onto a canvas of its own size. */
+function drawHeatmap(input: HeatmapInput): Canvas {
   const { values, rows, cols } = input;
   if (values.length !== rows * cols) {
     throw new Error(`renderHeatmapPng: ${rows}x${cols} matrix needs ${rows * cols} values, got ${values.length}`);
   }
+  if (input.masked && input.masked.length !== rows * cols) {
+    throw new Error(`renderHeatmapPng: the mask of a ${rows}x${cols} matrix needs ${rows * cols} entries, got ${input.masked.length}`);
+  }
   const cell = input.cell ?? 48;
-  const font = '13px "DejaVu Sans", sans-serif';
+  const font = FONT;
   const measure = createCanvas(1, 1).getContext('2d');
   measure.font = font;
   const widest = (labels: readonly string[] | undefined) =>
     Math.ceil(Math.max(0, ...(labels ?? []).map((l) => measure.measureText(l).width)));
   const left = widest(input.rowLabels) + 12;
   const top = widest(input.colLabels) + 12 + (input.title ? 24 : 0);
-  measure.font = 'bold 14px "DejaVu Sans", sans-serif';
+  measure.font = BOLD_FONT;
   const titleWidth = input.title ? Math.ceil(measure.measureText(input.title).width) + 16 : 0;
   const width = Math.max(left + cols * cell + 10, titleWidth);
   const height = top + rows * cell + 10;
@@ -70,10 +119,14 @@ export function renderHeatmapPng(input: HeatmapInput): Buffer {
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {
       const v = values[r * cols + c]!;
-      const [R, G, B] = rampColor(v / max);
-      g.fillStyle = `rgb(${R},${G},${B})`;
       const x = left + c * cell;
       const y = top + r * cell;
+      if (input.masked?.[r * cols + c]) {
+        drawMaskedCell(g, x, y, cell);
+        continue;
+      }
+      const [R, G, B] = rampColor(v / max);
+      g.fillStyle = `rgb(${R},${G},${B})`;
       g.fillRect(x, y, cell - 1, cell - 1);
       g.fillStyle = (R + G + B) / 3 > 140 ? '#000000' : '#ffffff';
       g.textAlign = 'center';
@@ -96,8 +149,24 @@ export function renderHeatmapPng(input: HeatmapInput): Buffer {
   if (input.title) {
     g.textAlign = 'left';
     g.textBaseline = 'top';
-    g.font = 'bold 14px "DejaVu Sans", sans-serif';
+    g.font = BOLD_FONT;
     g.fillText(input.title, 8, 6);
   }
-  return canvas.toBuffer('image/png');
+  return canvas;
+}
+
+type Context = ReturnType<Canvas['getContext']>;
+
+/** A masked cell: light grey with a thin cross, so that "not allowed" reads differently from "weight 0". */
+function drawMaskedCell(g: Context, x: number, y: number, cell: number): void {
+  g.fillStyle = '#d9d9d9';
+  g.fillRect(x, y, cell - 1, cell - 1);
+  g.strokeStyle = '#b0b0b0';
+  g.lineWidth = 1;
+  g.beginPath();
+  g.moveTo(x + 4, y + 4);
+  g.lineTo(x + cell - 5, y + cell - 5);
+  g.moveTo(x + cell - 5, y + 4);
+  g.lineTo(x + 4, y + cell - 5);
+  g.stroke();
 }

@@ -26,7 +26,7 @@ describe('vla CLI', () => {
   });
 
   it('every subcommand has a help text', () => {
-    for (const args of [['attention', 'demo'], ['bench', 'attention']]) {
+    for (const args of [['attention', 'demo'], ['attention', 'translate'], ['bench', 'attention']]) {
       const r = vla([...args, '--help']);
       expect(r.code, args.join(' ')).toBe(0);
       expect(r.stdout).toContain(`Usage: vla ${args.join(' ')}`);
@@ -42,6 +42,31 @@ describe('vla CLI', () => {
     expect(r.stderr).toMatch(/TensorFlow\.js backend: wasm/);
     expect(existsSync(out)).toBe(true);
     expect(readFileSync(out).subarray(1, 4).toString('ascii')).toBe('PNG');
+  });
+
+  it('attention translate trains, reports held-out exact match and alignment as JSON, and writes the heatmaps', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'vla-translate-')), 'tr');
+    const r = vla(['attention', 'translate', '--steps', '40', '--heads', '2', '--out', out, '--sentence', 'Pick up the RED ball!', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(j).toMatchObject({ direction: 'en-ko', scoreKind: 'dot', heads: 2, steps: 40 });
+    expect(j.heldoutExactMatch).toBeGreaterThanOrEqual(0);
+    expect(j.heldoutExactMatch).toBeLessThanOrEqual(1);
+    expect(j.heldout['heldout-combo'].total).toBeGreaterThan(0);
+    expect(j.alignmentAccuracy).toBeGreaterThanOrEqual(0);
+    expect(j.sentence.source).toBe('pick up the red ball');
+    expect(r.stdout).toContain('held-out exact match:');
+    for (const png of [j.heatmap, j.sentence.heatmap]) expect(readFileSync(png).subarray(1, 4).toString('ascii')).toBe('PNG');
+  });
+
+  it('attention translate refuses a bad head count or unknown words before training, in one line', () => {
+    const heads = vla(['attention', 'translate', '--heads', '3']);
+    expect(heads.code).toBe(1);
+    expect(heads.stderr.trim()).toBe('vla: --heads 3 must divide the model width 64 (1, 2, 4, 8, 16, 32 or 64)');
+    const words = vla(['attention', 'translate', '--sentence', 'could you lift the red ball']);
+    expect(words.code).toBe(1);
+    expect(words.stderr).toMatch(/^vla: --sentence: the translator does not know "could", "you"; it reads the templates' words: /);
+    expect(words.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('an unknown backend is one clear line and exit code 1, no stack trace', () => {

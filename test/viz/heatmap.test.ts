@@ -1,7 +1,7 @@
 /** The PNG heatmap: right size, colours follow the values, bad input is refused. */
 import { createCanvas, loadImage } from '@napi-rs/canvas';
 import { describe, expect, it } from 'vitest';
-import { rampColor, renderHeatmapPng } from '../../src/viz/heatmap.js';
+import { rampColor, renderHeatmapGrid, renderHeatmapPng } from '../../src/viz/heatmap.js';
 
 async function decode(png: Buffer) {
   const img = await loadImage(png);
@@ -37,6 +37,27 @@ describe('renderHeatmapPng', () => {
 
   it('refuses a value count that does not match rows x cols', () => {
     expect(() => renderHeatmapPng({ values: [1, 2, 3], rows: 2, cols: 2 })).toThrow(/needs 4 values, got 3/);
+    expect(() => renderHeatmapPng({ values: [1, 2, 3, 4], rows: 2, cols: 2, masked: [true] })).toThrow(/mask .* needs 4 entries, got 1/);
+  });
+
+  it('draws a masked cell grey, not in the colour of its value', async () => {
+    const cell = 40;
+    const img = await decode(renderHeatmapPng({ values: [1, 1], rows: 1, cols: 2, cell, masked: [false, true] }));
+    const px = (x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 3));
+    expect(px(12 + 2, 12 + 10)).toEqual(rampColor(1));
+    expect(px(12 + cell + 2, 12 + 10)).toEqual([217, 217, 217]);
+  });
+});
+
+describe('renderHeatmapGrid', () => {
+  it('lays panels out in rows: two side by side are wider than one, two rows taller', async () => {
+    const panel = { values: [0.2, 0.8], rows: 1, cols: 2 };
+    const one = await decode(renderHeatmapGrid([[panel]]));
+    const side = await decode(renderHeatmapGrid([[panel, panel]]));
+    const stacked = await decode(renderHeatmapGrid([[panel], [panel]], 'title'));
+    expect(side.width).toBeGreaterThan(one.width + 90);
+    expect(side.height).toBe(one.height);
+    expect(stacked.height).toBeGreaterThan(one.height + 40);
   });
 });
 

@@ -5,6 +5,7 @@ import { Command, Option } from 'commander';
 import { formatWeightTable, wordAttention } from '../../demo/wordAttention.js';
 import { selectBackend } from '../../tf/backend.js';
 import { renderHeatmapPng } from '../../viz/heatmap.js';
+import { registerTranslateCommand } from './translate.js';
 
 export function registerAttentionCommands(program: Command): void {
   const attention = program.command('attention').description('Explore the attention library with worked examples');
@@ -41,4 +42,6 @@ export function registerAttentionCommands(program: Command): void {
       writeFileSync(opts.out, png);
       console.log(`heatmap (rows: query word, columns: key word): ${opts.out}`);
     });
+
+  registerTranslateCommand(attention);
 }
