@@ -71,8 +71,6 @@ export function registerTranslateCommand(attention: Command): void {
     .action(async (flags: TranslateFlags, cmd: Command) => {
       if (flags.compare && flags.sentence !== undefined) throw new Error('--compare and --sentence do not go together: choose one');
       if (64 % flags.heads !== 0) throw new Error(`--heads ${flags.heads} must divide the model width 64 (1, 2, 4, 8, 16, 32 or 64)`);
-      await selectBackend({ flag: cmd.optsWithGlobals().backend });
-      makeDir(flags.out);
       const options: TranslateOptions = {
         ...TRANSLATE_DEFAULTS,
         direction: flags.reverse ? 'ko-en' : 'en-ko',
@@ -83,6 +81,8 @@ export function registerTranslateCommand(attention: Command): void {
       };
       const sentence = flags.sentence === undefined ? null : sentenceWords(flags.sentence, options.direction);
       if (sentence) checkKnown(sentence, options.direction);
+      await selectBackend({ flag: cmd.optsWithGlobals().backend });
+      makeDir(flags.out);
       const result = flags.compare ? compare(options, flags.out) : single(options, flags.out, sentence);
       if (flags.json) console.log(JSON.stringify(result));
     });
