@@ -4,7 +4,9 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+import { buildProgram } from '../../src/cli/main.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -25,13 +27,28 @@ describe('vla CLI', () => {
     for (const cmd of ['attention', 'bench']) expect(r.stdout).toMatch(new RegExp(`^\\s+${cmd}\\b`, 'm'));
   });
 
-  it('every subcommand has a help text', () => {
-    for (const args of [['attention', 'demo'], ['attention', 'translate'], ['bench', 'attention']]) {
-      const r = vla([...args, '--help']);
-      expect(r.code, args.join(' ')).toBe(0);
-      expect(r.stdout).toContain(`Usage: vla ${args.join(' ')}`);
-      expect(r.stdout.length).toBeGreaterThan(200);
+  it('every command and subcommand has a help text with readable defaults', () => {
+    const all: Array<{ path: string; cmd: Command }> = [];
+    const walk = (cmd: Command, path: string) => {
+      for (const sub of cmd.commands) {
+        all.push({ path: `${path} ${sub.name()}`, cmd: sub });
+        walk(sub, `${path} ${sub.name()}`);
+      }
+    };
+    walk(buildProgram(), 'vla');
+    expect(all.length).toBeGreaterThan(20);
+    for (const { path, cmd } of all) {
+      const help = cmd.helpInformation();
+      expect(help, path).toContain(`Usage: ${path}`);
+      expect(cmd.description().length, `${path} has no description`).toBeGreaterThan(20);
+      expect(help, `${path} prints a default as raw JSON`).not.toMatch(/\(default:\s*[[{]/);
     }
+  });
+
+  it('--help on a subcommand prints its usage and exits 0', () => {
+    const r = vla(['attention', 'translate', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Usage: vla attention translate');
   });
 
   it('attention demo prints the table and writes a PNG', () => {

@@ -16,7 +16,7 @@ const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)
 describe('vla sim', () => {
   it('runs the expert on a command and writes a GIF and a PNG', () => {
     const out = mkdtempSync(join(tmpdir(), 'vla-sim-'));
-    const r = vla(['sim', 'pick up the red ball', '--expert', '--seed', '3', '--out', out, '--size', '96', '--json']);
+    const r = vla(['sim', 'pick up the red ball', '--seed', '3', '--out', out, '--size', '96', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const j = lastJson(r.stdout);
     expect(j.success).toBe(true);

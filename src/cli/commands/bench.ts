@@ -41,7 +41,7 @@ function registerBenchAttention(bench: Command): void {
     .option('--embed-dim <n>', 'model width E', positiveInt, 128)
     .option('--heads <n>', 'number of heads', positiveInt, 4)
     .addOption(new Option('--score <kind>', 'score kind').choices(['dot', 'additive']).default('dot'))
-    .option('--long <list>', 'sequence lengths for chunked vs plain ("none" to skip)', intList, [1024, 4096])
+    .addOption(new Option('--long <list>', 'sequence lengths for chunked vs plain ("none" to skip)').argParser(intList).default([1024, 4096], '1024,4096'))
     .option('--chunk <n>', 'keys per chunk in the chunked variant', positiveInt, 256)
     .action(async (opts, cmd: Command) => {
       await selectBackend({ flag: cmd.optsWithGlobals().backend });
@@ -97,7 +97,7 @@ function registerBenchPolicy(bench: Command): void {
         'needs apt-get install python3-torch); the TF.js step is then timed as train.ts runs it (grounding loss, clip, Adam)',
       false,
     )
-    .option('--torch-threads <list>', 'torch.set_num_threads for the PyTorch runs, comma-separated (e.g. 1,2)', intList, [1])
+    .addOption(new Option('--torch-threads <list>', 'torch.set_num_threads for the PyTorch runs, comma-separated (e.g. 1,2)').argParser(intList).default([1], '1'))
     .option('--torch-steps <n>', 'timed PyTorch steps (after --torch-warmup untimed ones)', positiveInt, 20)
     .option('--torch-warmup <n>', 'untimed PyTorch warm-up steps', positiveInt, 3)
     .action(benchPolicyAction);
@@ -198,7 +198,11 @@ function registerBenchTrain(bench: Command): void {
         `shipped config (${SHIPPED_CONFIG}) with 1 and 2 workers; with --torch the same step in PyTorch on the CPU and the ratio`,
     )
     .option('--json', 'print one JSON object on the last line: {samplesPerSec: {"1": x, "2": y}, torch: {...}, ratio}', false)
-    .option('--workers-list <list>', 'worker counts to time, comma-separated', (v: string) => intList(v).filter((n) => n > 0), [1, 2])
+    .addOption(
+      new Option('--workers-list <list>', 'worker counts to time, comma-separated')
+        .argParser((v: string) => intList(v).filter((n) => n > 0))
+        .default([1, 2], '1,2'),
+    )
     .option('--batch <n>', 'global batch size', positiveInt, 32)
     .option('--steps <n>', 'timed steps per worker count (after 2 warm-up steps)', positiveInt, 8)
     .option('--config <file>', `a policy config JSON instead of ${SHIPPED_CONFIG}`)

@@ -145,7 +145,7 @@ export function registerCollectCommand(program: Command): void {
         'datasets (drift, missed grasps, siblings, confusers, ...) into the dataset cache. Resumable: run the same command again.',
     )
     .option('--out <dir>', 'dataset folder, e.g. data/demo (with --recipe: default the cache)')
-    .option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`, taskList, ['pick'] as TaskName[])
+    .addOption(new Option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`).argParser(taskList).default(['pick'] as TaskName[], 'pick'))
     .option('--episodes <n>', 'episodes per task (the whole plan, across shards)', positiveInt, 100)
     .option('--seed <n>', 'base seed of the plan (0 to 2147483647)', seedOption, 0)
     .option('--workers <n>', 'processes to use (one per core, up to 64)', workerCount, 2)

@@ -177,14 +177,18 @@ export function registerRosCommands(program: Command, bench: Command): void {
         '(vla ros-sim running vla eval\'s episodes in lockstep, vla ros driving it)',
     )
     .option('--policy <dir>', 'policy folder', DEFAULT_POLICY_DIR)
-    .option('--rates <hz>', 'control rates, comma-separated', rateList, [10, 30])
+    .addOption(new Option('--rates <hz>', 'control rates, comma-separated').argParser(rateList).default([10, 30], '10,30'))
     .option('--seconds <s>', 'measured seconds per rate', positiveInt, 10)
     .option('--camera-hz <hz>', 'camera frame rate', positiveNumber, 30)
     .option('--camera-size <WxH>', 'camera frame size (rgb8)', '320x240')
     .option('--stream-hz <hz>', 'joint-state rate of the stress phase', positiveNumber, 500)
     .option('--stream-seconds <s>', 'length of the stress phase', positiveInt, 20)
     .option('--episodes <n>', 'episodes of the task-success phase (tasks in turn; 0 = skip)', nonNegativeInt, 9)
-    .option('--task <list>', `tasks of the task-success phase (comma-separated: ${TASK_NAMES.join(', ')})`, taskList, [...TASK_NAMES] as TaskName[])
+    .addOption(
+      new Option('--task <list>', `tasks of the task-success phase (comma-separated: ${TASK_NAMES.join(', ')})`)
+        .argParser(taskList)
+        .default([...TASK_NAMES] as TaskName[], TASK_NAMES.join(',')),
+    )
     .option('--seed <n>', 'first seed of the task-success phase (vla eval\'s seeds)', nonNegativeInt, 0)
     .option('--json', 'print the result as one JSON object on the last line', false)
     .action((opts: BenchRosCliOptions, cmd: Command) => runBenchRos(opts, cmd));

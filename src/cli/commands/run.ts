@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { Environment } from '../../../sim/env/Environment.js';
 import { readingAs, runEpisode } from '../../../sim/env/episodes.js';
 import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
@@ -38,7 +38,11 @@ export function registerRunCommand(program: Command): void {
     .option('--size <px>', 'GIF frame size (16 to 1024)', imageSide, 256)
     .option('--head <h>', 'attention head to show in the maps: a number from 0, or "avg" for the mean over heads', 'avg')
     .option('--layer <l>', 'fusion layer to show, from 0; default the last', (v) => nonNegativeInt(v))
-    .option('--execution <mode>', 'how a policy\'s action chunks are executed: ensemble[:DECAY] (ACT temporal ensembling) or receding:N', execution, DEFAULT_EXECUTION)
+    .addOption(
+      new Option('--execution <mode>', 'how a policy\'s action chunks are executed: ensemble[:DECAY] (ACT temporal ensembling) or receding:N')
+        .argParser(execution)
+        .default(DEFAULT_EXECUTION, 'ensemble'),
+    )
     .option('--json', 'print the outcome as one JSON object on the last line (field success)', false)
     .option('--mcap <file>', 'also log the episode as MCAP for Foxglove: camera, per-word attention, joints, poses, commands, outcome (docs/interop.md)')
     .action(async (text: string, opts, cmd: Command) => {

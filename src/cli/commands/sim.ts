@@ -37,7 +37,6 @@ function registerSim(program: Command): void {
     .addOption(new Option('--task <name>', 'task suite to sample a command from').choices([...TASK_NAMES]).default('pick'))
     .option('--seed <n>', 'seed of the scene and the expert (0 to 2147483647)', seedOption, 0)
     .option('--scene <file>', 'scene file or name in scenes/ (default: a random tabletop with what the command names)')
-    .option('--expert', 'drive the arm with the scripted expert (the only driver until a policy is trained)', true)
     .option('--out <dir>', 'output folder', 'out/sim')
     .option('--size <px>', 'GIF frame size in pixels (16 to 1024)', imageSide, 256)
     .option('--supersampling <k>', 'render each GIF pixel as the mean of k x k samples (anti-aliasing; e.g. --size 64 --supersampling 4 shows what a policy trained with supersampling 4 sees)', supersamplingFactor, 1)
@@ -73,13 +72,17 @@ function registerEval(program: Command): void {
         'combinations, held-out templates), mean steps and failure reasons',
     )
     .option('--policy <name>', 'who drives: "expert" (the scripted expert) or a policy folder from vla train (needed unless --merge)')
-    .option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`, taskList, ['pick'] as TaskName[])
+    .addOption(new Option('--task <list>', `task suites, comma-separated: ${TASK_NAMES.join(', ')}`).argParser(taskList).default(['pick'] as TaskName[], 'pick'))
     .option('--episodes <n>', 'episodes per task', positiveInt, 100)
     .option('--seed <n>', 'first seed; episode i uses seed + i (seeds go up to 2147483647)', seedOption, 0)
     .addOption(
       new Option('--split <split>', 'draw every command from one split (default: 3 seen : 1 held-out combination : 1 held-out template, in turn)').choices(SPLITS),
     )
-    .option('--execution <mode>', 'how a policy\'s action chunks are executed: ensemble[:DECAY] (ACT temporal ensembling) or receding:N', execution, DEFAULT_EXECUTION)
+    .addOption(
+      new Option('--execution <mode>', 'how a policy\'s action chunks are executed: ensemble[:DECAY] (ACT temporal ensembling) or receding:N')
+        .argParser(execution)
+        .default(DEFAULT_EXECUTION, 'ensemble'),
+    )
     .option('--json', 'print the result as one JSON object on the last line (field successRate in 0..1)', false)
     .option('--videos <k>', 'write GIFs of the first k episodes of each task', nonNegativeInt, 0)
     .option('--out <dir>', 'where --videos go', 'out/eval')
