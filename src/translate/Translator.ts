@@ -42,6 +42,16 @@ export interface TranslatorOutput {
   encoderSelf: tf.Tensor[];
 }
 
+/** What the encoder hands the decoder. */
+export interface Encoded {
+  /** [B, Ts, E] */
+  memory: tf.Tensor;
+  /** [B, Ts], 1 = padding */
+  padding: tf.Tensor;
+  /** Per encoder block, [B, H, Ts, Ts]. */
+  encoderSelf: tf.Tensor[];
+}
+
 /** Sinusoidal positions (Vaswani et al. 2017, section 3.5): PE[p, 2i] = sin(p / 10000^(2i/E)), PE[p, 2i+1] = cos(...). */
 export function sinusoidalPositions(length: number, width: number): tf.Tensor2D {
   const data = new Float32Array(length * width);
@@ -151,11 +161,8 @@ export class Translator {
     return tf.add(e, tf.slice(this.positions, [0, 0], [T, this.config.width])); // [B, T, E]
   }
 
-  /**
-   * @param source       [B, Ts] int32 source word ids, 0 = padding
-   * @param targetInput  [B, Tt] int32: the start mark and the target words so far (teacher forcing)
-   */
-  forward(source: tf.Tensor, targetInput: tf.Tensor): TranslatorOutput {
+  /** source [B, Ts] int32 word ids, 0 = padding -> the memory the decoder reads, its padding and the encoder's maps */
+  encode(source: tf.Tensor): Encoded {
     return tidyObject(() => {
       const padding = tf.cast(tf.equal(source, 0), 'float32'); // [B, Ts], 1 = padding
       let x = this.embed(this.sourceEmbedding, source); // [B, Ts, E]
@@ -165,18 +172,34 @@ export class Translator {
         x = r.x; // [B, Ts, E]
         encoderSelf.push(r.weights); // [B, H, Ts, Ts]
       }
-      const memory = this.encoderNorm.apply(x); // [B, Ts, E]
+      return { memory: this.encoderNorm.apply(x), padding, encoderSelf }; // memory [B, Ts, E]
+    });
+  }
+
+  /** targetInput [B, Tt] int32 (the start mark and the target words so far) -> logits and the decoder's maps */
+  decode(enc: Encoded, targetInput: tf.Tensor): Omit<TranslatorOutput, 'encoderSelf'> {
+    return tidyObject(() => {
       let y = this.embed(this.targetEmbedding, targetInput); // [B, Tt, E]
       const cross: tf.Tensor[] = [];
       const decoderSelf: tf.Tensor[] = [];
       for (const block of this.decoder) {
-        const r = block.apply(y, memory, padding);
+        const r = block.apply(y, enc.memory, enc.padding);
         y = r.y; // [B, Tt, E]
         cross.push(r.cross); // [B, H, Tt, Ts]
         decoderSelf.push(r.self); // [B, H, Tt, Tt]
       }
-      const logits = this.head.apply(this.decoderNorm.apply(y)); // [B, Tt, Vt]
-      return { logits, cross, decoderSelf, encoderSelf };
+      return { logits: this.head.apply(this.decoderNorm.apply(y)), cross, decoderSelf }; // logits [B, Tt, Vt]
+    });
+  }
+
+  /**
+   * @param source       [B, Ts] int32 source word ids, 0 = padding
+   * @param targetInput  [B, Tt] int32: the start mark and the target words so far (teacher forcing)
+   */
+  forward(source: tf.Tensor, targetInput: tf.Tensor): TranslatorOutput {
+    return tidyObject(() => {
+      const enc = this.encode(source);
+      return { ...this.decode(enc, targetInput), encoderSelf: enc.encoderSelf };
     });
   }
 
@@ -200,19 +223,24 @@ export class Translator {
     const out: number[][] = Array.from({ length: B }, () => []);
     const done = new Array<boolean>(B).fill(false);
     let prefix: number[][] = Array.from({ length: B }, () => [bos]);
-    for (let t = 0; t < maxSteps && done.some((d) => !d); t++) {
-      const next = tf.tidy(() => {
-        const { logits } = this.forward(source, tf.tensor2d(prefix, [B, t + 1], 'int32')); // [B, t+1, Vt]
-        return tf.argMax(tf.squeeze(tf.slice(logits, [0, t, 0], [B, 1, -1]), [1]), -1); // [B]
-      });
-      const ids = next.dataSync();
-      next.dispose();
-      prefix = prefix.map((p, b) => [...p, ids[b]!]);
-      for (let b = 0; b < B; b++) {
-        if (done[b]) continue;
-        if (ids[b] === eos) done[b] = true;
-        else out[b]!.push(ids[b]!);
+    const enc = this.encode(source); // the source is read once; each step only runs the decoder
+    try {
+      for (let t = 0; t < maxSteps && done.some((d) => !d); t++) {
+        const next = tf.tidy(() => {
+          const { logits } = this.decode(enc, tf.tensor2d(prefix, [B, t + 1], 'int32')); // [B, t+1, Vt]
+          return tf.argMax(tf.squeeze(tf.slice(logits, [0, t, 0], [B, 1, -1]), [1]), -1); // [B]
+        });
+        const ids = next.dataSync();
+        next.dispose();
+        prefix = prefix.map((p, b) => [...p, ids[b]!]);
+        for (let b = 0; b < B; b++) {
+          if (done[b]) continue;
+          if (ids[b] === eos) done[b] = true;
+          else out[b]!.push(ids[b]!);
+        }
       }
+    } finally {
+      tf.dispose([enc.memory, enc.padding, ...enc.encoderSelf]);
     }
     return out;
   }

@@ -14,7 +14,7 @@ export {
   type PairSplit,
   type TranslationDirection,
 } from './corpus.js';
-export { Translator, sinusoidalPositions, type TranslatorConfig, type TranslatorOutput } from './Translator.js';
+export { Translator, sinusoidalPositions, type Encoded, type TranslatorConfig, type TranslatorOutput } from './Translator.js';
 export {
   EVAL_EVERY,
   TRANSLATE_DEFAULTS,

@@ -10,28 +10,29 @@ import { makeDir, writeAtomic } from '../../io/files.js';
 import { selectBackend } from '../../tf/backend.js';
 import { intInRange, positiveInt, seedOption } from '../options.js';
 import { wilsonInterval } from '../../../sim/util/wilson.js';
-import { buildCorpus, type Pair, type TranslationDirection } from '../../translate/corpus.js';
 import {
   COMPARED_VARIANTS,
-  comparisonSeeds,
-  comparisonTable,
-  summarise,
-  variantOptions,
-  type RunSummary,
-} from '../../translate/compare.js';
-import { comparisonFigure, translationFigure } from '../../translate/figures.js';
-import {
   TRANSLATE_DEFAULTS,
   attentionOf,
+  buildCorpus,
+  comparisonFigure,
+  comparisonSeeds,
+  comparisonTable,
   evaluateTranslator,
   meanOverHeads,
+  summarise,
   trainTranslator,
   translateAll,
+  translationFigure,
+  variantOptions,
+  vocabularies,
+  type Pair,
+  type RunSummary,
   type TrainedTranslator,
   type TranslateOptions,
   type TranslateProgress,
-  vocabularies,
-} from '../../translate/train.js';
+  type TranslationDirection,
+} from '../../translate/index.js';
 
 interface TranslateFlags {
   kind: 'dot' | 'additive';
