@@ -8,7 +8,7 @@ import { median } from '../util/median.js';
 import { loadScene, resolveScenePath } from '../scene/index.js';
 import { CONTROL_HZ, PHYSICS_HZ } from '../types.js';
 import { Environment } from './Environment.js';
-import { expertDriver } from './episodes.js';
+import { expertDriver } from './Driver.js';
 
 export interface SimBenchResult {
   runs: number;

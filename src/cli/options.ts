@@ -1,6 +1,6 @@
 /** Parsers of command-line option values shared by the commands; each error names what was expected. */
 import { InvalidArgumentError } from 'commander';
-import { parseExecution, type Execution } from '../train/policyDriver.js';
+import { parseExecution, type Execution } from '../policy/ChunkExecutor.js';
 import { TASK_NAMES, type TaskName } from '../../sim/tasks/index.js';
 import { MAX_SUPERSAMPLING, isSupersampling } from '../../sim/render/downsample.js';
 
@@ -70,7 +70,7 @@ export function taskList(value: string): TaskName[] {
   return names as TaskName[];
 }
 
-/** --execution: how a policy's action chunks become executed actions (src/train/policyDriver.ts). */
+/** --execution: how a policy's action chunks become executed actions (src/eval/drivers.ts). */
 export function execution(value: string): Execution {
   try {
     return parseExecution(value);

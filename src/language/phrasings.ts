@@ -9,7 +9,7 @@ import type { Colour, Receptacle, Scene, Shape } from '../../sim/types.js';
 import { hashSeed, Rng } from '../../sim/util/Rng.js';
 import { understandCommand } from './command.js';
 import { policyReading } from './koreanPolicy.js';
-import type { Rephrased } from '../../sim/env/episodes.js';
+import type { Rephrased } from '../eval/episode.js';
 import type { Language } from './types.js';
 
 export const PHRASING_POOLS = ['train', 'heldout'] as const;

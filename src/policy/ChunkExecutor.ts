@@ -1,6 +1,6 @@
 /**
  * How a policy's predicted action chunks become the actions executed step by step; shared by the simulator's
- * policy driver (src/train/policyDriver.ts) and the ROS controller. The modes:
+ * policy driver (src/eval/drivers.ts) and the ROS controller. The modes:
  *
  * - `ensemble` (the default): temporal ensembling as in ACT (Zhao et al. 2023, "Learning Fine-Grained Bimanual
  *   Manipulation with Low-Cost Hardware", section 3.3). The policy runs every step; the action for step t is the

@@ -66,7 +66,7 @@ export type Stage = z.infer<typeof StageSchema>;
 
 const seedRange = z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]);
 
-export const EvaluationSchema = z
+export const EvaluationSpecSchema = z
   .object({
     tasks: z.array(z.enum(TASK_NAMES)).min(1),
     splits: z.array(z.enum(SPLITS)).min(1),
@@ -80,7 +80,7 @@ export const EvaluationSchema = z
     usedForChoosing: z.array(seedRange),
   })
   .strict();
-export type EvaluationSpec = z.infer<typeof EvaluationSchema>;
+export type EvaluationSpec = z.infer<typeof EvaluationSpecSchema>;
 
 export const RecipeSchema = z
   .object({
@@ -90,7 +90,7 @@ export const RecipeSchema = z
     datasets: z.record(name, DatasetSpecSchema),
     policy: z.record(z.string(), z.unknown()),
     stages: z.array(StageSchema).min(1),
-    evaluation: EvaluationSchema,
+    evaluation: EvaluationSpecSchema,
   })
   .strict();
 export type Recipe = z.infer<typeof RecipeSchema>;

@@ -20,7 +20,7 @@
  */
 import { resetWithCommand, STOP_WORDS } from '../language/index.js';
 import { Environment } from '../../sim/env/Environment.js';
-import { evalSplit } from '../../sim/env/episodes.js';
+import { evalSplit } from '../eval/evaluate.js';
 import type { CameraName } from '../../sim/render/cameras.js';
 import { encodePng } from '../../sim/render/imageIO.js';
 import type { TaskName } from '../../sim/tasks/index.js';

@@ -50,7 +50,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { Environment } from '../../sim/env/Environment.js';
-import { expertDriver } from '../../sim/env/episodes.js';
+import { expertDriver } from '../../sim/env/Driver.js';
 import { TASK_NAMES, confuserScene, siblingCommand, type ConfuserShapes, type TaskName } from '../../sim/tasks/index.js';
 import { EE_ACTION_KEYS } from '../../sim/types.js';
 import { proprioVector } from '../policy/normalization.js';

@@ -8,12 +8,12 @@
  */
 import { Matrix4 } from 'three';
 import { Environment, type CameraSpec } from '../../sim/env/Environment.js';
-import { expertDriver, type Driver } from '../../sim/env/episodes.js';
+import { expertDriver, type Driver } from '../../sim/env/Driver.js';
 import { CAMERA_PRESETS } from '../../sim/render/cameras.js';
 import { listScenes, loadScene } from '../../sim/scene/index.js';
 import { CONTROL_HZ, type Observation, type Scene, type SceneObject } from '../../sim/types.js';
 import type { VlaPolicy } from '../policy/index.js';
-import { policyDriver } from '../train/policyDriver.js';
+import { policyDriver } from '../eval/drivers.js';
 import type {
   AttentionWords,
   DriverName,

@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { evaluate, type EvaluateOptions } from '../../sim/env/episodes.js';
+import { evaluate, type EvaluateOptions } from '../../src/eval/index.js';
 import { makeShardReport, mergeShardReports, readShardReport, type ShardReport } from '../../src/interop/shard/evalReport.js';
 import { parseShardFlag, resolveShard } from '../../src/interop/shard/shard.js';
 

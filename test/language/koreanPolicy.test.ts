@@ -9,7 +9,8 @@ import { freeFormRephrase } from '../../src/language/phrasings.js';
 import { alignToTokens } from '../../src/language/align.js';
 import { policyReading } from '../../src/language/koreanPolicy.js';
 import { Environment } from '../../sim/env/Environment.js';
-import { readingAs, runEpisode, type Driver } from '../../sim/env/episodes.js';
+import type { Driver } from '../../sim/env/Driver.js';
+import { readingAs, runEpisode } from '../../src/eval/index.js';
 
 /** Commands of every task, colour and kind. */
 function commands(): ParsedCommand[] {

@@ -3,7 +3,7 @@ import { ENGLISH_PHRASINGS, freeFormRephrase, KOREAN_PHRASINGS, objectParticle, 
 import { understandCommand } from '../../src/language/index.js';
 import { targetsFor, type ParsedCommand } from '../../sim/tasks/language.js';
 import { Rng } from '../../sim/util/Rng.js';
-import { evaluate } from '../../sim/env/episodes.js';
+import { evaluate } from '../../src/eval/index.js';
 
 const commands: ParsedCommand[] = targetsFor('seen').flatMap((target, i) => [
   { task: 'pick', target, template: 'pick.pick-up' },

@@ -5,10 +5,9 @@
  * on the same episodes in simulation (`vla eval`'s code path).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evaluate } from '../../sim/env/episodes.js';
+import { evaluate, resolveDriver } from '../../src/eval/index.js';
 import { ARM_BASE } from '../../sim/types.js';
 import { selectBackend } from '../../src/tf/backend.js';
-import { resolveDriver } from '../../src/train/drivers.js';
 import { policyActor, runRosEpisodes } from '../../src/ros/index.js';
 
 const TASKS = ['pick', 'place', 'push'] as const;

@@ -14,7 +14,7 @@ import { Matrix4, Vector3 } from 'three';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Environment } from '../../sim/env/Environment.js';
 import { armPrimitives } from '../../sim/env/armPrimitives.js';
-import { expertDriver } from '../../sim/env/episodes.js';
+import { expertDriver } from '../../sim/env/Driver.js';
 import { Tokenizer, VlaPolicy } from '../../src/policy/index.js';
 import { VOCABULARY } from '../../sim/tasks/language.js';
 import type { ViewerServer } from '../../src/viewer/index.js';

@@ -14,7 +14,7 @@ import * as THREE from 'three';
 import { describe, expect, it } from 'vitest';
 import { Environment } from '../../sim/env/Environment.js';
 import { armPrimitives } from '../../sim/env/armPrimitives.js';
-import { expertDriver } from '../../sim/env/episodes.js';
+import { expertDriver } from '../../sim/env/Driver.js';
 import { SoftwareRenderer } from '../../sim/render/SoftwareRenderer.js';
 import { CAMERA_PRESETS, makeCamera } from '../../sim/render/cameras.js';
 import type { CameraImage } from '../../sim/types.js';

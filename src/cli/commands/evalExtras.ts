@@ -4,8 +4,8 @@
  * evaluation) and --mcap (every episode into one MCAP log). See docs/interop.md.
  */
 import { writeFileSync } from 'node:fs';
-import type { Driver, Evaluation } from '../../../sim/env/episodes.js';
-import { formatEvaluation, type EpisodeResult } from '../../../sim/env/episodes.js';
+import type { Driver } from '../../../sim/env/Driver.js';
+import { formatEvaluation, type EpisodeResult, type Evaluation } from '../../eval/index.js';
 import type { TaskName } from '../../../sim/tasks/index.js';
 import { EpisodeRecorder, type AttentionSource } from '../../interop/mcap/EpisodeRecorder.js';
 import { makeShardReport, mergeShardReports, readShardReport, type ShardPlan } from '../../interop/shard/evalReport.js';

@@ -1,6 +1,7 @@
 /** `vla eval --policy DIR --recipe FILE`: a recipe's evaluation protocol (report seeds, splits, language) on any policy. */
 import { availableParallelism } from 'node:os';
-import { cacheRoot, evaluateWithRecipe, formatModelEvaluation, readRecipe } from '../../recipe/index.js';
+import { cacheRoot, readRecipe } from '../../recipe/index.js';
+import { evaluateWithRecipe, formatModelEvaluation } from '../../eval/index.js';
 
 export async function evalWithRecipe(policy: string, recipePath: string, json: boolean): Promise<void> {
   if (policy === 'expert') throw new Error('--recipe evaluates a policy folder; for the scripted expert use --task and --episodes');

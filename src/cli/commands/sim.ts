@@ -4,15 +4,13 @@ import { readsKorean } from '../../language/koreanPolicy.js';
 import { LANGUAGES, type Language } from '../../language/types.js';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
-import { runEpisode, evaluate, formatEvaluation } from '../../../sim/env/episodes.js';
 import { benchSim, formatSimBench } from '../../../sim/env/benchSim.js';
 import { SPLITS, TASK_NAMES, type Split, type TaskName } from '../../../sim/tasks/index.js';
 import { loadScene, resolveScenePath } from '../../../sim/scene/index.js';
 import { checkSeedRange, imageSide, nonNegativeInt, positiveInt, seedOption, supersamplingFactor, taskList, execution } from '../options.js';
 import { ensureWritableDir, writeAtomic } from '../../io/files.js';
-import { resolveDriver } from '../../train/drivers.js';
-import { DEFAULT_EXECUTION } from '../../train/policyDriver.js';
-import { attentionOnTarget, formatLanguageSensitivity, languageSensitivity, LANGUAGE_TASKS, type LanguageTask } from '../../train/measures.js';
+import { DEFAULT_EXECUTION } from '../../policy/ChunkExecutor.js';
+import { attentionOnTarget, evaluate, formatAttentionOnTarget, formatEvaluation, formatLanguageSensitivity, languageSensitivity, LANGUAGE_TASKS, resolveDriver, runEpisode, type LanguageTask } from '../../eval/index.js';
 import { Environment } from '../../../sim/env/Environment.js';
 import { selectBackend } from '../../tf/backend.js';
 import { parseShardFlag, resolveShard } from '../../interop/shard/shard.js';
@@ -136,24 +134,11 @@ function registerEval(program: Command): void {
       }
       if (opts.attention > 0 && driver.policy) {
         const at = attentionOnTarget(driver.policy, { episodes: opts.attention, seed: opts.seed, tasks: opts.task });
-        printAttentionOnTarget(at);
+        console.log(formatAttentionOnTarget(at));
         extra.attentionOnTarget = at;
       }
       if (opts.json) console.log(JSON.stringify({ ...result, ...extra }));
     });
-}
-
-function printAttentionOnTarget(at: ReturnType<typeof attentionOnTarget>): void {
-  console.log(
-    `attention on target: ${(100 * at.targetShare).toFixed(1)}% of the target words' attention on the target's patches ` +
-      `(uniform: ${(100 * at.uniformShare).toFixed(1)}%, ratio ${at.ratio.toFixed(2)}x) over ${at.episodes} first frames`,
-  );
-  console.log(`where the words point: the target words' maps are centred ${at.keypointErrorPx.toFixed(2)} px from the target (median)`);
-  const pt = at.pointing;
-  console.log(
-    `which object the words point at: ${pt.atTarget} of ${pt.words} target words centred nearest the target; the others ` +
-      `nearest an object of its colour (another shape) ${pt.sameColour}, of its shape (another colour) ${pt.sameShape}, neither ${pt.other}`,
-  );
 }
 
 /** `vla bench sim`: physics steps/s, camera frames/s and the real-time factor of episode steps. */

@@ -10,7 +10,8 @@ import { selectBackend } from '../../tf/backend.js';
 import { train, type TrainProgress } from '../../train/train.js';
 import { readTrainConfigFile } from '../../train/trainConfigFile.js';
 import { checkResumeCheckpoint, readTrainState } from '../../train/trainState.js';
-import { planRecipe, readRecipe, runRecipe, formatModelEvaluation } from '../../recipe/index.js';
+import { planRecipe, readRecipe, runRecipe } from '../../recipe/index.js';
+import { formatModelEvaluation } from '../../eval/index.js';
 import { commaList, positiveInt, workerCount } from '../options.js';
 import { ensureWritableDir } from '../../io/files.js';
 

@@ -13,7 +13,7 @@
  * Driver.act is synchronous and the writer is not, so messages go into a queue in order; `flush()` waits for it
  * and rethrows the first write error.
  */
-import type { Driver } from '../../../sim/env/episodes.js';
+import type { Driver } from '../../../sim/env/Driver.js';
 import type { Environment } from '../../../sim/env/Environment.js';
 import { CONTROL_HZ, type EeAction, type Observation, type SceneObject } from '../../../sim/types.js';
 import type { SnapshotObject } from '../../../sim/tasks/types.js';

@@ -8,24 +8,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { summariseApproach, type Evaluation, type FailureSites, type RateTable } from '../../../sim/env/episodes.js';
-import { wilsonInterval } from '../../../sim/util/wilson.js';
+import { EvaluationSchema } from '../../eval/schema.js';
+import { rate, summariseApproach, type Evaluation, type FailureSites } from '../../eval/tally.js';
 import { formatZodError } from '../../io/zodIssues.js';
 import type { Shard } from './shard.js';
 
 export const REPORT_FORMAT = 'vla-eval-shard';
-
-const Rate = z.object({ episodes: z.number().int().nonnegative(), successes: z.number().int().nonnegative(), successRate: z.number(), ci95: z.tuple([z.number(), z.number()]) });
-const Counts = z.record(z.string(), z.number().int().nonnegative());
-const TaskTable = Rate.extend({
-  meanSteps: z.number(),
-  perSplit: z.record(z.string(), Rate),
-  failures: Counts,
-  parked: z.number().int().nonnegative(),
-  approach: z.object({ measured: z.number().int().nonnegative(), median: z.number().nullable(), close: z.number().int().nonnegative() }),
-  failedBy: z.object({ byTarget: z.number().int(), byOther: z.number().int(), never: z.number().int() }).nullable(),
-  perTarget: z.record(z.string(), Rate.extend({ cameDownBy: Counts })),
-});
 
 export const ShardReportSchema = z.object({
   format: z.literal(REPORT_FORMAT),
@@ -40,7 +28,7 @@ export const ShardReportSchema = z.object({
   shard: z.object({ index: z.number().int().nonnegative(), count: z.number().int().positive() }),
   /** By task: the approach error (m) of each episode where the gripper came down (EpisodeResult.approachError). */
   approachErrors: z.record(z.string(), z.array(z.number())),
-  evaluation: z.object({ successRate: z.number(), episodes: z.number().int().nonnegative(), meanSteps: z.number(), seconds: z.number(), perTask: z.record(z.string(), TaskTable) }),
+  evaluation: EvaluationSchema,
 });
 export type ShardReport = z.infer<typeof ShardReportSchema>;
 
@@ -57,7 +45,7 @@ export interface ShardPlan {
 }
 
 export function makeShardReport(plan: ShardPlan, evaluation: Evaluation, approachErrors: Record<string, number[]>): ShardReport {
-  return { format: REPORT_FORMAT, version: 1, ...plan, approachErrors, evaluation: evaluation as ShardReport['evaluation'] };
+  return { format: REPORT_FORMAT, version: 1, ...plan, approachErrors, evaluation };
 }
 
 export function readShardReport(path: string): ShardReport {
@@ -71,11 +59,6 @@ export function readShardReport(path: string): ShardReport {
   if (!r.success) throw new Error(`${path}: not a shard report of vla eval --report: ${formatZodError(r.error)}`);
   return r.data;
 }
-
-const rate = (episodes: number, successes: number): RateTable => {
-  const ci = wilsonInterval(successes, episodes);
-  return { episodes, successes, successRate: episodes ? successes / episodes : 0, ci95: [ci.low, ci.high] };
-};
 
 const addCounts = (into: Record<string, number>, from: Record<string, number>) => {
   for (const [k, v] of Object.entries(from)) into[k] = (into[k] ?? 0) + v;

@@ -1,6 +1,7 @@
 /** How a policy's action chunks become executed actions: receding horizon and ACT's temporal ensembling. */
 import { describe, expect, it } from 'vitest';
-import { parseExecution, policyDriver } from '../../src/train/policyDriver.js';
+import { parseExecution } from '../../src/policy/ChunkExecutor.js';
+import { policyDriver } from '../../src/eval/index.js';
 import type { VlaPolicy } from '../../src/policy/index.js';
 import type { EeAction, Observation } from '../../sim/types.js';
 import type { Environment } from '../../sim/env/Environment.js';

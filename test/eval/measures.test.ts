@@ -1,11 +1,11 @@
 /** The language-sensitivity and attention-on-target measures. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Environment } from '../../sim/env/Environment.js';
-import { expertDriver, type Driver } from '../../sim/env/episodes.js';
+import { expertDriver, type Driver } from '../../sim/env/Driver.js';
 import type { EpisodeInfo } from '../../sim/env/Environment.js';
 import { selectBackend } from '../../src/tf/backend.js';
 import { VlaPolicy } from '../../src/policy/index.js';
-import { attentionOnTarget, coveredPatches, expectedPosition, formatLanguageSensitivity, languageSensitivity, maskCentroid, nearestObject } from '../../src/train/measures.js';
+import { attentionOnTarget, coveredPatches, expectedPosition, formatLanguageSensitivity, languageSensitivity, maskCentroid, nearestObject } from '../../src/eval/index.js';
 import { hashSeed } from '../../sim/util/Rng.js';
 import type { EeAction, Observation } from '../../sim/types.js';
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../src/tf/backend.js';
 import { savePolicy, VlaPolicy } from '../../src/policy/index.js';
-import { resolveDriver } from '../../src/train/drivers.js';
+import { resolveDriver } from '../../src/eval/index.js';
 
 const tiny = { imageSize: 32, patchSize: 8, width: 16, heads: 2, visionLayers: 1, languageLayers: 1, fusionLayers: 1, actionLayers: 1, stemChannels: 4, chunk: 4 };
 

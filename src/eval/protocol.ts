@@ -10,8 +10,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wilsonInterval } from '../../sim/util/wilson.js';
-import { canonicalJson, type EvaluationSpec } from './Recipe.js';
+import { canonicalJson, type EvaluationSpec } from '../recipe/Recipe.js';
 import { makeDir, writeAtomic } from '../io/files.js';
+import { formatZodError } from '../io/zodIssues.js';
+import { EvalOutputSchema, type EvalOutput } from './schema.js';
 
 const binPath = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/vla.js');
 
@@ -58,7 +60,7 @@ function jobsOf(policy: string, e: EvaluationSpec): Job[] {
 }
 
 /** Runs `vla ARGS` and resolves with the JSON object on its last stdout line. */
-function runJson(args: string[], env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
+function runJson(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
   return new Promise((ok, fail) => {
     const child = spawn(process.execPath, [binPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
@@ -70,7 +72,7 @@ function runJson(args: string[], env: NodeJS.ProcessEnv): Promise<Record<string,
       const last = out.trim().split('\n').pop() ?? '';
       if (code !== 0) return fail(new Error(`vla ${args.join(' ')} exited with ${code}: ${err.trim().split('\n').pop() ?? ''}`));
       try {
-        ok(JSON.parse(last) as Record<string, unknown>);
+        ok(JSON.parse(last));
       } catch {
         fail(new Error(`vla ${args.join(' ')}: no JSON on the last line of its output`));
       }
@@ -79,13 +81,13 @@ function runJson(args: string[], env: NodeJS.ProcessEnv): Promise<Record<string,
 }
 
 /** Runs the jobs not yet answered in workDir, `workers` at a time. */
-async function runJobs(jobs: Job[], workDir: string, workers: number, log: (line: string) => void): Promise<Map<string, Record<string, unknown>>> {
+async function runJobs(jobs: Job[], workDir: string, workers: number, log: (line: string) => void): Promise<Map<string, EvalOutput>> {
   makeDir(workDir);
-  const answers = new Map<string, Record<string, unknown>>();
+  const answers = new Map<string, EvalOutput>();
   const todo: Job[] = [];
   for (const j of jobs) {
     const path = join(workDir, `${j.id}.json`);
-    if (existsSync(path)) answers.set(j.id, JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>);
+    if (existsSync(path)) answers.set(j.id, parseAnswer(readFileSync(path, 'utf8'), path));
     else todo.push(j);
   }
   // One wasm thread per child: the children share the cores between them.
@@ -95,8 +97,9 @@ async function runJobs(jobs: Job[], workDir: string, workers: number, log: (line
     while (next < todo.length) {
       const j = todo[next++]!;
       const t0 = performance.now();
-      const a = await runJson(j.args, env);
-      writeAtomic(join(workDir, `${j.id}.json`), JSON.stringify(a));
+      const path = join(workDir, `${j.id}.json`);
+      const a = parseAnswer(JSON.stringify(await runJson(j.args, env)), `the answer of vla ${j.args.join(' ')}`);
+      writeAtomic(path, JSON.stringify(a));
       answers.set(j.id, a);
       log(`evaluated ${j.id} in ${((performance.now() - t0) / 1000).toFixed(0)} s (${answers.size}/${jobs.length})`);
     }
@@ -105,8 +108,25 @@ async function runJobs(jobs: Job[], workDir: string, workers: number, log: (line
   return answers;
 }
 
-type EvalJson = { perTask: Record<string, { episodes: number; successes: number; failures: Record<string, number> }> };
-type LanguageJson = { languageSensitivity: { scenes: number; commands: number; successes: number; confusions: Record<string, number> } };
+/** One job's answer (a `vla eval --json` line), checked; `where` names the file or command in the error. */
+function parseAnswer(text: string, where: string): EvalOutput {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${where}: not JSON (${(e as Error).message}); delete it to evaluate that part again`);
+  }
+  const r = EvalOutputSchema.safeParse(json);
+  if (!r.success) throw new Error(`${where}: not an evaluation of vla eval --json: ${formatZodError(r.error)}`);
+  return r.data;
+}
+
+/** The part of a task's answer that is there (the answer of job TASK-SPLIT names TASK). */
+function taskOf(answers: Map<string, EvalOutput>, task: string, split: string) {
+  const t = answers.get(`${task}-${split}`)?.perTask[task];
+  if (!t) throw new Error(`the evaluation of ${task} on ${split} has no row for ${task}`);
+  return t;
+}
 
 export async function evaluateModel(policy: string, e: EvaluationSpec, workDir: string, workers: number, log: (line: string) => void): Promise<ModelEvaluation> {
   const t0 = performance.now();
@@ -121,7 +141,7 @@ export async function evaluateModel(policy: string, e: EvaluationSpec, workDir: 
     let n = 0;
     let s = 0;
     for (const split of e.splits) {
-      const t = (answers.get(`${task}-${split}`) as EvalJson).perTask[task]!;
+      const t = taskOf(answers, task, split);
       perTask[task][split] = rateOf(t.successes, t.episodes);
       for (const [k, v] of Object.entries(t.failures)) failures[task][k] = (failures[task][k] ?? 0) + v;
       n += t.episodes;
@@ -131,7 +151,8 @@ export async function evaluateModel(policy: string, e: EvaluationSpec, workDir: 
     all += n;
     won += s;
   }
-  const lang = e.languageScenes > 0 ? (answers.get('language') as LanguageJson).languageSensitivity : null;
+  const lang = e.languageScenes > 0 ? answers.get('language')?.languageSensitivity : null;
+  if (e.languageScenes > 0 && !lang) throw new Error('the language job answered without languageSensitivity');
   const seeds: [number, number] = [e.seed, e.seed + e.splits.length * e.episodes - 1];
   return {
     seeds,
@@ -141,21 +162,6 @@ export async function evaluateModel(policy: string, e: EvaluationSpec, workDir: 
     failures,
     minutes: (performance.now() - t0) / 60000,
   };
-}
-
-/** The evaluation as a markdown table (task x split, each cell "rate (k/n, CI)"). */
-export function formatModelEvaluation(m: ModelEvaluation, splits: readonly string[]): string {
-  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
-  const cell = (r: Rate) => `${pct(r.rate)} (${r.successes}/${r.episodes}, ${pct(r.ci95[0])}-${pct(r.ci95[1])})`;
-  const cols = [...splits, 'overall'];
-  const lines = [`| task | ${cols.join(' | ')} |`, `| --- | ${cols.map(() => '---').join(' | ')} |`];
-  for (const [task, t] of Object.entries(m.perTask)) lines.push(`| ${task} | ${cols.map((c) => cell(t[c]!)).join(' | ')} |`);
-  lines.push('', `Overall ${cell(m.overall)} on report seeds ${m.seeds[0]}-${m.seeds[1]} (95% Wilson intervals).`);
-  if (m.languageSensitivity) {
-    const l = m.languageSensitivity;
-    lines.push(`Language sensitivity: ${cell(l)} of counterfactual commands on ${l.scenes} scenes.`);
-  }
-  return lines.join('\n');
 }
 
 /**

@@ -1,0 +1,17 @@
+/**
+ * Evaluation in one place: episodes and their measures (episode.ts), evaluating a driver over seeded episodes
+ * (evaluate.ts, tally.ts), who drives (drivers.ts), language sensitivity (language.ts), attention on target
+ * (attention.ts), a recipe's evaluation protocol (protocol.ts), the printed text (format.ts) and the JSON's schema
+ * (schema.ts).
+ */
+export { runEpisode, readingAs, rephrasedEpisode, APPROACH_MARGIN, PARKED_STEPS, PARKED_PATH } from './episode.js';
+export type { EpisodeOptions, EpisodeResult, Rephrased, Rephrasing } from './episode.js';
+export { evaluate, evalSplit, type EvaluateOptions } from './evaluate.js';
+export { rate, summariseApproach, countFailureSite, APPROACH_CLOSE } from './tally.js';
+export type { Evaluation, RateTable, TargetTable, ApproachSummary, FailureSites } from './tally.js';
+export { resolveDriver, policyDriver, type DriverSource } from './drivers.js';
+export { languageSensitivity, LANGUAGE_TASKS, type LanguageSensitivity, type LanguageTask } from './language.js';
+export { attentionOnTarget, nearestObject, expectedPosition, maskCentroid, coveredPatches, type AttentionOnTarget, type Pointing } from './attention.js';
+export { evaluateModel, evaluateWithRecipe, rateOf, type ModelEvaluation, type Rate } from './protocol.js';
+export { formatEvaluation, formatLanguageSensitivity, formatAttentionOnTarget, formatModelEvaluation, weakestTargets, countsMostFirst } from './format.js';
+export { EvaluationSchema, EvalOutputSchema, LanguageSensitivitySchema, AttentionOnTargetSchema, RateSchema, TaskTableSchema, type EvalOutput } from './schema.js';
