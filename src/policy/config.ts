@@ -1,9 +1,9 @@
 /**
  * The policy's configuration: every size of the model in one typed, frozen object.
  *
- * `DEFAULT_POLICY_CONFIG` documents each default; `resolvePolicyConfig(partial)` fills in the defaults, checks the
- * whole thing and either returns a new frozen object (the argument is never modified) or throws one Error that
- * lists every problem with its field, its value and why it is a problem.
+ * `DEFAULT_POLICY_CONFIG` documents each default; `PolicyConfigSchema` (zod) holds every field's rule; and
+ * `resolvePolicyConfig(partial)` fills in the defaults, checks the whole thing and either returns a new frozen object
+ * (the argument is never modified) or throws one Error that lists every problem with its field, its value and why.
  *
  * The default model (see README, "The policy"): a 64x64 image from the "scene" camera goes through a small conv
  * stem and is cut into an 8x8 grid of 8x8-pixel patches (64 patch tokens, ViT, Dosovitskiy et al. 2021); the
@@ -13,7 +13,8 @@
  */
 import { SCORE_KINDS, type ScoreKind } from '../attention/index.js';
 import { EE_ACTION_KEYS } from '../../sim/types.js';
-import { MAX_SUPERSAMPLING, isSupersampling } from '../../sim/render/downsample.js';
+import { MAX_SUPERSAMPLING } from '../../sim/render/downsample.js';
+import { z } from 'zod';
 
 export { SCORE_KINDS, type ScoreKind };
 
@@ -136,8 +137,8 @@ export type ResolvedPolicyConfig = Readonly<PolicyConfig>;
 
 const FIELDS = Object.keys(DEFAULT_POLICY_CONFIG) as Array<keyof PolicyConfig>;
 
+/** A value as the error messages quote it: strings in quotes, arrays and objects as JSON. */
 const show = (v: unknown): string => {
-  if (typeof v === 'string') return JSON.stringify(v);
   if (v === undefined) return 'undefined';
   try {
     return JSON.stringify(v) ?? String(v);
@@ -146,121 +147,115 @@ const show = (v: unknown): string => {
   }
 };
 
-const isInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+/** An error message that quotes the value it refuses: "(7) must be a positive integer: why". */
+const says = (rule: string) => (issue: { input?: unknown }) => `(${show(issue.input)}) must be ${rule}`;
 
-/** Problem collectors for integer fields of `c`, each adding one line to `problems`. */
-function integerChecks(c: PolicyConfig, problems: string[]) {
-  return {
-    positiveInt: (k: keyof PolicyConfig, why: string) => {
-      if (!isInt(c[k]) || (c[k] as number) < 1) problems.push(`${k} (${show(c[k])}) must be a positive integer: ${why}`);
-    },
-    countInt: (k: keyof PolicyConfig, min: number, why: string) => {
-      if (!isInt(c[k]) || (c[k] as number) < min) problems.push(`${k} (${show(c[k])}) must be an integer >= ${min}: ${why}`);
-    },
-  };
+/** An integer field in [min, max] with its default; `why` says what the number is. */
+function integer(k: keyof PolicyConfig, min: number, why: string, max = Infinity) {
+  const rule = max < Infinity ? `an integer from ${min} to ${max}` : min === 1 ? 'a positive integer' : `an integer >= ${min}`;
+  const error = says(`${rule}: ${why}`);
+  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error }).default(DEFAULT_POLICY_CONFIG[k] as number);
 }
 
-/** The camera and image fields' problems. */
-function imageProblems(c: PolicyConfig, problems: string[]): void {
-  const { positiveInt } = integerChecks(c, problems);
-  positiveInt('imageSize', 'the side of the square camera image in pixels');
-  positiveInt('patchSize', 'the side of a square patch in pixels');
-  if (isInt(c.imageSize) && isInt(c.patchSize) && c.patchSize > 0 && c.imageSize > 0 && c.imageSize % c.patchSize !== 0) {
-    problems.push(`patchSize (${c.patchSize}) must divide imageSize (${c.imageSize}): the image is cut into whole patches`);
-  }
-  if (!Array.isArray(c.cameras) || c.cameras.length === 0) {
-    problems.push(`cameras (${show(c.cameras)}) must be a non-empty array of camera names: the policy needs an image`);
-  } else {
-    const bad = c.cameras.filter((n) => typeof n !== 'string' || n.trim() === '');
-    if (bad.length > 0) problems.push(`cameras (${show(c.cameras)}) must hold non-empty strings: they are keys of Observation.images`);
-    if (new Set(c.cameras).size !== c.cameras.length) {
-      problems.push(`cameras (${show(c.cameras)}) must not repeat a name: each camera gets its own patch tokens`);
-    }
-  }
-  if (!isSupersampling(c.supersampling)) {
-    problems.push(`supersampling (${show(c.supersampling)}) must be an integer from 1 to ${MAX_SUPERSAMPLING}: samples per pixel side when the simulator renders the images`);
-  }
-  if (typeof c.convStem !== 'boolean') problems.push(`convStem (${show(c.convStem)}) must be true or false`);
-  positiveInt('stemChannels', 'the channels of the conv stem');
-  positiveInt('spaceToDepth', 'the side of the pixel blocks folded into channels (1 = none)');
-  if (isInt(c.spaceToDepth) && c.spaceToDepth > 1) {
-    for (const k of ['imageSize', 'patchSize'] as const) {
-      if (isInt(c[k]) && c[k] > 0 && c[k] % c.spaceToDepth !== 0) {
-        problems.push(`spaceToDepth (${c.spaceToDepth}) must divide ${k} (${c[k]}): blocks of ${c.spaceToDepth}x${c.spaceToDepth} pixels are folded into channels`);
+function flag(k: keyof PolicyConfig) {
+  return z.boolean({ error: says('true or false') }).default(DEFAULT_POLICY_CONFIG[k] as boolean);
+}
+
+function oneOf<const T extends readonly [string, ...string[]]>(k: keyof PolicyConfig, values: T) {
+  return z.enum(values, { error: says(`one of ${values.map(show).join(', ')}`) }).default(DEFAULT_POLICY_CONFIG[k] as T[number]);
+}
+
+const camerasField = z
+  .array(z.string({ error: says('a camera name') }).refine((n) => n.trim() !== '', { error: says('a non-empty camera name: cameras are keys of Observation.images') }), {
+    error: says('a non-empty array of camera names: the policy needs an image'),
+  })
+  .min(1, { error: says('a non-empty array of camera names: the policy needs an image') })
+  .refine((names) => new Set(names).size === names.length, { error: (issue) => `(${show(issue.input)}) must not repeat a name: each camera gets its own patch tokens` })
+  .default([...DEFAULT_POLICY_CONFIG.cameras]);
+
+/**
+ * Every field, its default and its rule; then the rules between fields (whole patches, heads dividing the width,
+ * ...), checked even when other fields are wrong so that one error lists every problem.
+ */
+export const PolicyConfigSchema = z
+  .strictObject({
+    imageSize: integer('imageSize', 1, 'the side of the square camera image in pixels'),
+    cameras: camerasField,
+    supersampling: integer('supersampling', 1, 'samples per pixel side when the simulator renders the images', MAX_SUPERSAMPLING),
+    convStem: flag('convStem'),
+    stemChannels: integer('stemChannels', 1, 'the channels of the conv stem'),
+    spaceToDepth: integer('spaceToDepth', 1, 'the side of the pixel blocks folded into channels (1 = none)'),
+    patchSize: integer('patchSize', 1, 'the side of a square patch in pixels'),
+    width: integer('width', 1, 'the token width of every transformer'),
+    heads: integer('heads', 1, 'the number of attention heads'),
+    visionLayers: integer('visionLayers', 0, 'the self-attention layers over patches (0 = patch embeddings only)'),
+    languageLayers: integer('languageLayers', 0, 'the self-attention layers over words (0 = word embeddings only)'),
+    fusionLayers: integer('fusionLayers', 1, 'without a words-to-patches cross-attention layer the policy would never see the image'),
+    actionLayers: integer('actionLayers', 1, 'the action queries need at least one layer to read the words and proprioception'),
+    ffnMult: integer('ffnMult', 1, 'the feed-forward hidden width is ffnMult * width'),
+    scoreKind: oneOf('scoreKind', SCORE_KINDS),
+    activation: oneOf('activation', ACTIVATIONS),
+    maxWords: integer('maxWords', 1, 'the number of word tokens per command'),
+    chunk: integer('chunk', 1, 'the number of future actions predicted at once'),
+    actionDim: z
+      .literal(EE_ACTION_KEYS.length, { error: says(`${EE_ACTION_KEYS.length}: an action is ${EE_ACTION_KEYS.join(', ')} (EE_ACTION_KEYS)`) })
+      .default(EE_ACTION_KEYS.length),
+    proprioDim: integer('proprioDim', 1, 'the length of the proprioception vector (5 joints + gripper opening + holding (+ 4 with eeProprio) = 7 or 11)'),
+    eeProprio: flag('eeProprio'),
+    attentionKeypoints: flag('attentionKeypoints'),
+    patchLabels: flag('patchLabels'),
+    dropout: z
+      .number({ error: says('a number in [0, 1): the probability of zeroing an activation') })
+      .min(0, { error: says('a number in [0, 1): the probability of zeroing an activation') })
+      .lt(1, { error: says('a number in [0, 1): the probability of zeroing an activation') })
+      .default(DEFAULT_POLICY_CONFIG.dropout),
+    seed: integer('seed', 0, 'it seeds the initial weights', 0xffffffff),
+  })
+  .superRefine(
+    (c, ctx) => {
+      const int = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v > 0;
+      const problem = (path: keyof PolicyConfig, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
+      if (int(c.imageSize) && int(c.patchSize) && c.imageSize % c.patchSize !== 0) {
+        problem('patchSize', `(${c.patchSize}) must divide imageSize (${c.imageSize}): the image is cut into whole patches`);
       }
-    }
-  }
-}
+      if (int(c.spaceToDepth) && c.spaceToDepth > 1) {
+        for (const k of ['imageSize', 'patchSize'] as const) {
+          if (int(c[k]) && c[k] % c.spaceToDepth !== 0) {
+            problem('spaceToDepth', `(${c.spaceToDepth}) must divide ${k} (${c[k]}): blocks of ${c.spaceToDepth}x${c.spaceToDepth} pixels are folded into channels`);
+          }
+        }
+      }
+      if (int(c.width) && int(c.heads) && c.width % c.heads !== 0) {
+        problem('heads', `(${c.heads}) must divide width (${c.width}): each head gets width/heads columns`);
+      }
+      if (typeof c.eeProprio === 'boolean' && int(c.proprioDim) && c.proprioDim < (c.eeProprio ? 7 : 3)) {
+        problem('proprioDim', `(${c.proprioDim}) is too small: it counts the joints, gripper opening and holding${c.eeProprio ? ', and the 4 numbers of the end-effector pose (eeProprio)' : ''}`);
+      }
+    },
+    { when: () => true },
+  );
 
-/** The network and training fields' problems. */
-function networkProblems(c: PolicyConfig, problems: string[]): void {
-  const { positiveInt, countInt } = integerChecks(c, problems);
-  positiveInt('width', 'the token width of every transformer');
-  positiveInt('heads', 'the number of attention heads');
-  if (isInt(c.width) && isInt(c.heads) && c.heads > 0 && c.width > 0 && c.width % c.heads !== 0) {
-    problems.push(`heads (${c.heads}) must divide width (${c.width}): each head gets width/heads columns`);
-  }
-  countInt('visionLayers', 0, 'the self-attention layers over patches (0 = patch embeddings only)');
-  countInt('languageLayers', 0, 'the self-attention layers over words (0 = word embeddings only)');
-  countInt('fusionLayers', 1, 'without a words-to-patches cross-attention layer the policy would never see the image');
-  countInt('actionLayers', 1, 'the action queries need at least one layer to read the words and proprioception');
-  positiveInt('ffnMult', 'the feed-forward hidden width is ffnMult * width');
-  if (!(SCORE_KINDS as readonly unknown[]).includes(c.scoreKind)) {
-    problems.push(`scoreKind (${show(c.scoreKind)}) must be one of ${SCORE_KINDS.map(show).join(', ')}`);
-  }
-  if (!(ACTIVATIONS as readonly unknown[]).includes(c.activation)) {
-    problems.push(`activation (${show(c.activation)}) must be one of ${ACTIVATIONS.map(show).join(', ')}`);
-  }
-  positiveInt('maxWords', 'the number of word tokens per command');
-  positiveInt('chunk', 'the number of future actions predicted at once');
-  if (c.actionDim !== EE_ACTION_KEYS.length) {
-    problems.push(
-      `actionDim (${show(c.actionDim)}) must be ${EE_ACTION_KEYS.length}: an action is ${EE_ACTION_KEYS.join(', ')} (EE_ACTION_KEYS)`,
-    );
-  }
-  positiveInt('proprioDim', 'the length of the proprioception vector (5 joints + gripper opening + holding (+ 4 with eeProprio) = 7 or 11)');
-  if (typeof c.eeProprio !== 'boolean') problems.push(`eeProprio (${show(c.eeProprio)}) must be true or false`);
-  else if (isInt(c.proprioDim) && c.proprioDim < (c.eeProprio ? 7 : 3)) {
-    problems.push(`proprioDim (${c.proprioDim}) is too small: it counts the joints, gripper opening and holding${c.eeProprio ? ', and the 4 numbers of the end-effector pose (eeProprio)' : ''}`);
-  }
-  if (typeof c.patchLabels !== 'boolean') problems.push(`patchLabels (${show(c.patchLabels)}) must be true or false`);
-  if (typeof c.attentionKeypoints !== 'boolean') problems.push(`attentionKeypoints (${show(c.attentionKeypoints)}) must be true or false`);
-  if (typeof c.dropout !== 'number' || !Number.isFinite(c.dropout) || c.dropout < 0 || c.dropout >= 1) {
-    problems.push(`dropout (${show(c.dropout)}) must be a number in [0, 1): the probability of zeroing an activation`);
-  }
-  if (!isInt(c.seed) || c.seed < 0 || c.seed > 0xffffffff) {
-    problems.push(`seed (${show(c.seed)}) must be an integer in [0, 2^32): it seeds the initial weights`);
-  }
+/** One problem as a line: "patchSize (7) must divide imageSize (64): ...", 'unknown field "widht": the fields are ...'. */
+function problemLines(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'unrecognized_keys') return issue.keys.map((k) => `unknown field "${k}": the fields are ${FIELDS.join(', ')}`);
+  const field = issue.path.map((k, i) => (typeof k === 'number' ? `[${k}]` : `${i ? '.' : ''}${String(k)}`)).join('');
+  return [`${field} ${issue.message}`];
 }
 
 /**
- * Fills in defaults, checks every field and returns a new frozen config. Throws one Error listing every problem,
- * e.g. "patchSize (7) must divide imageSize (64): the image is cut into whole patches".
+ * Fills in defaults, checks every field and returns a new frozen config (the argument is never modified). Throws one
+ * Error listing every problem, e.g. "patchSize (7) must divide imageSize (64): the image is cut into whole patches".
  */
 export function resolvePolicyConfig(partial: Partial<PolicyConfig> = {}): ResolvedPolicyConfig {
-  const problems: string[] = [];
   if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) {
     throw new Error(`invalid policy config: expected an object of fields, got ${show(partial)}`);
   }
-  for (const key of Object.keys(partial)) {
-    if (!(FIELDS as string[]).includes(key)) {
-      problems.push(`unknown field "${key}": the fields are ${FIELDS.join(', ')}`);
-    }
-  }
-  // Missing (undefined) fields take their defaults; everything else is checked as given.
-  const pick = <K extends keyof PolicyConfig>(k: K): PolicyConfig[K] =>
-    (partial[k] === undefined ? DEFAULT_POLICY_CONFIG[k] : partial[k]) as PolicyConfig[K];
-  const c: PolicyConfig = {
-    ...DEFAULT_POLICY_CONFIG,
-    ...Object.fromEntries(FIELDS.map((k) => [k, pick(k)])),
-  };
-
-  imageProblems(c, problems);
-  networkProblems(c, problems);
-
-  if (problems.length > 0) {
+  const r = PolicyConfigSchema.safeParse(partial);
+  if (!r.success) {
+    const problems = r.error.issues.flatMap(problemLines);
     throw new Error(`invalid policy config (${problems.length} problem${problems.length > 1 ? 's' : ''}):\n  - ${problems.join('\n  - ')}`);
   }
+  const c: PolicyConfig = r.data;
   return Object.freeze({ ...c, cameras: Object.freeze([...c.cameras]) });
 }
 

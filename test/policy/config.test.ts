@@ -43,7 +43,7 @@ describe('resolvePolicyConfig', () => {
     expect(message).toContain('7 problems');
     expect(message).toContain('patchSize (7) must divide imageSize (64): the image is cut into whole patches');
     expect(message).toContain('heads (5) must divide width (64)');
-    expect(message).toMatch(/fusionLayers \(0\) must be an integer >= 1: .*never see the image/);
+    expect(message).toMatch(/fusionLayers \(0\) must be a positive integer: .*never see the image/);
     expect(message).toContain('scoreKind ("cosine") must be one of "dot", "additive"');
     expect(message).toContain('dropout (1.5) must be a number in [0, 1)');
     expect(message).toContain('actionDim (6) must be 5');
@@ -64,6 +64,12 @@ describe('resolvePolicyConfig', () => {
       [{ imageSize: 0 }, 'imageSize (0) must be a positive integer'],
       [{ imageSize: 64.5 }, 'imageSize (64.5) must be a positive integer'],
       [{ cameras: [] }, 'cameras ([]) must be a non-empty array'],
+      [{ cameras: ['scene', ' '] }, 'cameras[1] (" ") must be a non-empty camera name'],
+      [{ cameras: 'scene' as never }, 'cameras ("scene") must be a non-empty array'],
+      [{ heads: 3, width: 64, patchSize: 5 }, 'invalid policy config (2 problems)'],
+      [{ eeProprio: true, proprioDim: 5 }, 'proprioDim (5) is too small'],
+      [{ spaceToDepth: 3 }, 'spaceToDepth (3) must divide imageSize (64)'],
+      [{ seed: 2 ** 32 }, 'seed (4294967296) must be an integer from 0 to 4294967295'],
       [{ cameras: ['scene', 'scene'] }, 'must not repeat a name'],
       [{ supersampling: 0 }, 'supersampling (0) must be an integer from 1 to 8'],
       [{ supersampling: 2.5 }, 'supersampling (2.5) must be an integer from 1 to 8'],
