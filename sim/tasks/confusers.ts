@@ -1,9 +1,8 @@
 /**
  * Confuser scenes: the same command on a scene that also holds the objects most easily taken for its target, one of the
- * target's colour and another shape, one of its shape and another colour. Measured on the weights shipped before it
- * (600 first frames, a probe of where each target word's attention is centred, now in `vla eval --attention`): of the
- * 163 words whose map was centred on another object, 96 pointed at an object of the same colour and another shape, 16
- * at one of the same shape and another colour. A random scene holds such a pair only sometimes, and then most commands
+ * target's colour and another shape, one of its shape and another colour: where a target word's attention is centred on
+ * the wrong object (`vla eval --attention` counts it), that object mostly has the target's colour and another shape,
+ * less often its shape and another colour. A random scene holds such a pair only sometimes, and then most commands
  * can still be told apart by colour alone; with a recipe dataset's `confusers: P` (src/train/collect.ts) a share P of
  * the plan's scenes are drawn with them, and sibling commands (siblings.ts) name them first.
  *

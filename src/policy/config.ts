@@ -32,8 +32,8 @@ export interface PolicyConfig {
    * anti-aliasing, sim/render/downsample.ts), so that a 4 px object's outline and position show inside its pixels
    * as a real camera's would. It says nothing about the network; it must match the data the policy is trained on
    * (a recipe's datasets are rendered by it) and every simulated observation it is given (eval, run, viewer).
-   * Default 4, as the shipped model (checkpoints written before this field existed were trained on 1: one sample at
-   * each pixel's centre, and load as such).
+   * Default 4 (checkpoints written before this field existed were rendered with 1, one sample at each pixel's
+   * centre, and load as such).
    */
   supersampling: number;
   /** A small conv stem before patching: conv3x3 (stride 1) -> relu -> conv3x3 (stride 1), NHWC. */

@@ -1,5 +1,5 @@
 /**
- * What `vla eval` adds for running past one machine and for Foxglove (issue 32): --shard (with the Kubernetes
+ * What `vla eval` adds for running past one machine and for Foxglove: --shard (with the Kubernetes
  * Indexed Job's JOB_COMPLETION_INDEX), --report (a shard report to merge), --merge (shard reports into one
  * evaluation) and --mcap (every episode into one MCAP log). See docs/interop.md.
  */

@@ -1,5 +1,5 @@
 /**
- * `vla ros --mcap FILE` (issue 32): the policy's actor wrapped so the live session is logged as MCAP for Foxglove
+ * `vla ros --mcap FILE`: the policy's actor wrapped so the live session is logged as MCAP for Foxglove
  * (src/interop/mcap/recordingActor.ts). Without --mcap the actor is used as it is and nothing is recorded.
  */
 import { EpisodeRecorder, type AttentionSource } from '../../interop/mcap/EpisodeRecorder.js';
