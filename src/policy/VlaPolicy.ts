@@ -5,6 +5,7 @@
  *   command [B, L]       --LanguageEncoder (padding masked)----------------------> words   [B, L, E]
  *   fusion: fusionLayers cross-attention blocks, words = queries, patches = keys/values
  *           (Perceiver / Flamingo style): each word gets a map over the patch grid  -> words   [B, L, E]
+ *           (fusion 'concat', the experiments' baseline: self-attention over words and patches joined)
  *   keypoints (attentionKeypoints): per word and head, the last map's expected patch position (spatial
  *           soft-argmax, Levine et al. 2016) [B, L, 2H] -> linear -> added to the word  [B, L, E]
  *   words -> LN                                                                          [B, L, E]
@@ -199,14 +200,10 @@ export class VlaPolicy {
       const ids = tf.cast(inputs.tokens, 'int32'); // [B, L]
       const lang = this.language.apply(ids, padding, ctx); // tokens [B, L, E]
 
-      // --- fusion: words query patches; padding words compute too but nothing reads them later
-      let words = lang.tokens; // [B, L, E]
-      const crossWeights: tf.Tensor[] = [];
-      for (const block of this.fusion) {
-        const r = block.apply(words, patches, null, ctx);
-        words = r.output; // [B, L, E]
-        crossWeights.push(r.weights); // [B, H, L, C*P]
-      }
+      // --- fusion: the words meet the patches; padding words compute too but nothing reads them later
+      const fused = this.fuse(lang.tokens, patches, padding, ctx);
+      let words = fused.words; // [B, L, E]
+      const crossWeights = fused.maps; // per layer [B, H, L, C*P]
       if (this.keypointProj) {
         // Spatial soft-argmax of each word's map, per head: sum over patches of weight * patch centre.
         const H = c.heads;
@@ -246,6 +243,36 @@ export class VlaPolicy {
       if (options.keepAttention) out.attention = { vision: vis.weights, language: lang.weights, action: actionWeights };
       return out;
     });
+  }
+
+  /**
+   * The fusion layers (config.fusion). 'cross': each layer's words query the patches, its weights the words' maps.
+   * 'concat': each layer is self-attention over the words and patches joined (padding words masked as keys); a
+   * word's map is its weights on the patches, renormalised over them, so the keypoints, the grounding loss and the
+   * pictures read the same [B, H, L, C*P] maps either way.
+   */
+  private fuse(words: tf.Tensor, patches: tf.Tensor, padding: tf.Tensor, ctx: ForwardContext): { words: tf.Tensor; maps: tf.Tensor[] } {
+    const maps: tf.Tensor[] = [];
+    if (this.config.fusion === 'cross') {
+      for (const block of this.fusion) {
+        const r = block.apply(words, patches, null, ctx);
+        words = r.output; // [B, L, E]
+        maps.push(r.weights); // [B, H, L, C*P]
+      }
+      return { words, maps };
+    }
+    const [B, L, E] = words.shape as [number, number, number];
+    const T = patches.shape[1]!;
+    const H = this.config.heads;
+    let x = tf.concat([words, patches], 1); // [B, L+T, E]
+    const mask = tf.concat([padding, tf.zeros([B, T])], 1); // [B, L+T], 1 = padding word
+    for (const block of this.fusion) {
+      const r = block.apply(x, null, mask, ctx);
+      x = r.output; // [B, L+T, E]
+      const onPatches = tf.slice(r.weights, [0, 0, 0, L], [B, H, L, T]); // [B, H, L, T] words' rows, patches' columns
+      maps.push(tf.div(onPatches, tf.add(tf.sum(onPatches, -1, true), 1e-9))); // [B, H, L, T], rows sum to 1
+    }
+    return { words: tf.slice(x, [0, 0, 0], [B, L, E]), maps }; // words [B, L, E]
   }
 
   /** Loss terms of a batch (see LossTerms); targets are normalised here with the stored statistics. */

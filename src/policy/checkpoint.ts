@@ -146,6 +146,7 @@ export const CONFIG_FIELDS_ADDED_LATER: Readonly<Partial<PolicyConfig>> = Object
   attentionKeypoints: false,
   supersampling: 1,
   patchLabels: false,
+  fusion: 'cross',
 });
 
 /** A config field removed from the policy: the one value it may still hold, and what any other value switched on. */

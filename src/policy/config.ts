@@ -18,6 +18,15 @@ import { z } from 'zod';
 
 export { SCORE_KINDS, type ScoreKind };
 
+/**
+ * How the words meet the image. 'cross': cross-attention, the words are queries and the patches keys and values
+ * (Perceiver / Flamingo style); each word gets a map over the patches. 'concat': the words and patches joined in one
+ * token stream with self-attention over all of it, as token-concatenation VLAs do (RT-2, OpenVLA); a word's map is
+ * its attention on the patches, renormalised over them. 'concat' is the baseline of `vla experiment attention`.
+ */
+export const FUSIONS = ['cross', 'concat'] as const;
+export type Fusion = (typeof FUSIONS)[number];
+
 /** The nonlinearity inside every feed-forward block. 'gelu' is the sigmoid approximation x * sigmoid(1.702 x). */
 export const ACTIVATIONS = ['gelu', 'relu'] as const;
 export type Activation = (typeof ACTIVATIONS)[number];
@@ -58,8 +67,10 @@ export interface PolicyConfig {
   visionLayers: number;
   /** Self-attention layers over the word tokens. */
   languageLayers: number;
-  /** Cross-attention layers: words (queries) look at patches (keys/values); each gives a map per word. */
+  /** Fusion layers: words look at patches (cross-attention, or self-attention over both: `fusion`); a map per word each. */
   fusionLayers: number;
+  /** How the words meet the image in the fusion layers (see FUSIONS). Default 'cross'. */
+  fusion: Fusion;
   /** Cross-attention layers: action queries (each plus the proprio token) look at the fused words (ACT-style decoder). */
   actionLayers: number;
   /** Hidden width of the feed-forward blocks = ffnMult * width. */
@@ -118,6 +129,7 @@ export const DEFAULT_POLICY_CONFIG: Readonly<PolicyConfig> = Object.freeze({
   visionLayers: 2,
   languageLayers: 1,
   fusionLayers: 1,
+  fusion: 'cross',
   actionLayers: 1,
   ffnMult: 2,
   scoreKind: 'dot',
@@ -191,6 +203,7 @@ export const PolicyConfigSchema = z
     visionLayers: integer('visionLayers', 0, 'the self-attention layers over patches (0 = patch embeddings only)'),
     languageLayers: integer('languageLayers', 0, 'the self-attention layers over words (0 = word embeddings only)'),
     fusionLayers: integer('fusionLayers', 1, 'without a words-to-patches cross-attention layer the policy would never see the image'),
+    fusion: oneOf('fusion', FUSIONS),
     actionLayers: integer('actionLayers', 1, 'the action queries need at least one layer to read the words and proprioception'),
     ffnMult: integer('ffnMult', 1, 'the feed-forward hidden width is ffnMult * width'),
     scoreKind: oneOf('scoreKind', SCORE_KINDS),

@@ -1,11 +1,14 @@
 /** The VLA policy: config, tokenizer, model, pre/post-processing, normalisation, checkpoints, attention maps. */
 export {
   ACTIVATIONS,
+  FUSIONS,
   DEFAULT_POLICY_CONFIG,
   SCORE_KINDS,
   patchGrid,
+  PolicyConfigSchema,
   resolvePolicyConfig,
   type Activation,
+  type Fusion,
   type PolicyConfig,
   type ResolvedPolicyConfig,
   type ScoreKind,

@@ -151,6 +151,33 @@ describe('variants', () => {
     policy.dispose();
   });
 
+  it("fusion 'concat': words and patches in one self-attention stream; maps over the patches sum to 1, padding words change nothing, the weights are cross's", () => {
+    const cross = new VlaPolicy({ ...TINY, fusionLayers: 2 });
+    const concat = new VlaPolicy({ ...TINY, fusionLayers: 2, fusion: 'concat' });
+    // The same parameters (names and shapes): only the wiring differs.
+    expect([...concat.namedVariables].map(([k, v]) => `${k}:${v.shape}`)).toEqual([...cross.namedVariables].map(([k, v]) => `${k}:${v.shape}`));
+    const obs = [observation(16, 'grab the red ball', 1), observation(16, 'push the green can left', 2)];
+    const { inputs } = observationsToInputs(obs, concat.config, concat.tokenizer);
+    const out = concat.forward(inputs);
+    const L = concat.config.maxWords;
+    expect(out.crossWeights.map((w) => w.shape)).toEqual([[2, 2, L, 16], [2, 2, L, 16]]);
+    const rows = tf.tidy(() => Array.from(tf.sum(out.crossWeights[1]!, -1).dataSync()));
+    for (const r of rows) expect(r).toBeCloseTo(1, 5);
+    // Other ids at the padding positions: padding words are masked as keys, so the actions stay bit for bit.
+    const real = [4, 5];
+    const ids = inputs.tokens.arraySync() as number[][];
+    const tokens2 = tf.tensor2d(ids.map((row, b) => row.map((id, j) => (j >= real[b]! ? 2 + ((j * 5) % 30) : id))), [2, L], 'int32');
+    const out2 = concat.forward({ ...inputs, tokens: tokens2 });
+    expect(Array.from(out2.actions.dataSync())).toEqual(Array.from(out.actions.dataSync()));
+    // And the wiring matters: with the same weights, cross-attention gives other actions.
+    const outCross = cross.forward(inputs);
+    expect(Array.from(outCross.actions.dataSync())).not.toEqual(Array.from(out.actions.dataSync()));
+    tf.dispose([out.actions, out2.actions, outCross.actions, ...out.crossWeights, ...out2.crossWeights, ...outCross.crossWeights, tokens2]);
+    disposeInputs(inputs);
+    cross.dispose();
+    concat.dispose();
+  });
+
   it('additive scores, ReLU, no stem, zero encoder layers and dropout all run; dropout only while training', () => {
     const policy = new VlaPolicy({ ...TINY, scoreKind: 'additive', activation: 'relu', convStem: false, visionLayers: 0, languageLayers: 0, dropout: 0.2 });
     const obs = observation(16, 'slide the blue block forward', 2);
