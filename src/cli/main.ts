@@ -8,6 +8,7 @@ import { registerBenchCommands } from './commands/bench.js';
 import { registerSimCommands } from './commands/sim.js';
 import { registerCollectCommand } from './commands/collect.js';
 import { registerTrainCommand } from './commands/train.js';
+import { registerExperimentCommands } from './commands/experiment.js';
 import { registerProbeCommand } from './commands/probe.js';
 import { registerAverageCommand } from './commands/average.js';
 import { registerRunCommand } from './commands/run.js';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerSimCommands(program, bench);
   registerCollectCommand(program);
   registerTrainCommand(program);
+  registerExperimentCommands(program);
   registerProbeCommand(program);
   registerAverageCommand(program);
   registerParseCommand(program);

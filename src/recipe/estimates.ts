@@ -32,7 +32,9 @@ export function estimateCollectMinutes(spec: DatasetSpec, render: Rendering, wor
 
 /**
  * Multiply-accumulates of one forward pass of one sample: the conv stem, the patch embedding and the attention
- * layers (projections, feed-forward, scores and mixing). Heads and the small heads on top cost little and are left out.
+ * layers (projections, feed-forward, scores and mixing; with fusion 'concat' the fusion layers are self-attention over
+ * words and patches together). Heads and the small heads on top cost little and are left out; so is the score kind
+ * (additive scores cost about what dot products do in multiply-accumulates, though not in time).
  */
 export function forwardMacs(c: PolicyConfig): number {
   const f = c.spaceToDepth;
@@ -51,7 +53,7 @@ export function forwardMacs(c: PolicyConfig): number {
   return (
     c.cameras.length * perCamera +
     c.languageLayers * selfLayer(words) +
-    c.fusionLayers * crossLayer(words, patches * c.cameras.length) +
+    c.fusionLayers * (c.fusion === 'concat' ? selfLayer(words + patches * c.cameras.length) : crossLayer(words, patches * c.cameras.length)) +
     c.actionLayers * crossLayer(c.chunk, memory)
   );
 }

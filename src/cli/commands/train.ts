@@ -4,16 +4,17 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { selectBackend } from '../../tf/backend.js';
-import { train, type TrainProgress } from '../../train/train.js';
+import { train } from '../../train/train.js';
 import { readTrainConfigFile } from '../../train/trainConfigFile.js';
 import { checkResumeCheckpoint, readTrainState } from '../../train/trainState.js';
 import { planRecipe, readRecipe, runRecipe } from '../../recipe/index.js';
 import { formatModelEvaluation } from '../../eval/index.js';
 import { commaList, positiveInt, workerCount } from '../options.js';
 import { ensureWritableDir } from '../../io/files.js';
+import { progressBar, trainReporter } from '../progress.js';
 
 /**
  * A --data run may write into `out` only if it is new or empty, or (with --resume) holds a training run to continue.
@@ -50,28 +51,6 @@ export function checkTrainOut(out: string, resume: boolean): void {
     throw new Error(`${out} holds another model${entries.includes('provenance.json') ? ' (made by a recipe)' : ''}; choose another --out (to fine-tune from it, use --init ${out})`);
   }
   throw new Error(`${out} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', ...' : ''}); choose a new or empty folder for --out`);
-}
-
-function progressBar(format: string): cliProgress.SingleBar | null {
-  return process.stderr.isTTY ? new cliProgress.SingleBar({ format }, cliProgress.Presets.shades_classic) : null;
-}
-
-/** Progress of one training: a bar on a terminal, a line every 100 steps otherwise. */
-function trainReporter(label: string): { update: (p: TrainProgress) => void; stop: () => void } {
-  const bar = progressBar(`${label} [{bar}] {value}/{total} steps | loss {loss} | val {val} | {sps} samples/s | ETA {eta_formatted}`);
-  let started = false;
-  return {
-    update: (p) => {
-      if (bar) {
-        if (!started) bar.start(p.steps, p.step - 1, { loss: '-', val: '-', sps: '-' });
-        started = true;
-        bar.update(p.step, { loss: p.loss.toFixed(4), val: p.valLoss?.toFixed(4) ?? '-', sps: p.samplesPerSec.toFixed(0) });
-      } else if (p.step % 100 === 0 || p.step === p.steps) {
-        process.stderr.write(`[${label}] step ${p.step}/${p.steps} loss ${p.loss.toFixed(4)} val ${p.valLoss?.toFixed(4) ?? '-'} ${p.samplesPerSec.toFixed(0)} samples/s ETA ${Math.round(p.etaSec)} s\n`);
-      }
-    },
-    stop: () => bar?.stop(),
-  };
 }
 
 async function recipeAction(opts: { recipe: string; out: string; dryRun: boolean; json: boolean; workers: number }): Promise<void> {
