@@ -38,10 +38,21 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return ticks;
 }
 
+/** Ticks of a log axis between 10^lo and 10^hi: 1, 2, 5 of each decade (every digit when that gives fewer than 3). */
+export function logTicks(lo: number, hi: number): number[] {
+  const pick = (ks: number[]) => {
+    const out: number[] = [];
+    for (let e = Math.floor(lo); e <= Math.ceil(hi); e++) for (const k of ks) out.push(Number((k * 10 ** e).toPrecision(6)));
+    return out.filter((v) => Math.log10(v) >= lo - 1e-9 && Math.log10(v) <= hi + 1e-9);
+  };
+  const coarse = pick([1, 2, 5]);
+  return coarse.length >= 3 ? coarse : pick([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+}
+
 export function renderLineChartPng(series: readonly ChartSeries[], o: ChartOptions): Buffer {
   const W = o.width ?? 720;
   const H = o.height ?? 440;
-  const m = { l: 64, r: 180, t: 36, b: 48 };
+  const m = { l: 72, r: 180, t: 36, b: 48 };
   const canvas = createCanvas(W, H);
   const g = canvas.getContext('2d');
   g.fillStyle = '#ffffff';
@@ -59,7 +70,7 @@ export function renderLineChartPng(series: readonly ChartSeries[], o: ChartOptio
   const xs = all.map((p) => p[0]);
   const ys = all.map((p) => fy(p[1]));
   const x0 = Math.min(0, ...xs);
-  const x1 = Math.max(...xs) || 1;
+  const x1 = (Math.max(...xs) || 1) * (series.some((s) => s.kind === 'points') ? 1.08 : 1); // room for the last marker
   let [y0, y1] = o.yRange ? [fy(o.yRange[0]), fy(o.yRange[1])] : [Math.min(...ys), Math.max(...ys)];
   if (y1 - y0 < 1e-9) [y0, y1] = [y0 - 0.5, y1 + 0.5];
   const X = (x: number) => m.l + ((x - x0) / (x1 - x0)) * (W - m.l - m.r);
@@ -70,11 +81,13 @@ export function renderLineChartPng(series: readonly ChartSeries[], o: ChartOptio
   g.font = `11px ${FONT}`;
   g.fillStyle = '#333333';
   for (const t of niceTicks(x0, x1)) g.fillText(String(t), X(t) - 8, H - m.b + 14);
-  const yTicks = o.logY ? niceTicks(y0, y1).map((e) => 10 ** e) : niceTicks(y0, y1);
-  for (const t of yTicks) g.fillText(o.logY ? t.toPrecision(2) : String(t), 6, Y(t) + 4);
+  const yTicks = o.logY ? logTicks(y0, y1) : niceTicks(y0, y1);
+  g.textAlign = 'right';
+  for (const t of yTicks) g.fillText(String(t), m.l - 6, Y(t) + 4);
+  g.textAlign = 'left';
   g.fillText(o.xLabel, (W - m.r) / 2, H - 12);
   g.save();
-  g.translate(14, (H + m.t) / 2);
+  g.translate(14, (H + m.t) / 2 + 30);
   g.rotate(-Math.PI / 2);
   g.fillText(o.yLabel, 0, 0);
   g.restore();
@@ -97,9 +110,14 @@ export function renderLineChartPng(series: readonly ChartSeries[], o: ChartOptio
     }
     g.setLineDash(s.dashed ? [6, 4] : []);
     g.beginPath();
-    g.moveTo(W - m.r + 10, m.t + 10 + 16 * i);
-    g.lineTo(W - m.r + 34, m.t + 10 + 16 * i);
-    g.stroke();
+    if (s.kind === 'points') {
+      g.arc(W - m.r + 22, m.t + 10 + 16 * i, 4, 0, 2 * Math.PI);
+      g.fill();
+    } else {
+      g.moveTo(W - m.r + 10, m.t + 10 + 16 * i);
+      g.lineTo(W - m.r + 34, m.t + 10 + 16 * i);
+      g.stroke();
+    }
     g.setLineDash([]);
     g.fillStyle = '#000000';
     g.fillText(s.label, W - m.r + 40, m.t + 14 + 16 * i);

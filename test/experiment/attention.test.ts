@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { ATTENTION_VARIANTS, EXPERIMENT_SEED, intervalsOverlap, planExperiment, variantsByName } from '../../src/experiment/index.js';
 import { readRecipe } from '../../src/recipe/index.js';
 import { rateOf } from '../../src/eval/index.js';
-import { niceTicks } from '../../src/viz/lineChart.js';
+import { logTicks, niceTicks } from '../../src/viz/lineChart.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const defaultRecipe = join(root, 'recipes/default.json');
@@ -64,6 +64,8 @@ describe('report helpers', () => {
     expect(intervalsOverlap(rateOf(20, 100), rateOf(80, 100))).toBe(false);
     expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
     expect(niceTicks(0, 1700)).toEqual([0, 500, 1000, 1500]);
+    expect(logTicks(Math.log10(0.15), Math.log10(2.3))).toEqual([0.2, 0.5, 1, 2]);
+    expect(logTicks(Math.log10(0.6), Math.log10(0.9))).toEqual([0.6, 0.7, 0.8, 0.9]);
   });
 });
 
