@@ -1,5 +1,5 @@
 /** `vla experiment attention`: which attention works better, and why (src/experiment/). */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { selectBackend } from '../../tf/backend.js';
 import { readRecipe } from '../../recipe/index.js';
 import { ensureWritableDir } from '../../io/files.js';
@@ -33,7 +33,7 @@ export function registerExperimentCommands(program: Command): void {
     .option('--recipe <file>', 'the recipe whose data, first training stage and policy the variants share', 'recipes/default.json')
     .option('--budget <minutes>', 'minutes for the whole experiment on a 2-core machine (collection, training, evaluation); sets the steps', budgetMinutes, 150)
     .option('--seeds <n>', 'training seeds per variant (0 .. n-1)', seedCount, 2)
-    .option('--variants <list>', `variants, comma-separated: ${VARIANT_NAMES.join(', ')}`, commaList, [...VARIANT_NAMES])
+    .addOption(new Option('--variants <list>', `variants, comma-separated: ${VARIANT_NAMES.join(', ')}`).argParser(commaList).default([...VARIANT_NAMES], 'all'))
     .option('--episodes <n>', 'evaluation episodes per task and split, per run', positiveInt, 30)
     .option('--out <dir>', 'the experiment folder', 'out/experiment-attention')
     .option('--workers <n>', 'processes for collection and evaluation (up to 64)', workerCount, 2)
