@@ -5,6 +5,7 @@
  */
 import { Environment } from '../../sim/env/Environment.js';
 import { hashSeed } from '../../sim/util/Rng.js';
+import { median } from '../../sim/util/median.js';
 import { attentionOnTarget, type AttentionOnTarget } from '../eval/attention.js';
 import { averageHeads, cameraSlice, loadPolicy, type VlaPolicy } from '../policy/index.js';
 import type { CameraName } from '../../sim/render/cameras.js';
@@ -23,12 +24,6 @@ export function figureScene(seed: number): { seed: number; task: 'pick' } {
   return { seed: hashSeed(`experiment-figure:${seed}`), task: 'pick' };
 }
 
-function medianOf(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /** Milliseconds of policy.act over `n` observations of seeded pick scenes (after 3 warm-up steps). */
 function inferenceMs(policy: VlaPolicy, env: Environment, seed: number, n: number): number {
   const times: number[] = [];
@@ -38,7 +33,7 @@ function inferenceMs(policy: VlaPolicy, env: Environment, seed: number, n: numbe
     policy.act(obs);
     if (i >= 3) times.push(performance.now() - t0);
   }
-  return medianOf(times);
+  return median(times);
 }
 
 export function measureRun(dir: string, o: { seed: number; attentionEpisodes: number; tasks: ReadonlyArray<'pick' | 'place' | 'push'> }): RunMeasures {
