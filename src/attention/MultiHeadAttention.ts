@@ -219,25 +219,29 @@ export class MultiHeadAttention {
     return tf.mul(batchMatMul(q, k, true), 1 / Math.sqrt(this.headDim));
   }
 
-  /** va_h . tanh(q_h Aq_h + k_h Ak_h + ab_h) per head -> [B, H, Tq, Tk] */
+  /**
+   * va_h . tanh(q_h Aq_h + k_h Ak_h + ab_h) per head -> [B, H, Tq, Tk]. The heads' hidden units sit side by side in
+   * the last axis ([..., H*A]) and va is applied as one product with a block-diagonal [H*A, H] matrix: long rows
+   * for the elementwise tanh and a matrix product for the sum, instead of many short rows.
+   */
   private additiveScores(q: tf.Tensor, k: tf.Tensor): tf.Tensor {
     const [B, H, Tq, dh] = q.shape as [number, number, number, number];
     const Tk = k.shape[2]!;
     const A = this.config.additiveDim;
     const aq = this.params.get('aq')!; // [H, dh, A]
     const ak = this.params.get('ak')!; // [H, dh, A]
-    // Per-head projection: [H, B*T, dh] x [H, dh, A] -> [H, B*T, A] -> [B, H, T, A]
-    const perHead = (x: tf.Tensor, T: number, w: tf.Tensor) =>
-      tf.transpose(tf.reshape(tf.matMul(tf.reshape(tf.transpose(x, [1, 0, 2, 3]), [H, B * T, dh]), w), [H, B, T, A]), [
-        1, 0, 2, 3,
-      ]);
-    const qa = perHead(q, Tq, aq); // [B, H, Tq, A]
-    const ka = perHead(k, Tk, ak); // [B, H, Tk, A]
-    const ab = tf.reshape(this.params.get('ab')!, [1, H, 1, 1, A]);
-    // [B, H, Tq, 1, A] + [B, H, 1, Tk, A] + [1, H, 1, 1, A] -> [B, H, Tq, Tk, A]
-    const hidden = tf.tanh(tf.add(tf.add(tf.expandDims(qa, 3), tf.expandDims(ka, 2)), ab));
-    const av = tf.reshape(this.params.get('av')!, [1, H, 1, 1, A]);
-    return tf.sum(tf.mul(hidden, av), -1); // [B, H, Tq, Tk]
+    // Per-head projection: [H, B*T, dh] x [H, dh, A] -> [H, B*T, A] -> [B, T, H*A]
+    const perHead = (x: tf.Tensor, T: number, w: tf.Tensor) => {
+      const projected = tf.matMul(tf.reshape(tf.transpose(x, [1, 0, 2, 3]), [H, B * T, dh]), w); // [H, B*T, A]
+      return tf.reshape(tf.transpose(tf.reshape(projected, [H, B, T, A]), [1, 2, 0, 3]), [B, T, H * A]); // [B, T, H*A]
+    };
+    const qa = tf.reshape(perHead(q, Tq, aq), [B, Tq, 1, H * A]); // [B, Tq, 1, H*A]
+    const ka = tf.reshape(perHead(k, Tk, ak), [B, 1, Tk, H * A]); // [B, 1, Tk, H*A]
+    const ab = tf.reshape(this.params.get('ab')!, [1, 1, 1, H * A]);
+    const hidden = tf.tanh(tf.add(tf.add(qa, ka), ab)); // [B, Tq, Tk, H*A]
+    const av = tf.mul(tf.reshape(this.params.get('av')!, [H * A, 1]), blockDiagonalOnes(H, A)); // [H*A, H]
+    const scores = tf.matMul(tf.reshape(hidden, [B * Tq * Tk, H * A]), av); // [B*Tq*Tk, H]
+    return tf.transpose(tf.reshape(scores, [B, Tq, Tk, H]), [0, 3, 1, 2]); // [B, H, Tq, Tk]
   }
 
   /** Combines key padding, an explicit mask and causality into one allow mask, or null. */
@@ -277,4 +281,11 @@ export class MultiHeadAttention {
     for (const v of this.params.values()) v.dispose();
     this.params.clear();
   }
+}
+
+/** [H*A, H] with ones where row r belongs to head floor(r / A): sums each head's A hidden units into its column. */
+function blockDiagonalOnes(H: number, A: number): tf.Tensor {
+  const data = new Float32Array(H * A * H);
+  for (let r = 0; r < H * A; r++) data[r * H + Math.floor(r / A)] = 1;
+  return tf.tensor2d(data, [H * A, H]);
 }

@@ -116,7 +116,7 @@ export class VlaPolicy {
     this.vision = new VisionEncoder(s, c);
     this.cameraEmbed = c.cameras.length > 1 ? s.add('vision/camera_embed', [c.cameras.length, c.width], { kind: 'normal', std: 0.02 }) : null;
     this.language = new LanguageEncoder(s, c, this.tokenizer.size);
-    this.fusion = makeBlocks(s, 'fusion', c.fusionLayers, blockOptions(c));
+    this.fusion = makeBlocks(s, 'fusion', c.fusionLayers, blockOptions(c, c.scoreKind));
     this.lnFusion = new LayerNorm(s, 'fusion/ln_final', c.width);
     this.keypointProj = c.attentionKeypoints ? new Dense(s, 'fusion/keypoints', 2 * c.heads, c.width) : null;
     this.patchLabels = c.patchLabels ? new PatchLabels(s, c.width) : null;

@@ -75,7 +75,10 @@ export interface PolicyConfig {
   actionLayers: number;
   /** Hidden width of the feed-forward blocks = ffnMult * width. */
   ffnMult: number;
-  /** How attention scores a query against a key: 'dot' (Vaswani 2017) or 'additive' (Bahdanau 2015). */
+  /**
+   * How a word scores a patch in the fusion layers: 'dot' (Vaswani 2017) or 'additive' (Bahdanau 2015). The
+   * encoders' self-attention and the action decoder always use dot products.
+   */
   scoreKind: ScoreKind;
   /** Nonlinearity of the feed-forward blocks. */
   activation: Activation;

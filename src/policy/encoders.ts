@@ -19,6 +19,7 @@
 import * as tf from '../tf/tf.js';
 import { addSuffix } from '../tf/linalg.js';
 import type { ResolvedPolicyConfig } from './config.js';
+import type { ScoreKind } from '../attention/index.js';
 import {
   Dense,
   LayerNorm,
@@ -32,8 +33,14 @@ import {
   type TransformerBlock,
 } from './blocks.js';
 
-export function blockOptions(c: ResolvedPolicyConfig): BlockOptions {
-  return { width: c.width, heads: c.heads, ffnMult: c.ffnMult, scoreKind: c.scoreKind, activation: c.activation };
+/**
+ * Options of the policy's transformer blocks. The config's score kind is how words score patches, so only the
+ * fusion layers use it (`scoreKind` here); the encoders' self-attention and the action decoder score by dot
+ * product, which keeps an additive policy's cost in the layers the comparison is about (an additive score builds a
+ * [B, H, Tq, Tk, A] tensor, eight times the training time when every layer does it).
+ */
+export function blockOptions(c: ResolvedPolicyConfig, scoreKind: ScoreKind = 'dot'): BlockOptions {
+  return { width: c.width, heads: c.heads, ffnMult: c.ffnMult, scoreKind, activation: c.activation };
 }
 
 /**
