@@ -116,15 +116,6 @@ describe('padding', () => {
     disposeInputs(inputs);
     policy.dispose();
   });
-
-  it('the score kind is how words score patches: only the fusion layers get additive parameters', () => {
-    const policy = new VlaPolicy({ ...TINY, scoreKind: 'additive' });
-    const additive = [...policy.namedVariables.keys()].filter((n) => /\/attn\/(aq|ak|ab|av)$/.test(n));
-    expect(additive.length).toBe(4 * policy.config.fusionLayers);
-    expect(additive.every((n) => n.startsWith('fusion/'))).toBe(true);
-    expect(policy.config.visionLayers + policy.config.languageLayers + policy.config.actionLayers).toBeGreaterThan(0);
-    policy.dispose();
-  });
 });
 
 describe('determinism', () => {
