@@ -15,8 +15,13 @@ import type { AttentionVariant } from './variants.js';
 
 /** The first evaluation seed of the experiments (their seeds: EXPERIMENT_SEED onwards, clear of the recipes' report seeds). */
 export const EXPERIMENT_SEED = 3_000_000;
-/** Minutes per run for attention on target and inference time, on top of the recipe evaluation. */
-const MEASURE_MINUTES = 0.5;
+/** Minutes per run besides training and the recipe evaluation: loading the data, starting the workers, attention on target, inference time. */
+const PER_RUN_MINUTES = 1;
+/**
+ * The success rate the experiment's evaluations are planned for: runs this short succeed about a third of the time
+ * or less (the default variant: 29% after 1200 steps), so most episodes run to the step limit.
+ */
+const SHORT_RUN_SUCCESS = 0.25;
 /** Steps are a multiple of this (a round number in the report). */
 const STEP_QUANTUM = 50;
 
@@ -85,7 +90,7 @@ export function planExperiment(base: Recipe, basePath: string, o: ExperimentOpti
   const collect = stage.data.map((d) => base.datasets[d]!).reduce((a, spec) => a + estimateCollectMinutes(spec, render, o.workers), 0);
   const cached = stage.data.filter((d) => readComplete(datasetDir(base.datasets[d]!, render, cache)) !== null).length;
   const pairs = o.variants.flatMap((variant) => Array.from({ length: o.seeds }, (_, seed) => ({ variant, seed })));
-  const evalPerRun = estimateEvalMinutes(evaluation, o.workers) + MEASURE_MINUTES;
+  const evalPerRun = estimateEvalMinutes(evaluation, o.workers, SHORT_RUN_SUCCESS) + PER_RUN_MINUTES;
   const trainTotal = o.budgetMinutes - collect - pairs.length * evalPerRun;
   // Minutes one step costs each run, at its variant's estimated speed.
   const perStep = pairs.map(({ variant }) => estimateTrainMinutes({ ...stage.train, steps: 1 }, resolvePolicyConfig({ ...base.policy, scoreKind: variant.scoreKind, heads: variant.heads, fusion: variant.fusion })));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { estimateTrainMinutes, estimateTrainSamplesPerSecond, forwardMacs } from '../../src/recipe/estimates.js';
+import { estimateEvalMinutes, estimateTrainMinutes, estimateTrainSamplesPerSecond, forwardMacs } from '../../src/recipe/estimates.js';
 import { resolvePolicyConfig } from '../../src/policy/config.js';
+import type { EvaluationSpec } from '../../src/recipe/Recipe.js';
 
 describe('training cost estimates', () => {
   const base = resolvePolicyConfig({ spaceToDepth: 1 });
@@ -28,5 +29,13 @@ describe('training cost estimates', () => {
     const one = estimateTrainMinutes({ steps: 1000, batchSize: 64 }, base);
     expect(estimateTrainMinutes({ steps: 2000, batchSize: 64 }, base)).toBeCloseTo(2 * one, 6);
     expect(one).toBeGreaterThan(0);
+  });
+
+  it('plans a weak policy\'s evaluation longer: its failures run to the step limit', () => {
+    const spec: EvaluationSpec = { tasks: ['pick', 'place', 'push'], splits: ['seen'], episodes: 20, seed: 0, languageScenes: 0, usedForChoosing: [] };
+    const trained = estimateEvalMinutes(spec, 2);
+    expect(estimateEvalMinutes(spec, 2, 0.25)).toBeGreaterThan(2 * trained);
+    expect(estimateEvalMinutes(spec, 1)).toBeCloseTo(2 * trained, 6);
+    expect(estimateEvalMinutes({ ...spec, episodes: 40 }, 2)).toBeCloseTo(2 * trained, 6);
   });
 });
