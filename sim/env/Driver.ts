@@ -10,6 +10,11 @@ import type { Environment } from './Environment.js';
 
 export interface Driver {
   reset(env: Environment): void;
+  /**
+   * Optional: this step's observation, shown before `act` while episodes run in lockstep, so that drivers sharing a
+   * model can compute the whole group's actions at once. `act` must give the same action with or without it.
+   */
+  prepare?(obs: Observation, env: Environment): void;
   act(obs: Observation, env: Environment): EeAction;
 }
 

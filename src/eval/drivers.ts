@@ -8,6 +8,7 @@ import type { CameraSpec } from '../../sim/env/Environment.js';
 import { CAMERA_NAMES, type CameraName } from '../../sim/render/cameras.js';
 import { ChunkExecutor, DEFAULT_EXECUTION, type Execution } from '../policy/ChunkExecutor.js';
 import { loadPolicy, type VlaPolicy } from '../policy/index.js';
+import { PolicyBatcher } from './PolicyBatcher.js';
 
 export interface DriverSource {
   kind: 'expert' | 'policy';
@@ -35,17 +36,23 @@ export function resolveDriver(name: string, execution: Execution = DEFAULT_EXECU
     }
     return { name: c as CameraName, width: S, height: S, supersampling: policy.config.supersampling };
   });
-  return { kind: 'policy', label: name, policy, cameras, make: () => policyDriver(policy, execution) };
+  const batcher = new PolicyBatcher(policy);
+  return { kind: 'policy', label: name, policy, cameras, make: () => policyDriver(policy, execution, batcher) };
 }
 
 /**
  * A trained policy as an episode driver: it sees only the observation (camera image, proprioception, command),
  * never the privileged state. Its action chunks are executed by a ChunkExecutor (temporal ensembling by default).
+ * Drivers sharing a `batcher` predict together for episodes run in lockstep (runEpisodes).
  */
-export function policyDriver(policy: VlaPolicy, execution: Execution = DEFAULT_EXECUTION): Driver {
+export function policyDriver(policy: VlaPolicy, execution: Execution = DEFAULT_EXECUTION, batcher = new PolicyBatcher(policy)): Driver {
   const executor = new ChunkExecutor(execution);
+  const self = {};
   return {
     reset: () => executor.reset(),
-    act: (obs) => executor.next(() => policy.act(obs)),
+    prepare: (obs) => {
+      if (executor.needsPrediction) batcher.request(self, obs);
+    },
+    act: (obs) => executor.next(() => batcher.take(self, obs)),
   };
 }

@@ -10,7 +10,8 @@ import { expertDriver, type Driver } from '../../sim/env/Driver.js';
 import { Environment, type CameraSpec } from '../../sim/env/Environment.js';
 import { SPLITS, type Split, type TaskName } from '../../sim/tasks/index.js';
 import { hashSeed } from '../../sim/util/Rng.js';
-import { rephrasedEpisode, runEpisode, type EpisodeResult, type Rephrasing } from './episode.js';
+import { LOCKSTEP_EPISODES, rephrasedPlan, runEpisodes, type EpisodePlan, type Rephrasing } from './episode.js';
+import type { EpisodeResult } from './EpisodeRun.js';
 import { addToTally, newTally, summariseTally, type Evaluation } from './tally.js';
 
 export interface EvaluateOptions {
@@ -38,9 +39,15 @@ export interface EvaluateOptions {
    * their command.
    */
   rephrase?: Rephrasing;
-  /** Called after each episode with its result, task and index (e.g. to log it); awaited. */
+  /** Called after each episode with its result, task and index (e.g. to log it), in episode order; awaited. */
   onEpisode?: (r: EpisodeResult, task: TaskName, i: number) => void | Promise<void>;
+  /**
+   * Episodes run in lockstep (each on its own environment), so a policy predicts for all of them in one batch;
+   * default LOCKSTEP_EPISODES. The results do not depend on it.
+   */
+  lockstep?: number;
 }
+
 
 /**
  * The split of evaluation episode i: three in five from the seen split, one from held-out colour-shape
@@ -60,10 +67,9 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
     throw new Error(`evaluate: expected at least one task and one episode, got ${o.tasks.length} tasks and ${o.episodes} episodes`);
   }
   const t0 = performance.now();
-  const env = new Environment({ ...(o.cameras ? { cameras: o.cameras } : {}), ...(o.maxSteps ? { maxSteps: o.maxSteps } : {}) });
-  const mine = (i: number) => !o.shard || i % o.shard.count === o.shard.index;
-  const perTaskEpisodes = Array.from({ length: o.episodes }, (_, i) => i).filter(mine).length;
-  const total = o.tasks.length * perTaskEpisodes;
+  const envs = Array.from({ length: o.lockstep ?? LOCKSTEP_EPISODES }, () => new Environment({ ...(o.cameras ? { cameras: o.cameras } : {}), ...(o.maxSteps ? { maxSteps: o.maxSteps } : {}) }));
+  const mine = Array.from({ length: o.episodes }, (_, i) => i).filter((i) => !o.shard || i % o.shard.count === o.shard.index);
+  const total = o.tasks.length * mine.length;
   const bar = o.progress === 'bar' ? new cliProgress.SingleBar({ format: 'eval [{bar}] {value}/{total} episodes | success {rate} | ETA {eta}s' }, cliProgress.Presets.shades_classic) : null;
   bar?.start(total, 0, { rate: '-' });
   const perTask: Evaluation['perTask'] = {};
@@ -72,15 +78,17 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
   let stepSum = 0;
   for (const task of o.tasks) {
     const tally = newTally();
-    for (let i = 0; i < o.episodes; i++) {
-      if (!mine(i)) continue;
+    const plans = mine.map((i): EpisodePlan => {
       const seed = o.seed + i;
       const driver = o.driverFactory ? o.driverFactory(seed) : expertDriver(seed);
       const record = o.videos && i < o.videos.count ? { size: o.videos.size ?? 128 } : undefined;
-      const episode = { seed: hashSeed(`${task}:${seed}`), task, split: o.split ?? evalSplit(i), driver, env, ...(record ? { record } : {}) };
-      const r = o.rephrase ? await rephrasedEpisode(episode, o.rephrase) : await runEpisode(episode);
+      const episode = { seed: hashSeed(`${task}:${seed}`), task, split: o.split ?? evalSplit(i), driver, ...(record ? { record } : {}) };
+      return o.rephrase ? rephrasedPlan(episode, o.rephrase) : { options: episode };
+    });
+    await runEpisodes(plans, envs, async (r, k) => {
+      const i = mine[k]!;
       await o.onEpisode?.(r, task, i);
-      if (record && r.gif) {
+      if (r.gif) {
         mkdirSync(o.videos!.dir, { recursive: true });
         writeFileSync(join(o.videos!.dir, `${task}-${i}-${r.success ? 'success' : 'failure'}.gif`), r.gif);
       }
@@ -92,8 +100,8 @@ export async function evaluate(o: EvaluateOptions): Promise<Evaluation> {
       if (o.progress === 'lines' && (done % 10 === 0 || done === total)) {
         process.stderr.write(`[eval] ${done}/${total} episodes, success ${((100 * successes) / done).toFixed(1)}%\n`);
       }
-    }
-    perTask[task] = summariseTally(tally, task, perTaskEpisodes);
+    });
+    perTask[task] = summariseTally(tally, task, mine.length);
   }
   bar?.stop();
   return { successRate: total ? successes / total : 0, episodes: total, meanSteps: total ? stepSum / total : 0, perTask, seconds: (performance.now() - t0) / 1000 };

@@ -8,12 +8,12 @@
  * another, never), and each that came down by another is named as a confusion ("orange ball -> orange cylinder").
  */
 import type { Driver } from '../../sim/env/Driver.js';
-import type { Environment } from '../../sim/env/Environment.js';
+import { Environment } from '../../sim/env/Environment.js';
 import { randomScene } from '../../sim/scene/index.js';
 import { hashSeed, Rng } from '../../sim/util/Rng.js';
 import { COLOURS, RECEPTACLES, SHAPES, type Scene, type Shape } from '../../sim/types.js';
 import { allPhrasings, getTemplate, type TargetRef } from '../../sim/tasks/index.js';
-import { readingAs, runEpisode, type Rephrased } from './episode.js';
+import { LOCKSTEP_EPISODES, readingAs, runEpisodes, type EpisodePlan, type Rephrased } from './episode.js';
 import { countFailureSite, type FailureSites } from './tally.js';
 
 /** The tasks language sensitivity is measured on (push would also need a direction per command). */
@@ -40,6 +40,7 @@ export interface LanguageSensitivity {
 
 export async function languageSensitivity(o: {
   makeDriver: (seed: number) => Driver;
+  /** The episodes' environment; LOCKSTEP_EPISODES - 1 more like it run beside it in lockstep. */
   env: Environment;
   scenes: number;
   seed: number;
@@ -49,36 +50,39 @@ export async function languageSensitivity(o: {
   rephrase?: { say: (command: string, scene: Scene, seed: number) => Rephrased };
 }): Promise<LanguageSensitivity> {
   const task = o.task ?? 'pick';
-  let commands = 0;
-  let successes = 0;
   const failures: Record<string, number> = {};
   const failedBy: FailureSites = { byTarget: 0, byOther: 0, never: 0 };
   const confusions: Record<string, number> = {};
+  const plans: EpisodePlan[] = [];
   for (let i = 0; i < o.scenes; i++) {
     const { seed, scene, phrase } = task === 'pick' ? pickScene(o.seed, i) : placeScene(o.seed, i);
     for (const obj of scene.objects) {
       if (!(SHAPES as readonly string[]).includes(obj.kind)) continue; // receptacles cannot be picked
       const said = o.rephrase?.say(phrase({ kind: obj.kind as Shape, colour: obj.colour }), scene, hashSeed(`${seed}:${obj.id}`));
       const command = said ? said.command : phrase({ kind: obj.kind as Shape, colour: obj.colour });
-      commands++;
       if (command === null) {
         failures['not understood'] = (failures['not understood'] ?? 0) + 1;
         continue;
       }
       const driver = said?.reads !== undefined ? readingAs(o.makeDriver(seed), said.reads) : o.makeDriver(seed);
-      const r = await runEpisode({ seed, scene, command, env: o.env, driver });
-      if (r.success) {
-        successes++;
-        continue;
-      }
-      failures[r.reason] = (failures[r.reason] ?? 0) + 1;
-      countFailureSite(failedBy, r);
-      if (r.cameDownBy && !r.cameDownBy.isTarget) {
-        const key = `${r.target} -> ${r.cameDownBy.name}`;
-        confusions[key] = (confusions[key] ?? 0) + 1;
-      }
+      plans.push({ options: { seed, scene, command, driver } });
     }
   }
+  const commands = plans.length + (failures['not understood'] ?? 0);
+  let successes = 0;
+  const more = Array.from({ length: LOCKSTEP_EPISODES - 1 }, () => new Environment({ arm: o.env.arm, cameras: o.env.cameras, maxSteps: o.env.maxSteps }));
+  await runEpisodes(plans, [o.env, ...more], (r) => {
+    if (r.success) {
+      successes++;
+      return;
+    }
+    failures[r.reason] = (failures[r.reason] ?? 0) + 1;
+    countFailureSite(failedBy, r);
+    if (r.cameDownBy && !r.cameDownBy.isTarget) {
+      const key = `${r.target} -> ${r.cameDownBy.name}`;
+      confusions[key] = (confusions[key] ?? 0) + 1;
+    }
+  });
   return { task, scenes: o.scenes, commands, successes, rate: commands ? successes / commands : 0, failures, failedBy, confusions };
 }
 

@@ -5,7 +5,7 @@
 import type { TaskName } from '../../sim/tasks/index.js';
 import { median } from '../../sim/util/median.js';
 import { wilsonInterval } from '../../sim/util/wilson.js';
-import type { EpisodeResult } from './episode.js';
+import type { EpisodeResult } from './EpisodeRun.js';
 
 export interface RateTable {
   episodes: number;

@@ -34,7 +34,7 @@ export function registerExperimentCommands(program: Command): void {
     .option('--budget <minutes>', 'minutes for the whole experiment on a 2-core machine (collection, training, evaluation); sets the steps', budgetMinutes, 150)
     .option('--seeds <n>', 'training seeds per variant (0 .. n-1)', seedCount, 2)
     .addOption(new Option('--variants <list>', `variants, comma-separated: ${VARIANT_NAMES.join(', ')}`).argParser(commaList).default([...VARIANT_NAMES], 'all'))
-    .option('--episodes <n>', 'evaluation episodes per task and split, per run', positiveInt, 20)
+    .option('--episodes <n>', 'evaluation episodes per task and split, per run', positiveInt, 30)
     .option('--out <dir>', 'the experiment folder', 'out/experiment-attention')
     .option('--workers <n>', 'processes for collection and evaluation (up to 64)', workerCount, 2)
     .option('--dry-run', 'print the plan (runs, steps, estimated minutes) and change nothing', false)
