@@ -97,11 +97,14 @@ export async function runEpisodes(plans: readonly EpisodePlan[], envs: readonly 
   for (let first = 0; first < plans.length; first += envs.length) {
     const group = plans.slice(first, first + envs.length);
     const runs = group.map((p, k) => ('result' in p ? null : new EpisodeRun({ ...p.options, env: envs[k]! })));
-    let active = runs.filter((r): r is EpisodeRun => r !== null);
+    const active = runs.filter((r): r is EpisodeRun => r !== null);
     while (active.length > 0) {
       for (const run of active) run.prepare();
       for (const run of active) run.step();
-      active = active.filter((run) => !run.done);
+      // Drop the finished episodes in place (no new array per control step).
+      let kept = 0;
+      for (const run of active) if (!run.done) active[kept++] = run;
+      active.length = kept;
     }
     for (let k = 0; k < group.length; k++) {
       const p = group[k]!;
