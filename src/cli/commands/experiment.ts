@@ -31,7 +31,7 @@ export function registerExperimentCommands(program: Command): void {
         'again to continue a stopped experiment.',
     )
     .option('--recipe <file>', 'the recipe whose data, first training stage and policy the variants share', 'recipes/default.json')
-    .option('--budget <minutes>', 'minutes for the whole experiment on a 2-core machine (collection, training, evaluation); sets the steps', budgetMinutes, 150)
+    .option('--budget <minutes>', 'minutes for the whole experiment on a 2-core machine (collection, training, evaluation); sets the steps (140 keeps a margin under 150 minutes for estimates that run short)', budgetMinutes, 140)
     .option('--seeds <n>', 'training seeds per variant (0 .. n-1)', seedCount, 2)
     .addOption(new Option('--variants <list>', `variants, comma-separated: ${VARIANT_NAMES.join(', ')}`).argParser(commaList).default([...VARIANT_NAMES], 'all'))
     .option('--episodes <n>', 'evaluation episodes per task and split, per run', positiveInt, 30)
