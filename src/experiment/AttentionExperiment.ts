@@ -174,10 +174,18 @@ export function summariseVariants(plan: ExperimentPlan, results: readonly RunRes
   });
 }
 
-/** Minutes the experiment took, by part, summed over its runs (as measured, over every process that worked on it). */
+/**
+ * Minutes the experiment's work took, by part: training, evaluation and measures summed over the runs (as measured,
+ * over every process that worked on them); collection counted once per dataset, because every run shares the same
+ * cached datasets and each run's provenance repeats what collecting them once cost.
+ */
 export function experimentMinutes(results: readonly RunResult[]): { collect: number; train: number; evaluate: number; measure: number; total: number } {
   const part = (prefix: string) => results.reduce((a, r) => a + Object.entries(r.provenance.minutes).filter(([k]) => k.startsWith(prefix)).reduce((s, [, m]) => s + m, 0), 0);
-  const collect = part('collect:');
+  const perDataset = new Map<string, number>();
+  for (const r of results) {
+    for (const [k, m] of Object.entries(r.provenance.minutes)) if (k.startsWith('collect:')) perDataset.set(k, Math.max(perDataset.get(k) ?? 0, m));
+  }
+  const collect = [...perDataset.values()].reduce((a, m) => a + m, 0);
   const train = part('train:');
   const evaluate = part('evaluate');
   const measure = results.reduce((a, r) => a + r.measureMinutes, 0);

@@ -52,8 +52,8 @@ export function formatExperimentReport(r: ExperimentReport): string {
     `Every variant trained ${r.seeds} time(s) (training seeds 0-${r.seeds - 1}) for ${r.steps} steps of ${r.batchSize} samples on the data of ` +
       `\`${r.base.path}\`'s first stage, evaluated on seeds ${r.evaluation.reportSeeds[0]}-${r.evaluation.reportSeeds[1]} ` +
       `(${r.evaluation.episodes} episodes per task and split per run; language sensitivity on ${r.evaluation.languageScenes} scenes). ` +
-      `Rates pool the seeds' episodes, with 95% Wilson intervals. ${r.minutes.total.toFixed(0)} minutes on ${r.machine.cpus} cores ` +
-      `(collection ${r.minutes.collect.toFixed(0)}, training ${r.minutes.train.toFixed(0)}, evaluation ${(r.minutes.evaluate + r.minutes.measure).toFixed(0)}).`,
+      `Rates pool the seeds' episodes, with 95% Wilson intervals. ${r.minutes.total.toFixed(0)} minutes of work on ${r.machine.cpus} cores ` +
+      `(collection of the shared datasets ${r.minutes.collect.toFixed(0)}, training ${r.minutes.train.toFixed(0)}, evaluation ${(r.minutes.evaluate + r.minutes.measure).toFixed(0)}).`,
     '',
     '| variant | success | per seed | language sensitivity | attention on target (x uniform) | parameters | train min | inference ms |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

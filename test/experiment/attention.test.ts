@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { ATTENTION_VARIANTS, EXPERIMENT_SEED, intervalsOverlap, planExperiment, variantsByName } from '../../src/experiment/index.js';
+import { ATTENTION_VARIANTS, EXPERIMENT_SEED, experimentMinutes, intervalsOverlap, planExperiment, variantsByName, type RunResult } from '../../src/experiment/index.js';
 import { readRecipe } from '../../src/recipe/index.js';
 import { rateOf } from '../../src/eval/index.js';
 import { logTicks, niceTicks } from '../../src/viz/lineChart.js';
@@ -66,6 +66,19 @@ describe('report helpers', () => {
     expect(niceTicks(0, 1700)).toEqual([0, 500, 1000, 1500]);
     expect(logTicks(Math.log10(0.15), Math.log10(2.3))).toEqual([0.2, 0.5, 1, 2]);
     expect(logTicks(Math.log10(0.6), Math.log10(0.9))).toEqual([0.6, 0.7, 0.8, 0.9]);
+  });
+});
+
+describe('experimentMinutes', () => {
+  it('counts the shared datasets\' collection once and sums every run\'s training, evaluation and measures', () => {
+    const run = (id: string, train: number): RunResult =>
+      ({ id, provenance: { minutes: { 'collect:demos': 4, 'collect:shapes': 1.5, 'train:main': train, evaluate: 3 } }, measureMinutes: 0.5 }) as unknown as RunResult;
+    const m = experimentMinutes([run('a', 10), run('b', 12), run('c', 11)]);
+    expect(m.collect).toBe(5.5);
+    expect(m.train).toBe(33);
+    expect(m.evaluate).toBe(9);
+    expect(m.measure).toBe(1.5);
+    expect(m.total).toBe(49);
   });
 });
 
