@@ -38,7 +38,10 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return ticks;
 }
 
-/** Ticks of a log axis between 10^lo and 10^hi: 1, 2, 5 of each decade (every digit when that gives fewer than 3). */
+/**
+ * Ticks of a log axis between 10^lo and 10^hi: 1, 2, 5 of each decade (every digit when that gives fewer than 3, and
+ * round linear steps when even that gives fewer than 2, as for a loss between 1.17 and 1.6).
+ */
 export function logTicks(lo: number, hi: number): number[] {
   const pick = (ks: number[]) => {
     const out: number[] = [];
@@ -46,7 +49,9 @@ export function logTicks(lo: number, hi: number): number[] {
     return out.filter((v) => Math.log10(v) >= lo - 1e-9 && Math.log10(v) <= hi + 1e-9);
   };
   const coarse = pick([1, 2, 5]);
-  return coarse.length >= 3 ? coarse : pick([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  if (coarse.length >= 3) return coarse;
+  const digits = pick([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  return digits.length >= 2 ? digits : niceTicks(10 ** lo, 10 ** hi).filter((v) => v > 0);
 }
 
 export function renderLineChartPng(series: readonly ChartSeries[], o: ChartOptions): Buffer {

@@ -66,6 +66,7 @@ describe('report helpers', () => {
     expect(niceTicks(0, 1700)).toEqual([0, 500, 1000, 1500]);
     expect(logTicks(Math.log10(0.15), Math.log10(2.3))).toEqual([0.2, 0.5, 1, 2]);
     expect(logTicks(Math.log10(0.6), Math.log10(0.9))).toEqual([0.6, 0.7, 0.8, 0.9]);
+    expect(logTicks(Math.log10(1.17), Math.log10(1.6))).toEqual([1.2, 1.3, 1.4, 1.5, 1.6]);
   });
 });
 
