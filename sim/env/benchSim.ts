@@ -1,6 +1,6 @@
 /**
  * `vla bench sim`: physics steps per second, camera frames per second (64x64, 128x128, and 64x64 supersampled 4 x 4
- * per pixel as `vla collect --supersampling 4` renders them) and the real-time
+ * per pixel as a recipe with `"supersampling": 4` collects them) and the real-time
  * factor of whole episode steps (physics + control + one 64x64 camera frame per control step) on the default
  * scene with the scripted expert driving. Medians over `runs` repetitions.
  */

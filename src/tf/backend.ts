@@ -5,7 +5,7 @@
  * (@tensorflow/tfjs-node), then `wasm` (@tensorflow/tfjs-backend-wasm, a regular dependency and the usual
  * choice), then `cpu` (pure JavaScript). The native packages are never dependencies of this project: their
  * install step downloads libtensorflow from outside the npm registry, which fails on machines without internet.
- * A user who has them installs them by hand (see README, "Backends").
+ * A user who has them installs them by hand (see docs/backends.md).
  *
  * A backend is forced with the `--backend` flag or the env variable `VLA_BACKEND` (the flag wins). Forcing one
  * that is not installed is an error that names the npm command installing it.

@@ -111,7 +111,7 @@ export function registerTrainCommand(program: Command): void {
         'its stages, evaluate on its report seeds, write provenance.json); run the same command again to continue. ' +
         'With --data: behaviour cloning on datasets from vla collect (--resume continues a run cut short).',
     )
-    .option('--recipe <file>', 'a recipe file, e.g. recipes/default.json (see recipes/README.md)')
+    .option('--recipe <file>', 'a recipe file, e.g. recipes/default.json (see docs/recipes.md)')
     .option('--data <dirs>', 'dataset folders (vla collect --out), comma-separated, trained on together', commaList)
     .requiredOption('--out <dir>', 'where the policy goes, e.g. models/mine (a new or empty folder, or this run\'s own)')
     .option('--dry-run', 'with --recipe: print the parts of the run and their estimated minutes, change nothing', false)
