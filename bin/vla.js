@@ -5,4 +5,9 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv);
+const code = await main(process.argv);
+process.exitCode = code;
+// A command that failed may leave a timer or a socket behind (a control loop, a rosbridge client retrying its
+// connection) that would keep the process waiting forever: its error is printed, so end here. stderr is written
+// synchronously on Linux (files, pipes and terminals), so the message is not lost.
+if (code === 1) process.exit(1);

@@ -40,7 +40,7 @@ export function rateOf(successes: number, episodes: number): Rate {
   return { episodes, successes, rate: episodes ? successes / episodes : 0, ci95: [ci.low, ci.high] };
 }
 
-interface Job {
+export interface Job {
   id: string;
   args: string[];
 }
@@ -59,18 +59,21 @@ function jobsOf(policy: string, e: EvaluationSpec): Job[] {
   return jobs;
 }
 
-/** Runs `vla ARGS` and resolves with the JSON object on its last stdout line. */
-function runJson(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
+/**
+ * Runs `vla ARGS` and resolves with the JSON object on its last stdout line; `stop` kills it. Settles on 'close',
+ * not 'exit': at 'exit' the child's stdout may not have been read to its end.
+ */
+function runJson(args: string[], env: NodeJS.ProcessEnv, stop: AbortSignal): Promise<unknown> {
   return new Promise((ok, fail) => {
-    const child = spawn(process.execPath, [binPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn(process.execPath, [binPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env, signal: stop });
     let out = '';
     let err = '';
     child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
     child.on('error', fail);
-    child.on('exit', (code) => {
+    child.on('close', (code, signal) => {
       const last = out.trim().split('\n').pop() ?? '';
-      if (code !== 0) return fail(new Error(`vla ${args.join(' ')} exited with ${code}: ${err.trim().split('\n').pop() ?? ''}`));
+      if (code !== 0) return fail(new Error(`vla ${args.join(' ')} ${signal ? `was stopped (${signal})` : `exited with ${code}`}: ${err.trim().split('\n').pop() ?? ''}`));
       try {
         ok(JSON.parse(last));
       } catch {
@@ -80,8 +83,14 @@ function runJson(args: string[], env: NodeJS.ProcessEnv): Promise<unknown> {
   });
 }
 
-/** Runs the jobs not yet answered in workDir, `workers` at a time. */
-async function runJobs(jobs: Job[], workDir: string, workers: number, log: (line: string) => void): Promise<Map<string, EvalOutput>> {
+/** Runs one job's `vla` arguments to its JSON answer; the signal aborts it. */
+export type JobRunner = (args: string[], stop: AbortSignal) => Promise<unknown>;
+
+/**
+ * Runs the jobs not yet answered in workDir, `workers` at a time. The first job that fails stops the others (no new
+ * job starts, running ones are aborted) and its error is the one thrown; answers already written stay for a rerun.
+ */
+export async function runJobs(jobs: Job[], workDir: string, workers: number, log: (line: string) => void, run?: JobRunner): Promise<Map<string, EvalOutput>> {
   makeDir(workDir);
   const answers = new Map<string, EvalOutput>();
   const todo: Job[] = [];
@@ -92,14 +101,22 @@ async function runJobs(jobs: Job[], workDir: string, workers: number, log: (line
   }
   // One wasm thread per child: the children share the cores between them.
   const env = { ...process.env, VLA_BACKEND: process.env.VLA_BACKEND ?? 'wasm' };
+  const runJob: JobRunner = run ?? ((args, stop) => runJson(args, env, stop));
+  const stop = new AbortController();
   let next = 0;
   const lane = async () => {
-    while (next < todo.length) {
+    while (!stop.signal.aborted && next < todo.length) {
       const j = todo[next++]!;
       const t0 = performance.now();
-      const path = join(workDir, `${j.id}.json`);
-      const a = parseAnswer(JSON.stringify(await runJson(j.args, env)), `the answer of vla ${j.args.join(' ')}`);
-      writeAtomic(path, JSON.stringify(a));
+      let a: EvalOutput;
+      try {
+        a = parseAnswer(JSON.stringify(await runJob(j.args, stop.signal)), `the answer of vla ${j.args.join(' ')}`);
+      } catch (e) {
+        if (stop.signal.aborted) return; // stopped because another job failed first
+        stop.abort();
+        throw e;
+      }
+      writeAtomic(join(workDir, `${j.id}.json`), JSON.stringify(a));
       answers.set(j.id, a);
       log(`evaluated ${j.id} in ${((performance.now() - t0) / 1000).toFixed(0)} s (${answers.size}/${jobs.length})`);
     }

@@ -1,5 +1,6 @@
 /** The `vla` command as a user runs it: a child process through bin/vla.js. */
 import { spawnSync } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -129,4 +130,23 @@ describe('vla CLI', () => {
     expect(r.stderr).toContain(`--torch: ${file} changes width;`);
     expect(r.stderr).toContain('can change only imageSize, patchSize, spaceToDepth');
   });
+
+  it('a command that fails while its connection is still retrying ends with code 1 instead of waiting forever', async () => {
+    // A port nobody listens on: taken from the OS, then freed.
+    const port = await new Promise<number>((ok) => {
+      const srv = createServer().listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as AddressInfo).port;
+        srv.close(() => ok(p));
+      });
+    });
+    // The controller's loop and the rosbridge client's reconnect timer keep Node alive; the 10 s connection timeout
+    // of --command is the failure. Without the exit on failure this runs into spawnSync's timeout (status null).
+    const r = spawnSync(process.execPath, [join(root, 'bin/vla.js'), 'ros', '--url', `ws://127.0.0.1:${port}`, '--command', 'pick up the red ball'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toContain(`could not connect to rosbridge at ws://127.0.0.1:${port}`);
+  }, 150_000);
 });
