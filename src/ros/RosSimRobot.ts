@@ -171,11 +171,19 @@ export class RosSimRobot {
     tr.advertise(t.jointStates, MESSAGE_TYPES.jointState);
     tr.advertise(t.camera, this.compressed ? MESSAGE_TYPES.compressedImage : MESSAGE_TYPES.image);
     tr.advertise(t.episodeResult, MESSAGE_TYPES.string);
-    tr.subscribe(t.jointCommand, t.jointCommandType, (m) => this.onJointCommand(m), { queueLength: 1 });
-    tr.subscribe(t.command, MESSAGE_TYPES.string, (m) => this.onCommand(m), { queueLength: 10 });
+    // An exception in a handler would escape into the websocket's event loop and end the process: log it instead.
+    const handle = (what: string, fn: (m: unknown) => void) => (m: unknown) => {
+      try {
+        fn(m);
+      } catch (e) {
+        this.log(`[vla ros-sim] a ${what} message could not be handled: ${(e as Error).message}`);
+      }
+    };
+    tr.subscribe(t.jointCommand, t.jointCommandType, handle('joint command', (m) => this.onJointCommand(m)), { queueLength: 1 });
+    tr.subscribe(t.command, MESSAGE_TYPES.string, handle('command', (m) => this.onCommand(m)), { queueLength: 10 });
     if (this.tasks) {
       tr.advertise(t.command, MESSAGE_TYPES.string);
-      tr.subscribe(t.status, MESSAGE_TYPES.string, (m) => this.onStatus(m), { queueLength: 1 });
+      tr.subscribe(t.status, MESSAGE_TYPES.string, handle('status', (m) => this.onStatus(m)), { queueLength: 1 });
     }
     tr.on('connection', () => this.learnVersion());
     tr.start();
@@ -260,6 +268,7 @@ export class RosSimRobot {
     } catch {
       return;
     }
+    if (st === null || typeof st !== 'object') return; // "null" or "42" is JSON but not a status
     if (typeof st.episode !== 'number' || st.episode < this.episodes || st.state === 'running') return;
     if (this.running) {
       // The controller ended the episode this simulator is running (its own timeout, an error): so does this.

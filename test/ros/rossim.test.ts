@@ -134,6 +134,20 @@ describe('vla ros-sim with vla ros', () => {
     expect(sim.episodes).toBe(2);
   });
 
+  it('a status that is JSON but not an object ("null", "42") is ignored, and the next real status still starts the planned episode', async () => {
+    const server = await RosbridgeTestServer.start({ record: false });
+    cleanups.push(() => server.stop());
+    const logs: string[] = [];
+    const sim = new RosSimRobot({ transport: new RoslibTransport(server.url), tasks: ['pick'], episodes: 2, imageWidth: 16, imageHeight: 16, log: (l) => logs.push(l) });
+    sim.start();
+    cleanups.push(() => sim.stop());
+    await server.waitFor(() => server.subscriberCount('/vla/status') === 1 && sim.rosVersion !== null, 5000, 'the simulator');
+    for (const data of ['null', '42', '"idle"']) server.publish('/vla/status', MESSAGE_TYPES.string, { data });
+    server.publish('/vla/status', MESSAGE_TYPES.string, { data: JSON.stringify({ state: 'idle', episode: 0, outcome: null }) });
+    await server.waitFor(() => sim.episodes === 1, 5000, 'the first planned episode');
+    expect(logs.filter((l) => l.includes('could not be handled'))).toEqual([]);
+  });
+
   it('the simulator refuses joint commands with unknown joints or the wrong length', async () => {
     const server = await RosbridgeTestServer.start({ record: false });
     cleanups.push(() => server.stop());
