@@ -21,6 +21,7 @@ import { CONFUSER_SHAPES, SPLITS, TASK_NAMES } from '../../sim/tasks/index.js';
 import { MAX_EE_STEP } from '../../sim/types.js';
 import { MAX_BLEND, MAX_RELEASE_BAND } from '../../sim/expert/ScriptedExpert.js';
 import { TrainOptionsSchema } from '../train/train.js';
+import { resolvePolicyConfig, type PolicyConfig } from '../policy/config.js';
 
 export const RECIPE_FORMAT = 'vla-recipe';
 export const RECIPE_VERSION = 1;
@@ -140,6 +141,11 @@ export function parseRecipe(json: unknown, where: string): Recipe {
   }
   const problems = crossCheck(parsed.data);
   if (problems.length > 0) throw new Error(`${where}: ${problems.join('; ')}`);
+  try {
+    resolvePolicyConfig(parsed.data.policy as Partial<PolicyConfig>); // checked here, before a run folder is written
+  } catch (e) {
+    throw new Error(`${where}: policy: ${(e as Error).message}`);
+  }
   return parsed.data;
 }
 

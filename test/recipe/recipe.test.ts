@@ -35,6 +35,7 @@ describe('recipe files', () => {
     expect(() => parseRecipe({ ...r, stages: [{ ...r.stages[0]!, data: ['nope'] }] }, 'a.json')).toThrow('a.json: stages.0.data.0: no dataset named "nope" (datasets: few)');
     expect(() => parseRecipe({ ...r, stages: [r.stages[0]!, r.stages[0]!] }, 'a.json')).toThrow(/stages.1.name: "first" is used by an earlier stage/);
     expect(() => parseRecipe({ ...r, stages: [{ ...r.stages[0]!, train: { ...r.stages[0]!.train, learningRate: -1 } }] }, 'a.json')).toThrow(/stages.0.train.learningRate/);
+    expect(() => parseRecipe({ ...r, policy: { ...r.policy, widht: 32 } }, 'a.json')).toThrow(/^a.json: policy: invalid policy config .*unknown field "widht"/s);
     const overlap = { ...r, evaluation: { ...r.evaluation, usedForChoosing: [[900001, 900001]] } };
     expect(() => parseRecipe(overlap, 'a.json')).toThrow('a.json: evaluation.seed: the report seeds 900000-900003 overlap seeds 900001-900001, which were used for choosing');
     const dir = mkdtempSync(join(tmpdir(), 'vla-recipe-'));
