@@ -8,8 +8,9 @@
  * So the policies must agree on everything but the weights: the config (architecture and seed), the tokenizer's
  * vocabulary and the normalisation statistics (otherwise the same weight means different things in each).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { writeAtomic } from '../io/files.js';
 import { loadPolicy, savePolicy } from './checkpoint.js';
 import type { VlaPolicy } from './VlaPolicy.js';
 
@@ -117,7 +118,7 @@ export function averagePolicies(dirs: readonly string[], out: string, options: A
     target.setWeights(mean);
     savePolicy(target, out);
     const result: AverageResult = { out, policies: [...dirs], coefficients, parameters: target.parameterCount, relativeDistances };
-    writeFileSync(join(out, AVERAGE_RECORD), `${JSON.stringify({ policies: result.policies, coefficients, created: new Date().toISOString() }, null, 2)}\n`);
+    writeAtomic(join(out, AVERAGE_RECORD), `${JSON.stringify({ policies: result.policies, coefficients, created: new Date().toISOString() }, null, 2)}\n`);
     return result;
   } finally {
     for (const p of policies) p.dispose();

@@ -131,6 +131,14 @@ describe('vla CLI', () => {
     expect(r.stderr).toContain('can change only imageSize, patchSize, spaceToDepth');
   });
 
+  it('--duration beyond what a timer holds is refused instead of ending at once', () => {
+    for (const cmd of ['ros', 'ros-sim']) {
+      const r = vla([cmd, '--duration', '3000000']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain('at most 2147483 seconds');
+    }
+  });
+
   it('a command that fails while its connection is still retrying ends with code 1 instead of waiting forever', async () => {
     // A port nobody listens on: taken from the OS, then freed.
     const port = await new Promise<number>((ok) => {

@@ -93,6 +93,12 @@ describe('vla eval', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/--policy/);
   });
+
+  it('refuses --attention for the expert, which has no attention maps, instead of skipping it', () => {
+    const r = vla(['eval', '--policy', 'expert', '--task', 'pick', '--episodes', '1', '--attention', '2']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('--attention needs a policy folder');
+  });
 });
 
 describe('vla collect', () => {

@@ -3,13 +3,12 @@
  * Indexed Job's JOB_COMPLETION_INDEX), --report (a shard report to merge), --merge (shard reports into one
  * evaluation) and --mcap (every episode into one MCAP log). See docs/interop.md.
  */
-import { writeFileSync } from 'node:fs';
 import type { Driver } from '../../../sim/env/Driver.js';
 import { formatEvaluation, type EpisodeResult, type Evaluation } from '../../eval/index.js';
 import type { TaskName } from '../../../sim/tasks/index.js';
 import { EpisodeRecorder, type AttentionSource } from '../../interop/mcap/EpisodeRecorder.js';
 import { makeShardReport, mergeShardReports, readShardReport, type ShardPlan } from '../../interop/shard/evalReport.js';
-import { ensureWritableFileDir, fsErrorMessage } from '../../io/files.js';
+import { ensureWritableFileDir, writeAtomic } from '../../io/files.js';
 
 /** `vla eval --merge FILES...`: prints the merged evaluation (and its JSON with --json). */
 export function printMergedEvaluation(files: string[], json: boolean): void {
@@ -63,11 +62,8 @@ export async function evalHooks(
     finish: async (evaluation) => {
       await recorder?.close();
       if (o.report) {
-        try {
-          writeFileSync(o.report, JSON.stringify(makeShardReport(o.plan, evaluation, approach)));
-        } catch (e) {
-          throw new Error(fsErrorMessage(o.report, 'cannot write the shard report', e));
-        }
+        // Atomic: a killed shard leaves no half report for --merge to read.
+        writeAtomic(o.report, JSON.stringify(makeShardReport(o.plan, evaluation, approach)));
       }
     },
   };

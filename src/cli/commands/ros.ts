@@ -38,6 +38,15 @@ function positiveNumber(value: string): number {
   return n;
 }
 
+/** Node's timers hold at most 2^31 - 1 ms; a longer one fires at once, so cap --duration below it (about 24 days). */
+const MAX_DURATION_S = 2_147_483;
+
+function durationSeconds(value: string): number {
+  const n = positiveNumber(value);
+  if (n > MAX_DURATION_S) throw new InvalidArgumentError(`at most ${MAX_DURATION_S} seconds (about 24 days; leave it out to run until Ctrl-C), got "${value}"`);
+  return n;
+}
+
 function rateList(value: string): number[] {
   return value.split(',').map((v) => positiveNumber(v.trim()));
 }
@@ -141,7 +150,7 @@ export function registerRosCommands(program: Command, bench: Command): void {
     .option('--episodes <n>', 'stop after this many episodes have ended and report the success rate (with --command: publish it for each)', positiveInt)
     .addOption(new Option('--ros-version <v>', 'time fields on the wire: ROS 1 {secs, nsecs} or ROS 2 {sec, nanosec}; auto asks rosbridge (default: the config\'s rosVersion, auto)').choices(ROS_VERSIONS))
     .option('--lockstep', 'simulated time, with vla ros-sim --lockstep: one control step per observation, commands stamped with it', false)
-    .option('--duration <s>', 'stop after this many seconds (default: run until Ctrl-C)', positiveNumber)
+    .option('--duration <s>', 'stop after this many seconds (default: run until Ctrl-C)', durationSeconds)
     .option('--json', 'print a summary as one JSON object on the last line', false)
     .option('--mcap <file>', 'record the session as MCAP for Foxglove: camera, per-word attention, joints, end-effector pose, the policy\'s actions, commands and outcomes (docs/interop.md)')
     .action((opts: RosCliOptions, cmd: Command) => runRos(opts, cmd));
@@ -165,7 +174,7 @@ export function registerRosCommands(program: Command, bench: Command): void {
     .option('--episodes <n>', 'stop after this many episodes and report the success rate', positiveInt)
     .option('--lockstep', 'simulated time: step once per joint command answering the current observation (with vla ros --lockstep)', false)
     .addOption(new Option('--ros-version <v>', 'time fields on the wire; auto asks rosbridge').choices(ROS_VERSIONS).default('auto'))
-    .option('--duration <s>', 'stop after this many seconds (default: run until Ctrl-C)', positiveNumber)
+    .option('--duration <s>', 'stop after this many seconds (default: run until Ctrl-C)', durationSeconds)
     .option('--json', 'print the episodes and the success rate as one JSON object on the last line', false)
     .action((opts: RosSimCliOptions) => runRosSim(opts));
 

@@ -101,6 +101,7 @@ function registerEval(program: Command): void {
       if (opts.merge) return printMergedEvaluation(opts.merge, opts.json);
       if (!opts.policy) throw new Error('--policy is needed: "expert" or a policy folder from vla train (or --merge FILES to add up shard reports)');
       if (opts.recipe) return evalWithRecipe(opts.policy, opts.recipe, opts.json);
+      if (opts.policy === 'expert' && opts.attention > 0) throw new Error('--attention needs a policy folder: the scripted expert has no attention maps');
       const shard = resolveShard(opts.shard);
       checkSeedRange(opts.seed, Math.max(opts.episodes, opts.language, opts.attention));
       if (opts.videos > 0) ensureWritableDir(opts.out, '--out');
