@@ -27,7 +27,7 @@ import { VOCABULARY } from '../../sim/tasks/language.js';
 import { KOREAN_POLICY_VOCABULARY, readsKorean } from '../language/koreanPolicy.js';
 import { loadEpisodes, makeBatch, splitSamples, statsSamples, type BatchOptions, type Episodes, type SampleRef } from './TrainData.js';
 import { planBatch } from './batch.js';
-import { loadResumeCheckpoint, readTrainState, TRAIN_STATE_FILE } from './trainState.js';
+import { checkResumeMatches, loadResumeCheckpoint, readTrainState, TRAIN_STATE_FILE } from './trainState.js';
 import { makeDir, writeAtomic } from '../io/files.js';
 import { formatZodError } from '../io/zodIssues.js';
 import { DataParallel } from './parallel/DataParallel.js';
@@ -243,6 +243,7 @@ function startingPolicy(run: TrainRun, o: TrainOptions, resuming: boolean, log: 
   let emaUpdates: number | null = null;
   if (resuming) {
     const state = readTrainState(run.out);
+    checkResumeMatches(run.out, state, o);
     policy = loadResumeCheckpoint(run.out);
     startStep = state.step;
     emaUpdates = state.emaUpdates ?? null;
@@ -287,9 +288,17 @@ function restoreMetrics(metricsPath: string, startStep: number): HistoryRow[] {
   const history: HistoryRow[] = [];
   if (!existsSync(metricsPath)) return history;
   const kept: string[] = [];
-  for (const line of readFileSync(metricsPath, 'utf8').split('\n')) {
+  const lines = readFileSync(metricsPath, 'utf8').split('\n');
+  const last = lines.findLastIndex((l) => l.trim() !== '');
+  for (const [i, line] of lines.entries()) {
     if (!line.trim()) continue;
-    const m = JSON.parse(line) as HistoryRow;
+    let m: HistoryRow;
+    try {
+      m = JSON.parse(line) as HistoryRow;
+    } catch {
+      if (i === last) continue; // a row cut short when the run was killed mid-write
+      throw new Error(`${metricsPath}:${i + 1}: not a JSON row of the loss history; remove the line to resume`);
+    }
     if (m.step > startStep) continue;
     kept.push(line);
     history.push({ step: m.step, loss: m.loss, valLoss: m.valLoss });

@@ -14,11 +14,36 @@ export const TRAIN_STATE_FILE = 'train-state.json';
 const TrainStateSchema = z.looseObject({
   step: z.number().int().nonnegative(),
   emaUpdates: z.number().int().nonnegative().nullish(),
+  options: z.record(z.string(), z.unknown()).optional(),
 });
 
 export interface TrainState {
   step: number;
   emaUpdates: number | null;
+  /** The training options the run was started with (absent in state files of older runs). */
+  options: Record<string, unknown> | null;
+}
+
+/**
+ * Options a resumed run may change: how often it logs, validates and saves, how it splits its work, and `steps`
+ * (a finished or cut-short run is trained further with a larger --steps; its schedule then runs to the new end).
+ */
+const MAY_CHANGE = new Set(['checkpointEvery', 'evalEvery', 'logEvery', 'workers', 'steps']);
+
+/**
+ * Refuses to resume with other training options than the run was started with (a different schedule, seed or loss
+ * would silently make it another run), naming each differing field with both values. The data is not compared: the
+ * same datasets may be named by another path.
+ */
+export function checkResumeMatches(out: string, state: TrainState, options: Record<string, unknown>): void {
+  const differ: string[] = [];
+  for (const [k, was] of Object.entries(state.options ?? {})) {
+    if (MAY_CHANGE.has(k) || !(k in options)) continue;
+    if (JSON.stringify(options[k]) !== JSON.stringify(was)) differ.push(`${k} ${JSON.stringify(was)} (now ${JSON.stringify(options[k])})`);
+  }
+  if (differ.length > 0) {
+    throw new Error(`${join(out, TRAIN_STATE_FILE)}: this run was started with ${differ.join(', ')}; resume it with the same options (the same --config), or train into another --out`);
+  }
 }
 
 /** How to go on from a run that cannot resume, for the end of an error message. */
@@ -45,7 +70,7 @@ export function readTrainState(out: string): TrainState {
     const i = parsed.error.issues[0]!;
     throw new Error(`${path}: ${i.path.join('.') || '(top level)'}: ${i.message}; the run cannot resume: ${recovery(out)}`);
   }
-  return { step: parsed.data.step, emaUpdates: parsed.data.emaUpdates ?? null };
+  return { step: parsed.data.step, emaUpdates: parsed.data.emaUpdates ?? null, options: parsed.data.options ?? null };
 }
 
 /**

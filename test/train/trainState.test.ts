@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { VlaPolicy, savePolicy } from '../../src/policy/index.js';
 import { selectBackend } from '../../src/tf/backend.js';
-import { checkResumeCheckpoint, loadResumeCheckpoint, readTrainState } from '../../src/train/trainState.js';
+import { checkResumeCheckpoint, checkResumeMatches, loadResumeCheckpoint, readTrainState } from '../../src/train/trainState.js';
+import { TRAIN_DEFAULTS } from '../../src/train/train.js';
 import { readTrainConfigFile } from '../../src/train/trainConfigFile.js';
 import { TINY } from '../policy/helpers.js';
 
@@ -18,10 +19,26 @@ beforeAll(async () => {
   p.dispose();
 });
 
+describe('checkResumeMatches', () => {
+  const started = { ...TRAIN_DEFAULTS, learningRate: 0.003, steps: 9000, seed: 3, workers: 2 };
+  const state = { step: 250, emaUpdates: null, options: started };
+
+  it('refuses options that change the run, naming each with both values', () => {
+    expect(() => checkResumeMatches('out', state, { ...TRAIN_DEFAULTS })).toThrow(
+      /^out\/train-state\.json: this run was started with learningRate 0\.003 \(now 0\.001\), seed 3 \(now 0\); resume it with the same options/,
+    );
+  });
+
+  it('lets steps grow and the bookkeeping options differ (workers, how often it logs, validates and saves), and older states without options', () => {
+    expect(() => checkResumeMatches('out', state, { ...started, steps: 12000, workers: 1, logEvery: 5, evalEvery: 10, checkpointEvery: 50 })).not.toThrow();
+    expect(() => checkResumeMatches('out', { ...state, options: null }, { ...TRAIN_DEFAULTS })).not.toThrow();
+  });
+});
+
 describe('readTrainState', () => {
   it('reads the step and the moving-average count', () => {
     writeFileSync(join(dir, 'train-state.json'), JSON.stringify({ step: 40, options: {}, emaUpdates: 12 }));
-    expect(readTrainState(dir)).toEqual({ step: 40, emaUpdates: 12 });
+    expect(readTrainState(dir)).toEqual({ step: 40, emaUpdates: 12, options: {} });
   });
 
   it('names the file of a state cut short, and says how to go on from the complete checkpoint', () => {
