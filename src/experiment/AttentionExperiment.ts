@@ -7,13 +7,13 @@
  * stopped (a finished run is not trained again, a measured one not measured again); other options into the same DIR
  * are refused, naming the difference.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { rateOf, type ModelEvaluation, type Rate } from '../eval/protocol.js';
 import { canonicalJson } from '../recipe/Recipe.js';
 import { runRecipe, type Provenance, type RecipeRunOptions } from '../recipe/RecipeRun.js';
-import { makeDir, writeAtomic } from '../io/files.js';
+import { makeDir, readJsonFile, writeAtomic } from '../io/files.js';
 import type { ExperimentPlan, PlannedRun } from './ExperimentPlan.js';
 import { measureRun, type RunMeasures } from './runMeasures.js';
 
@@ -68,7 +68,7 @@ function checkExperimentOut(out: string, plan: ExperimentPlan): void {
   if (!existsSync(out) || readdirSync(out).length === 0) return;
   const path = join(out, 'experiment.json');
   if (!existsSync(path)) throw new Error(`${out} is not empty and holds no experiment; use a new or empty folder for --out`);
-  const was = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  const was = readJsonFile(path, `use a new or empty folder for --out`) as Record<string, unknown>;
   const now = planRecord(plan);
   const differs = Object.keys(now).filter((k) => canonicalJson(was[k]) !== canonicalJson(now[k]));
   if (differs.length) {
@@ -91,7 +91,7 @@ async function runOne(run: PlannedRun, plan: ExperimentPlan, o: ExperimentRunOpt
   });
   const measuresPath = join(o.out, 'measures', `${run.id}.json`);
   if (existsSync(measuresPath)) {
-    const kept = JSON.parse(readFileSync(measuresPath, 'utf8')) as { measures: RunMeasures; minutes: number };
+    const kept = readJsonFile(measuresPath, 'delete it to measure that run again') as { measures: RunMeasures; minutes: number };
     return { id: run.id, variant: run.variant.name, seed: run.seed, provenance, measures: kept.measures, measureMinutes: kept.minutes };
   }
   const t0 = performance.now();

@@ -3,7 +3,7 @@
  * minutes (one point per run), and every variant's words on the same scene (one row of per-word maps per variant,
  * training seed 0), so the heads and score kinds can be compared by eye.
  */
-import { readFileSync } from 'node:fs';
+import { readJsonLines } from '../io/files.js';
 import { join } from 'node:path';
 import { Environment } from '../../sim/env/Environment.js';
 import { readCheckpointConfig } from '../policy/checkpoint.js';
@@ -24,10 +24,7 @@ function colourOf(variants: readonly string[], name: string): string {
 export function learningCurvesPng(runsDir: string, results: readonly RunResult[]): Buffer {
   const variants = [...new Set(results.map((r) => r.variant))];
   const series: ChartSeries[] = results.map((r) => {
-    const rows = readFileSync(join(runsDir, r.id, 'metrics.jsonl'), 'utf8')
-      .split('\n')
-      .filter((l) => l.trim() !== '')
-      .map((l) => JSON.parse(l) as { step: number; valLoss: number | null });
+    const rows = readJsonLines(join(runsDir, r.id, 'metrics.jsonl'), 'remove the line and run again') as { step: number; valLoss: number | null }[];
     return {
       label: r.id,
       colour: colourOf(variants, r.variant),

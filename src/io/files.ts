@@ -5,7 +5,7 @@
  * (e.g. /proc/x: mkdir says ENOENT although /proc exists), Node's recursive mkdir retries for ever at 100% CPU.
  * makeDir creates one level at a time from the nearest folder that exists, so every failure ends in an error.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 /** One line for a file-system error: the path, what failed and, for the usual causes, what to do. */
@@ -123,4 +123,42 @@ export function removeStaleTemps(dir: string): number {
     removed++;
   }
   return removed;
+}
+
+/**
+ * Reads a JSON file a command wrote itself (a run's state, provenance, kept measures): a damaged or unreadable one
+ * is one line naming the file and what to do (`remedy`), not a bare "Unexpected token". The caller checks the shape.
+ */
+export function readJsonFile(path: string, remedy: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(fsErrorMessage(path, 'read', e));
+  }
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${path}: not valid JSON (${(e as Error).message}); ${remedy}`);
+  }
+}
+
+/** The rows of a JSON-lines file (a loss history): blank lines skipped, a bad row named by file and line. */
+export function readJsonLines(path: string, remedy: string): unknown[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new Error(fsErrorMessage(path, 'read', e));
+  }
+  const rows: unknown[] = [];
+  for (const [i, line] of text.split('\n').entries()) {
+    if (!line.trim()) continue;
+    try {
+      rows.push(JSON.parse(line));
+    } catch {
+      throw new Error(`${path}:${i + 1}: not a JSON row; ${remedy}`);
+    }
+  }
+  return rows;
 }

@@ -16,7 +16,7 @@ import { z } from 'zod';
 import { collect, shardPlan, type CollectProgress } from '../train/collect.js';
 import { DATASET_FORMAT, DATASET_VERSION, listEpisodes } from '../train/dataset.js';
 import { canonicalJson, sha256, type DatasetSpec } from './Recipe.js';
-import { makeDir, writeAtomic } from '../io/files.js';
+import { makeDir, readJsonFile, writeAtomic } from '../io/files.js';
 
 /** How a dataset's frames are rendered: the policy's image size and supersampling. */
 export interface Rendering {
@@ -143,7 +143,7 @@ export async function ensureDataset(spec: DatasetSpec, render: Rendering, o: Ens
   const names = listEpisodes(dir);
   if (names.length !== expected) throw new Error(`${dir}: ${names.length} of ${expected} episodes after collecting; run again to resume`);
   let successes = 0;
-  for (const name of names) if ((JSON.parse(readFileSync(join(dir, 'episodes', `${name}.json`), 'utf8')) as { success: boolean }).success) successes++;
+  for (const name of names) if ((readJsonFile(join(dir, 'episodes', `${name}.json`), `delete it and run again to collect that episode again`) as { success: boolean }).success) successes++;
   const record: DatasetRecord = {
     key,
     spec: n as Record<string, unknown>,

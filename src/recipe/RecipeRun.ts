@@ -24,7 +24,7 @@ import { evaluateModel, type ModelEvaluation } from '../eval/protocol.js';
 import { formatModelEvaluation } from '../eval/format.js';
 import { recipeHash, readRecipe, type Recipe } from './Recipe.js';
 import { estimateCollectMinutes, estimateEvalMinutes, estimateTrainMinutes } from './estimates.js';
-import { makeDir, writeAtomic } from '../io/files.js';
+import { makeDir, readJsonFile, readJsonLines, writeAtomic } from '../io/files.js';
 
 export interface PlanStep {
   kind: 'collect' | 'train' | 'evaluate';
@@ -133,7 +133,7 @@ function checkOut(out: string, hash: string): 'new' | 'resume' | 'finished' {
   }
   const prov = join(out, 'provenance.json');
   if (existsSync(prov)) {
-    const p = JSON.parse(readFileSync(prov, 'utf8')) as { recipeHash?: string; recipe?: string };
+    const p = readJsonFile(prov, `move ${out} aside or use another --out`) as { recipeHash?: string; recipe?: string };
     if (p.recipeHash === hash) return 'finished';
     throw new Error(`${out} holds a model trained by another recipe (${p.recipe ?? 'unknown'}); use another --out`);
   }
@@ -223,9 +223,8 @@ function assemble(recipe: Recipe, out: string, last: string): void {
   recipe.stages.forEach((s, i) => {
     const path = join(stageDir(out, i, s.name), 'metrics.jsonl');
     if (!existsSync(path)) return;
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
-      if (!line.trim()) continue;
-      const m = JSON.parse(line) as { step: number; loss: number; valLoss: number | null };
+    for (const row of readJsonLines(path, 'remove the line, or delete the stage folder to train that stage again')) {
+      const m = row as { step: number; loss: number; valLoss: number | null };
       rows.push(JSON.stringify({ stage: s.name, ...m, totalStep: offset + m.step }));
       history.push({ step: offset + m.step, loss: m.loss, valLoss: m.valLoss });
     }
@@ -261,7 +260,7 @@ export async function runRecipe(o: RecipeRunOptions): Promise<Provenance> {
   const mode = checkOut(o.out, hash);
   if (mode === 'finished') {
     o.log(`${o.out} already holds this recipe's model; nothing to do`);
-    return JSON.parse(readFileSync(join(o.out, 'provenance.json'), 'utf8')) as Provenance;
+    return readJsonFile(join(o.out, 'provenance.json'), `move ${o.out} aside and run again`) as Provenance;
   }
   makeDir(join(o.out, 'run'));
   const state: RunState = readState(o.out) ?? { recipeHash: hash, recipe: relative(process.cwd(), resolve(o.recipePath)), startedAt: new Date().toISOString(), minutes: {}, done: [], datasets: {} };

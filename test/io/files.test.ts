@@ -18,7 +18,7 @@ vi.mock('node:fs', async (importOriginal) => {
   return { ...real, writeFileSync, default: { ...real, writeFileSync } };
 });
 
-const { ensureWritableDir, makeDir, removeStaleTemps, writeAtomic } = await import('../../src/io/files.js');
+const { ensureWritableDir, makeDir, readJsonFile, readJsonLines, removeStaleTemps, writeAtomic } = await import('../../src/io/files.js');
 
 describe('makeDir and ensureWritableDir', () => {
   it.runIf(process.platform === 'linux')('fail at once, naming the folder, where recursive mkdir would spin for ever (/proc/x)', () => {
@@ -51,5 +51,20 @@ describe('writeAtomic', () => {
     writeFileSync(join(dir, 'c.json'), '{}');
     expect(removeStaleTemps(dir)).toBe(1);
     expect(readdirSync(dir).sort()).toEqual(['b.json.tmp-' + process.pid, 'c.json'].sort());
+  });
+});
+
+describe('readJsonFile and readJsonLines', () => {
+  it('read what is there, and name the file (and line) with the remedy when it is damaged or missing', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vla-json-'));
+    writeFileSync(join(dir, 'ok.json'), '{"a": 1}');
+    writeFileSync(join(dir, 'cut.json'), '{"a": ');
+    writeFileSync(join(dir, 'rows.jsonl'), '{"step": 1}\n\n{"step": 2}\n');
+    writeFileSync(join(dir, 'bad.jsonl'), '{"step": 1}\n{"step": \n{"step": 3}\n');
+    expect(readJsonFile(join(dir, 'ok.json'), 'x')).toEqual({ a: 1 });
+    expect(() => readJsonFile(join(dir, 'cut.json'), 'delete it')).toThrow(new RegExp(`^${join(dir, 'cut.json')}: not valid JSON \\(.*\\); delete it$`));
+    expect(() => readJsonFile(join(dir, 'none.json'), 'x')).toThrow(new RegExp(`^${join(dir, 'none.json')}: cannot read`));
+    expect(readJsonLines(join(dir, 'rows.jsonl'), 'x')).toEqual([{ step: 1 }, { step: 2 }]);
+    expect(() => readJsonLines(join(dir, 'bad.jsonl'), 'remove the line')).toThrow(`${join(dir, 'bad.jsonl')}:2: not a JSON row; remove the line`);
   });
 });
