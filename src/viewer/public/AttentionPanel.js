@@ -9,23 +9,34 @@ export function decodeBase64(b64) {
   return out;
 }
 
-/** 0..1 -> [r, g, b] on a dark-blue -> magenta -> yellow ramp (inferno-like). */
-export function heatColour(v) {
-  const stops = [
-    [0, [0, 0, 40]],
-    [0.35, [120, 28, 109]],
-    [0.65, [237, 105, 37]],
-    [1, [252, 255, 164]],
-  ];
-  for (let i = 1; i < stops.length; i++) {
-    const [t1, c1] = stops[i];
-    const [t0, c0] = stops[i - 1];
-    if (v <= t1) {
-      const f = (v - t0) / (t1 - t0);
-      return c0.map((c, k) => Math.round(c + f * (c1[k] - c)));
+/** The heat ramp's stops: dark blue -> magenta -> orange -> pale yellow (inferno-like). */
+const HEAT_STOPS = [
+  [0, [0, 0, 40]],
+  [0.35, [120, 28, 109]],
+  [0.65, [237, 105, 37]],
+  [1, [252, 255, 164]],
+];
+
+/** 0..1 -> [r, g, b] on the heat ramp, written into `out` (a scratch array: no allocation per patch). */
+export function heatColour(v, out = [0, 0, 0]) {
+  for (let i = 1; i < HEAT_STOPS.length; i++) {
+    const [t1, c1] = HEAT_STOPS[i];
+    if (v <= t1 || i === HEAT_STOPS.length - 1) {
+      const [t0, c0] = HEAT_STOPS[i - 1];
+      const f = Math.min(1, (v - t0) / (t1 - t0));
+      for (let k = 0; k < 3; k++) out[k] = Math.round(c0[k] + f * (c1[k] - c0[k]));
+      return out;
     }
   }
-  return stops[stops.length - 1][1];
+  return out;
+}
+
+/** An ImageData of w x h on `canvas`, reused while the size stays (sizing a canvas clears and reallocates it). */
+function imageDataFor(canvas, kept, w, h) {
+  if (kept && kept.width === w && kept.height === h) return kept;
+  canvas.width = w;
+  canvas.height = h;
+  return canvas.getContext('2d').createImageData(w, h);
 }
 
 export class AttentionPanel {
@@ -44,6 +55,11 @@ export class AttentionPanel {
     this.draws = 0;
     this.imageCanvas = document.createElement('canvas');
     this.heatCanvas = document.createElement('canvas');
+    // Scratch kept between frames (20 a second): the two ImageData, the map and one colour.
+    this.imageData = null;
+    this.heatData = null;
+    this.mapBuffer = null;
+    this.colour = [0, 0, 0];
   }
 
   setPolicy(policy, note) {
@@ -91,11 +107,13 @@ export class AttentionPanel {
     const [rows, cols] = p.grid;
     const per = p.cameras.length * rows * cols;
     const at = (layer, head, word) => ((layer * p.heads + head) * W + word) * per + this.camera * rows * cols;
-    const map = new Float32Array(rows * cols);
-    const heads = this.head === 'avg' ? [...Array(p.heads).keys()] : [Number(this.head)];
-    for (const h of heads) {
+    if (!this.mapBuffer || this.mapBuffer.length !== rows * cols) this.mapBuffer = new Float32Array(rows * cols);
+    const map = this.mapBuffer.fill(0);
+    const h0 = this.head === 'avg' ? 0 : Number(this.head);
+    const h1 = this.head === 'avg' ? p.heads : h0 + 1;
+    for (let h = h0; h < h1; h++) {
       const o = at(this.layer, h, this.word);
-      for (let i = 0; i < map.length; i++) map[i] += f.maps[o + i] / heads.length;
+      for (let i = 0; i < map.length; i++) map[i] += f.maps[o + i] / (h1 - h0);
     }
     return map;
   }
@@ -108,10 +126,7 @@ export class AttentionPanel {
     const { ctx, canvas } = this;
     // The camera image, pixel for pixel, scaled up without smoothing.
     const ic = this.imageCanvas;
-    ic.width = f.width;
-    ic.height = f.height;
-    const ictx = ic.getContext('2d');
-    const img = ictx.createImageData(f.width, f.height);
+    const img = (this.imageData = imageDataFor(ic, this.imageData, f.width, f.height));
     const rgb = f.images[this.camera] ?? f.images[0];
     for (let i = 0, n = f.width * f.height; i < n; i++) {
       img.data[4 * i] = rgb[3 * i];
@@ -119,7 +134,7 @@ export class AttentionPanel {
       img.data[4 * i + 2] = rgb[3 * i + 2];
       img.data[4 * i + 3] = 255;
     }
-    ictx.putImageData(img, 0, 0);
+    ic.getContext('2d').putImageData(img, 0, 0);
     ctx.imageSmoothingEnabled = false;
     ctx.drawImage(ic, 0, 0, canvas.width, canvas.height);
     if (!map) {
@@ -129,24 +144,25 @@ export class AttentionPanel {
     // The heatmap: one cell per patch, scaled to the map's maximum, blended over the image, smoothed.
     const [rows, cols] = p.grid;
     const hc = this.heatCanvas;
-    hc.width = cols;
-    hc.height = rows;
-    const hctx = hc.getContext('2d');
-    const heat = hctx.createImageData(cols, rows);
+    const heat = (this.heatData = imageDataFor(hc, this.heatData, cols, rows));
     // Min-max scaled: a barely-peaked map still shows where it peaks; the note gives the true range.
     let max = -Infinity;
     let min = Infinity;
-    for (const v of map) {
-      max = Math.max(max, v);
-      min = Math.min(min, v);
+    for (let i = 0; i < map.length; i++) {
+      if (map[i] > max) max = map[i];
+      if (map[i] < min) min = map[i];
     }
     const span = max - min;
+    const c = this.colour;
     for (let i = 0; i < map.length; i++) {
       const v = span > 0 ? (map[i] - min) / span : 0;
-      const [r, g, b] = heatColour(v);
-      heat.data.set([r, g, b, Math.round(255 * (0.15 + 0.6 * v))], 4 * i);
+      heatColour(v, c);
+      heat.data[4 * i] = c[0];
+      heat.data[4 * i + 1] = c[1];
+      heat.data[4 * i + 2] = c[2];
+      heat.data[4 * i + 3] = Math.round(255 * (0.15 + 0.6 * v));
     }
-    hctx.putImageData(heat, 0, 0);
+    hc.getContext('2d').putImageData(heat, 0, 0);
     ctx.imageSmoothingEnabled = true;
     ctx.drawImage(hc, 0, 0, canvas.width, canvas.height);
     const word = this.label ?? this.words[this.word] ?? '';
