@@ -57,9 +57,10 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      // Help and version end here too; commander already printed what it had to say.
+      // Help and version end here too; commander already printed what it had to say. Help shown because a
+      // subcommand is missing (`vla export`) is an error: commander gives it exit code 1, asked-for help 0.
       return err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help'
-        ? 0
+        ? err.exitCode
         : err.exitCode || 1;
     }
     const e = err as Error;

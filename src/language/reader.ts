@@ -48,7 +48,8 @@ export function assembleReading(text: string, language: Language, words: readonl
   const task = decideTask(verbs, destination !== null, direction, target, problems);
   const ignored = words.filter((w) => w.tag.role === 'filler').map((w) => w.text);
   const unknown = words.filter((w) => w.tag.role === 'unknown').map((w) => w.text);
-  if (words.length === 0) problems.push(text.trim() === '' ? 'empty command' : `no words to read in "${text}"`);
+  // With no words at all, that is the one problem to say (not "which object?" before it).
+  if (words.length === 0) problems.splice(0, problems.length, text.trim() === '' ? 'empty command: say what to do, e.g. "pick up the red ball"' : `no words to read in "${text}"`);
   return { text, language, words, slots, task, target, destination, direction, ignored, unknown, problems };
 }
 

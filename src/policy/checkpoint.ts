@@ -104,6 +104,7 @@ export class CheckpointError extends Error {
 function readJson(dir: string, file: string): unknown {
   const path = join(dir, file);
   if (!existsSync(path)) {
+    if (existsSync(dir) && !statSync(dir).isDirectory()) throw new CheckpointError(`checkpoint ${dir}: is a file; expected a policy folder (from vla train)`);
     const hint =
       file === 'format.json'
         ? existsSync(dir)

@@ -142,12 +142,15 @@ export function shardPlan(tasks: TaskName[], episodes: number, shard: { index: n
   return plan;
 }
 
+/** More shards than episodes any command collects would only be empty. */
+const MAX_SHARDS = 10_000_000;
+
 export function parseShard(value: string): { index: number; count: number } {
   const m = /^(\d+)\/(\d+)$/.exec(value.trim());
   const index = m ? Number(m[1]) : NaN;
   const count = m ? Number(m[2]) : NaN;
-  if (!m || count < 1 || index >= count) {
-    throw new Error(`--shard: expected i/N with 0 <= i < N (e.g. 0/4), got "${value}"`);
+  if (!m || count < 1 || index >= count || count > MAX_SHARDS) {
+    throw new Error(`--shard: expected i/N with 0 <= i < N <= ${MAX_SHARDS} (e.g. 0/4), got "${value}"`);
   }
   return { index, count };
 }

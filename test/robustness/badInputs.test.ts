@@ -50,6 +50,7 @@ beforeAll(async () => {
   const ball = { kind: 'ball', colour: 'red', position: { x: 0, y: 0.1 }, yaw: 0, size: 0.045 };
   writeFileSync(at('crowd.json'), JSON.stringify({ name: 'crowd', objects: Array.from({ length: 500 }, (_, i) => ({ ...ball, id: `b${i}` })) }));
   writeFileSync(at('config.json'), JSON.stringify({ train: { stepz: 10 } }));
+  writeFileSync(at('policy-config.json'), JSON.stringify({ policy: { imageSize: 'big' } }));
   // Training runs cut short: a damaged train-state.json; a checkpoint without format.json.
   await selectBackend({ flag: 'wasm', log: null });
   const policy = new VlaPolicy(TINY);
@@ -86,6 +87,13 @@ const CASES: Array<[string, () => string[], RegExp]> = [
   ['run --size 100000', () => ['run', 'pick up the red ball', '--policy', 'expert', '--size', '100000'], /--size.*from 16 to 1024/],
   ['serve --port abc', () => ['serve', '--port', 'abc'], /expected a port number 0\.\.65535/],
   ['config with an unknown key (said "train.: Unrecognized key")', () => ['train', '--data', at('none'), '--out', at('t1'), '--config', at('config.json')], /config\.json: train\.stepz: unknown field \(allowed: steps, batchSize/],
+  ['train --config with a bad policy field (named neither the file nor the section)', () => ['train', '--data', at('none'), '--out', at('t2'), '--config', at('policy-config.json')], /policy-config\.json: policy: invalid policy config .*imageSize/s],
+  ['a file as --policy (said "format.json is missing")', () => ['run', 'pick up the red ball', '--policy', at('config.json'), '--out', at('o2')], /config\.json: is a file; expected a policy folder/],
+  ['an empty command (said "which object?" first)', () => ['run', '  ', '--policy', 'expert', '--out', at('o3')], /"  ": empty command: say what to do/],
+  ['a subcommand left out (usage, exit 0)', () => ['export'], /Usage: vla export/],
+  ['ros-sim --image-size 10000000', () => ['ros-sim', '--image-size', '10000000'], /--image-size.*from 16 to 1024/],
+  ['eval --shard 0/99999999999999999999', () => ['eval', '--policy', 'expert', '--shard', '0/99999999999999999999'], /--shard: expected i\/N with 0 <= i < N <= 10000000/],
+  ['collect --shard 0/99999999999999999999', () => ['collect', '--out', at('c'), '--shard', '0/99999999999999999999'], /--shard: expected i\/N with 0 <= i < N <= 10000000/],
   ['a command in another language (said "empty command")', () => ['sim', '빨간 공을 집어'], /words not understood: "빨간", "공을", "집어"/],
   ['a scene with 500 objects (21 MB of stderr)', () => ['sim', 'pick up the red ball', '--scene', at('crowd.json')], /crowd\.json: \.\.\. and 124745 more problems/],
   ['resume from a damaged train-state.json', () => ['train', '--data', at('none'), '--out', at('damaged'), '--resume'], /damaged\/train-state\.json: damaged, not valid JSON .*cannot resume: to go on, fine-tune from its last checkpoint into a new folder \(vla train --init /],

@@ -27,7 +27,7 @@ import {
   simRosConfigInput,
   waitConnected,
 } from '../../ros/index.js';
-import { positiveInt, nonNegativeInt, supersamplingFactor, taskList } from '../options.js';
+import { imageSide, positiveInt, nonNegativeInt, supersamplingFactor, taskList } from '../options.js';
 import { DEFAULT_POLICY_DIR } from './run.js';
 import { commandWithoutScene } from '../../language/index.js';
 import { openRosRecording } from './rosMcap.js';
@@ -164,7 +164,7 @@ export function registerRosCommands(program: Command, bench: Command): void {
     )
     .requiredOption('--url <ws-url>', 'rosbridge websocket to connect to, e.g. ws://127.0.0.1:9090', checkRosbridgeUrl)
     .option('--broker', 'also start a minimal rosbridge-protocol broker at --url (no ROS install needed)', false)
-    .option('--image-size <px>', 'camera frame width and height (default: what the default policy reads)', positiveInt, DEFAULT_POLICY_CONFIG.imageSize)
+    .option('--image-size <px>', 'camera frame width and height (default: what the default policy reads)', imageSide, DEFAULT_POLICY_CONFIG.imageSize)
     .option('--supersampling <k>', 'render each pixel as the mean of k x k samples (anti-aliasing: a real camera\'s pixels average light; default: as the default policy was trained)', supersamplingFactor, DEFAULT_POLICY_CONFIG.supersampling)
     .option('--compressed', 'publish sensor_msgs/CompressedImage (PNG) instead of sensor_msgs/Image', false)
     .addOption(new Option('--command-type <type>', 'joint command message type').choices(['trajectory', 'float64']).default('trajectory'))

@@ -8,7 +8,7 @@ import type cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { selectBackend } from '../../tf/backend.js';
 import { train } from '../../train/train.js';
-import { readTrainConfigFile } from '../../train/trainConfigFile.js';
+import { checkPolicySection, readTrainConfigFile } from '../../train/trainConfigFile.js';
 import { checkResumeCheckpoint, readTrainState } from '../../train/trainState.js';
 import { planRecipe, readRecipe, runRecipe } from '../../recipe/index.js';
 import { formatModelEvaluation } from '../../eval/index.js';
@@ -138,6 +138,7 @@ export function registerTrainCommand(program: Command): void {
       if (opts.dryRun) throw new Error('--dry-run goes with --recipe');
       checkTrainOut(opts.out, opts.resume);
       const file = opts.config ? readTrainConfigFile(opts.config) : { policy: {}, train: {} };
+      if (opts.config && !opts.init) checkPolicySection(opts.config, file.policy);
       ensureWritableDir(opts.out, '--out');
       await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const trainOptions = { ...file.train, ...(opts.steps ? { steps: opts.steps } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) };

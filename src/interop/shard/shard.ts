@@ -23,6 +23,9 @@ export interface ShardFlag {
 export const INDEX_ENV = 'JOB_COMPLETION_INDEX';
 export const COUNT_ENV = 'VLA_SHARD_COUNT';
 
+/** More shards than episodes any command runs (10,000,000) would only be empty. */
+const MAX_SHARDS = 10_000_000;
+
 function wholeNumber(text: string, what: string, min: number): number {
   if (!/^\d+$/.test(text.trim())) throw new Error(`${what}: expected a whole number, got "${text}"`);
   const n = Number(text);
@@ -36,10 +39,14 @@ export function parseShardFlag(value: string): ShardFlag {
   if (m) {
     const index = Number(m[1]);
     const count = Number(m[2]);
-    if (count < 1 || index >= count) throw new Error(`--shard: expected i/N with 0 <= i < N (e.g. 0/4), got "${value}"`);
+    if (count < 1 || index >= count || count > MAX_SHARDS) throw new Error(`--shard: expected i/N with 0 <= i < N <= ${MAX_SHARDS} (e.g. 0/4), got "${value}"`);
     return { index, count };
   }
-  if (/^\s*\d+\s*$/.test(value)) return { index: null, count: wholeNumber(value, '--shard', 1) };
+  if (/^\s*\d+\s*$/.test(value)) {
+    const count = wholeNumber(value, '--shard', 1);
+    if (count > MAX_SHARDS) throw new Error(`--shard: at most ${MAX_SHARDS} shards, got "${value}"`);
+    return { index: null, count };
+  }
   throw new Error(`--shard: expected i/N (e.g. 0/4) or N (the index from ${INDEX_ENV}), got "${value}"`);
 }
 
