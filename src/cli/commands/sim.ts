@@ -61,6 +61,24 @@ function registerSim(program: Command): void {
     });
 }
 
+/** The episode options of vla eval: --merge uses none of them, --recipe sets them from the recipe. */
+const EPISODE_OPTIONS = ['task', 'episodes', 'seed', 'split', 'execution', 'videos', 'out', 'language', 'languageTask', 'attention', 'shard', 'report', 'phrasing', 'mcap'] as const;
+
+/** Refuses options the chosen mode would silently ignore, naming them (commander's names, as the user typed them). */
+function refuseUnusedEvalOptions(opts: { merge?: unknown; recipe?: unknown; language: number }, cmd: Command): void {
+  const given = (k: string) => cmd.getOptionValueSource(k) === 'cli';
+  const flag = (k: string) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+  const mode = opts.merge ? '--merge' : opts.recipe ? '--recipe' : null;
+  const unused: string[] = mode ? EPISODE_OPTIONS.filter(given) : [];
+  if (opts.merge && given('recipe')) unused.push('recipe');
+  if (opts.merge && given('policy')) unused.push('policy');
+  if (unused.length) {
+    const what = mode === '--merge' ? 'adds up shard reports and runs no episodes' : "runs the recipe's evaluation protocol (its tasks, splits, episodes and seeds)";
+    throw new Error(`${mode} ${what}; leave out ${unused.map(flag).join(', ')}`);
+  }
+  if (given('languageTask') && opts.language === 0) throw new Error('--language-task goes with --language SCENES (how many scenes to measure)');
+}
+
 /** `vla eval`: success per task and split over seeded episodes, language sensitivity, attention on target. */
 function registerEval(program: Command): void {
   program
@@ -94,10 +112,11 @@ function registerEval(program: Command): void {
     .option('--shard <i/N|N>', 'run only part i of N of the episodes (N alone: i from JOB_COMPLETION_INDEX; no flag: JOB_COMPLETION_INDEX and VLA_SHARD_COUNT if set)', parseShardFlag)
     .option('--report <file>', 'write this shard\'s result as a report for --merge')
     .option('--merge <files...>', 'add up shard reports (from --report) into one evaluation and print it; runs no episodes')
-    .option('--recipe <file>', 'run a recipe\'s evaluation protocol on --policy (its tasks, splits, episodes, report seeds and language scenes; other episode options are not used)')
+    .option('--recipe <file>', 'run a recipe\'s evaluation protocol on --policy (its tasks, splits, episodes, report seeds and language scenes; episode options are refused beside it)')
     .addOption(new Option('--phrasing <language>', 'say every command in free-form words first, held out from training (new politeness, synonyms, Korean endings; docs/commands.md), and carry out what is understood; reported as split free-en or free-ko').choices(LANGUAGES))
     .option('--mcap <file>', 'log every episode into one MCAP file for Foxglove (camera, attention, joints, poses, commands, outcomes)')
     .action(async (opts, cmd: Command) => {
+      refuseUnusedEvalOptions(opts, cmd);
       if (opts.merge) return printMergedEvaluation(opts.merge, opts.json);
       if (!opts.policy) throw new Error('--policy is needed: "expert" or a policy folder from vla train (or --merge FILES to add up shard reports)');
       if (opts.recipe) return evalWithRecipe(opts.policy, opts.recipe, opts.json);
