@@ -4,7 +4,7 @@
  * machine running the tests may be busy with other work; this is not a speed test).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,4 +114,13 @@ describe.concurrent('bad inputs: a non-zero exit, a short clear message, no hang
     expect(r.stderr.length).toBeLessThan(MAX_STDERR_CHARS);
     expect(r.stderr).not.toMatch(/^\s+at .+:\d+:\d+\)?$/m); // no stack trace
   }, BOUND_MS + 60_000);
+
+  it('a refused train or run leaves no empty --out folder behind', async () => {
+    for (const args of [['train', '--data', at('none'), '--out', at('fresh-out-2')], ['run', 'fly to the moon', '--policy', 'expert', '--out', at('fresh-run-2')]]) {
+      const r = await vla(args);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/meta\.json: not found|which object/);
+      expect(existsSync(args.at(-1)!)).toBe(false);
+    }
+  }, 2 * BOUND_MS);
 });

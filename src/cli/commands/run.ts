@@ -45,14 +45,15 @@ export function registerRunCommand(program: Command): void {
     .option('--json', 'print the outcome as one JSON object on the last line (field success)', false)
     .option('--mcap <file>', 'also log the episode as MCAP for Foxglove: camera, per-word attention, joints, poses, commands, outcome (docs/interop.md)')
     .action(async (text: string, opts, cmd: Command) => {
-      ensureWritableDir(opts.out, '--out');
-      if (opts.mcap) ensureWritableFileDir(opts.mcap, '--mcap');
       if (opts.policy !== 'expert') await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const driver = resolveDriver(opts.policy, opts.execution);
       const scene = opts.scene ? loadScene(resolveScenePath(opts.scene)) : undefined;
       const env = new Environment({ cameras: driver.cameras });
       // Read the user's words, and reset once to check them against the scene and to take the first frame for the maps.
       const { understood, observation: first } = resetWithCommand(env, text, opts.seed, scene);
+      // The outputs' folders are made once the command is known to be one to carry out.
+      ensureWritableDir(opts.out, '--out');
+      if (opts.mcap) ensureWritableFileDir(opts.mcap, '--mcap');
       const command = understood.command;
       if (command !== text) console.log(`read "${text}" as "${command}"${understood.reading.ignored.length ? ` (ignored: ${understood.reading.ignored.join(', ')})` : ''}${understood.reading.unknown.length ? ` (not known: ${understood.reading.unknown.join(', ')})` : ''}`);
       // A policy that reads Korean is given a Korean command's Korean words.

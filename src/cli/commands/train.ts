@@ -2,12 +2,13 @@
  * `vla train`: a model from a recipe (`--recipe`: collect, train every stage, evaluate; src/recipe/), or behaviour
  * cloning on datasets you collected (`--data`; src/train/train.ts).
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { selectBackend } from '../../tf/backend.js';
 import { train } from '../../train/train.js';
+import { readMeta } from '../../train/dataset.js';
 import { checkPolicySection, readTrainConfigFile } from '../../train/trainConfigFile.js';
 import { checkResumeCheckpoint, readTrainState } from '../../train/trainState.js';
 import { planRecipe, readRecipe, runRecipe } from '../../recipe/index.js';
@@ -139,7 +140,14 @@ export function registerTrainCommand(program: Command): void {
       checkTrainOut(opts.out, opts.resume);
       const file = opts.config ? readTrainConfigFile(opts.config) : { policy: {}, train: {} };
       if (opts.config && !opts.init) checkPolicySection(opts.config, file.policy);
+      const outExisted = existsSync(opts.out);
       ensureWritableDir(opts.out, '--out');
+      try {
+        for (const d of opts.data as string[]) readMeta(d);
+      } catch (e) {
+        if (!outExisted) rmdirSync(opts.out); // refused before any work: leave no empty --out behind
+        throw e;
+      }
       await selectBackend({ flag: cmd.optsWithGlobals().backend });
       const trainOptions = { ...file.train, ...(opts.steps ? { steps: opts.steps } : {}), ...(opts.batchSize ? { batchSize: opts.batchSize } : {}) };
       const reporter = trainReporter('train');
