@@ -26,6 +26,16 @@ export function intInRange(min: number, max: number, what = 'an integer'): (valu
   };
 }
 
+/**
+ * A positive decimal number ("0.5", "30", "1e-3"); "", "0x10", "Infinity" and numbers too small to mean anything are
+ * refused (Number alone reads "0x10" as 16 and "" as 0).
+ */
+export function positiveDecimal(value: string): number {
+  const n = /^\s*(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n < 1e-9) throw new InvalidArgumentError(`expected a positive number, got ${JSON.stringify(value)}`);
+  return n;
+}
+
 export const positiveInt = intInRange(1, MAX_COUNT, 'an integer');
 export const nonNegativeInt = intInRange(0, MAX_COUNT, 'an integer');
 /** --seed: an integer 0..MAX_SEED. */

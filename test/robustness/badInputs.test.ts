@@ -97,6 +97,8 @@ const CASES: Array<[string, () => string[], RegExp]> = [
   ['eval --recipe with episode options (silently ignored)', () => ['eval', '--policy', 'expert', '--recipe', 'recipes/smoke.json', '--episodes', '5', '--task', 'push'], /--recipe runs the recipe's evaluation protocol .*; leave out --task, --episodes/],
   ['eval --merge with episode options (silently ignored)', () => ['eval', '--merge', at('none.json'), '--seed', '3', '--language-task', 'place'], /--merge adds up shard reports and runs no episodes; leave out --seed, --language-task/],
   ['eval --language-task without --language (silently ignored)', () => ['eval', '--policy', 'expert', '--language-task', 'place'], /--language-task goes with --language SCENES/],
+  ['ros-sim --duration 0x10 (read as 16)', () => ['ros-sim', '--duration', '0x10'], /--duration.*expected a positive number, got "0x10"/],
+  ['average --weights 1,0x2 (read as 2)', () => ['average', '--policies', 'models/default,models/default', '--weights', '1,0x2', '--out', at('avg')], /--weights.*"0x2" is not one/],
   ['a command in another language (said "empty command")', () => ['sim', '빨간 공을 집어'], /words not understood: "빨간", "공을", "집어"/],
   ['a scene with 500 objects (21 MB of stderr)', () => ['sim', 'pick up the red ball', '--scene', at('crowd.json')], /crowd\.json: \.\.\. and 124745 more problems/],
   ['resume from a damaged train-state.json', () => ['train', '--data', at('none'), '--out', at('damaged'), '--resume'], /damaged\/train-state\.json: damaged, not valid JSON .*cannot resume: to go on, fine-tune from its last checkpoint into a new folder \(vla train --init /],

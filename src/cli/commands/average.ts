@@ -2,14 +2,16 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { selectBackend } from '../../tf/backend.js';
 import { averagePolicies, formatAverage } from '../../policy/averagePolicies.js';
-import { commaList } from '../options.js';
+import { commaList, positiveDecimal } from '../options.js';
 import { ensureWritableDir } from '../../io/files.js';
 
 function numbers(value: string): number[] {
   return commaList(value).map((s) => {
-    const n = Number(s);
-    if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected positive numbers, comma-separated; "${s}" is not one`);
-    return n;
+    try {
+      return positiveDecimal(s);
+    } catch {
+      throw new InvalidArgumentError(`expected positive numbers, comma-separated; "${s}" is not one`);
+    }
   });
 }
 

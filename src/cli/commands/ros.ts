@@ -27,16 +27,12 @@ import {
   simRosConfigInput,
   waitConnected,
 } from '../../ros/index.js';
-import { imageSide, positiveInt, nonNegativeInt, supersamplingFactor, taskList } from '../options.js';
+import { imageSide, positiveDecimal, positiveInt, nonNegativeInt, supersamplingFactor, taskList } from '../options.js';
 import { DEFAULT_POLICY_DIR } from './run.js';
 import { commandWithoutScene } from '../../language/index.js';
 import { openRosRecording } from './rosMcap.js';
 
-function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
-  return n;
-}
+const positiveNumber = positiveDecimal;
 
 /** Node's timers hold at most 2^31 - 1 ms; a longer one fires at once, so cap --duration below it (about 24 days). */
 const MAX_DURATION_S = 2_147_483;

@@ -105,7 +105,7 @@ function writeWordMaps(
   let last: Float32Array[]; // [word] over the patches
   if (o.head === 'avg') last = averageHeads([heads])[0]!;
   else {
-    const h = Number(o.head);
+    const h = /^\s*\d+\s*$/.test(o.head) ? Number(o.head) : NaN; // Number("") is 0
     if (!Number.isInteger(h) || !heads[h]) throw new Error(`--head: expected "avg" or a head number 0..${heads.length - 1}, got "${o.head}"`);
     last = heads[h]!;
   }
