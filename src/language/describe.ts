@@ -33,6 +33,11 @@ export function wordLabel(w: ReadWord): string {
   }
 }
 
+/** A line longer than this is cut, saying how much was left out (a pasted paragraph stays a screenful). */
+export const MAX_LINE_CHARS = 400;
+
+const cut = (line: string): string => (line.length <= MAX_LINE_CHARS ? line : `${line.slice(0, MAX_LINE_CHARS)}... (${line.length - MAX_LINE_CHARS} more characters)`);
+
 export function describeReading(r: Reading, command: string | null): string[] {
   const list = (xs: readonly string[]) => (xs.length ? xs.join(', ') : '-');
   return [
@@ -46,5 +51,5 @@ export function describeReading(r: Reading, command: string | null): string[] {
     `  words        ${r.words.map(wordLabel).join(' ')}`,
     ...(command ? [`  command      ${command}`] : []),
     ...r.problems.map((p) => `  problem      ${p}`),
-  ];
+  ].map(cut);
 }

@@ -33,8 +33,10 @@ export function assembleReading(text: string, language: Language, words: readonl
   const targets = mentions.filter((m) => !m.destination);
   const dests = mentions.filter((m) => m.destination);
   const describe = (m: Draft) => [m.colour, m.kind ?? (m.receptacle ? 'container' : 'one')].filter((x) => x !== null).join(' ');
-  if (targets.length > 1) problems.push(`one object at a time: the command names ${targets.map(describe).join(' and ')}`);
-  if (dests.length > 1) problems.push(`one destination at a time: the command names ${dests.map(describe).join(' and ')}`);
+  // At most a few names: a pasted paragraph must not make a problem line as long as itself.
+  const names = (ms: Draft[]) => ms.slice(0, 3).map(describe).join(' and ') + (ms.length > 3 ? ` and ${ms.length - 3} more` : '');
+  if (targets.length > 1) problems.push(`one object at a time: the command names ${names(targets)}`);
+  if (dests.length > 1) problems.push(`one destination at a time: the command names ${names(dests)}`);
   const t = targets[0];
   const d = dests[0];
   for (const k of t?.words ?? []) slots[k] = 'target';

@@ -32,4 +32,12 @@ describe('vla parse', () => {
     expect(s.code).toBe(1);
     expect(s.stdout).toMatch(/which cube\? there are 2 on the table/);
   });
+
+  it('keeps the reading of a pasted paragraph to a screenful: long lines cut, a few names per problem', async () => {
+    const r = await runCli(['parse', 'pick up the red ball '.repeat(240)]);
+    expect(r.code).toBe(1);
+    expect(r.stdout.length).toBeLessThan(4000); // 20,000 characters before
+    expect(r.stdout).toMatch(/words +pick up\[pick\] .*\.\.\. \(\d+ more characters\)/);
+    expect(r.stdout).toMatch(/problem +one object at a time: the command names red ball and red ball and red ball and 237 more$/m);
+  });
 });
