@@ -323,14 +323,14 @@ export async function collect(o: CollectOptions): Promise<CollectProgress> {
   };
   // Write meta.json once, before the workers race to it.
   initDataset(o);
-  await Promise.all(
-    Array.from({ length: o.workers }, (_, w) => {
+  await untilFirstFailure(
+    Array.from({ length: o.workers }, (_, w) => (stop: AbortSignal) => {
       per.push({ done: 0, total: 0, written: 0, skipped: 0, successes: 0 });
       const shard = `${o.shard.index + o.shard.count * w}/${o.shard.count * o.workers}`;
       // The child gets the whole plan as JSON (a hidden option of vla collect): every perturbation travels with it.
       const { onProgress: _progress, stopIf: _stopIf, ...plan } = o;
       const args = [binPath, 'collect', '--plan', JSON.stringify({ ...plan, shard: parseShard(shard), workers: 1 }), '--progress-json'];
-      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], signal: stop });
       createInterface({ input: child.stdout! }).on('line', (line) => {
         try {
           per[w] = JSON.parse(line) as CollectProgress;
@@ -339,12 +339,32 @@ export async function collect(o: CollectOptions): Promise<CollectProgress> {
           /* not a progress line */
         }
       });
-      return new Promise<void>((ok, fail) =>
-        child.on('exit', (code) => (code === 0 ? ok() : fail(new Error(`collect worker ${w} (shard ${shard}) exited with code ${code}; run again to resume`)))),
-      );
+      return new Promise<void>((ok, fail) => {
+        child.on('error', fail); // also the abort when another worker failed first
+        // 'close', not 'exit': the last progress line may still be on its way at 'exit'.
+        child.on('close', (code) => (code === 0 ? ok() : fail(new Error(`collect worker ${w} (shard ${shard}) exited with code ${code}; run again to resume`))));
+      });
     }),
   );
   return report();
+}
+
+/**
+ * Runs the jobs together and waits for all of them; the first that fails aborts the others (episodes already written
+ * stay: a rerun resumes) and its error is thrown, instead of the others running to their end first.
+ */
+export async function untilFirstFailure(jobs: Array<(stop: AbortSignal) => Promise<void>>): Promise<void> {
+  const stop = new AbortController();
+  let first: unknown = null;
+  await Promise.all(
+    jobs.map((job) =>
+      job(stop.signal).catch((e: unknown) => {
+        if (first === null) first = e;
+        stop.abort();
+      }),
+    ),
+  );
+  if (first !== null) throw first;
 }
 
 export const datasetPath = (name: string) => (name.includes('/') ? name : join('data', name));

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collectInProcess, parseShard, shardPlan } from '../../src/train/collect.js';
+import { collectInProcess, parseShard, shardPlan, untilFirstFailure } from '../../src/train/collect.js';
 import { listEpisodes, readEpisode, readMeta } from '../../src/train/dataset.js';
 import { isHeldOutCombo } from '../../sim/tasks/index.js';
 
@@ -309,5 +309,25 @@ describe('collect', () => {
     const first = a.segmentation.subarray(0, 32 * 32);
     expect(first.includes(a.record.targetIndex + 1)).toBe(true);
     expect(() => collectInProcess({ ...base, tasks: ['pick'], episodes: 1, out: aa })).toThrow(/other settings .*supersampling 3/);
+  });
+});
+
+describe('untilFirstFailure (collect workers)', () => {
+  it('aborts the other jobs at the first failure, waits for them to stop, and throws that failure', async () => {
+    const events: string[] = [];
+    const slow = (name: string) => (stop: AbortSignal) =>
+      new Promise<void>((ok, fail) => {
+        // Never finishes on its own: only the abort ends it (a job that is not aborted would hang the test).
+        stop.addEventListener('abort', () => setTimeout(() => (events.push(`${name} stopped`), fail(new Error(`${name} aborted`))), 10));
+      });
+    const broken = () => new Promise<void>((_, fail) => setTimeout(() => (events.push('broken failed'), fail(new Error('worker 1 exited with code 1'))), 5));
+    await expect(untilFirstFailure([slow('a'), broken, slow('c')])).rejects.toThrow('worker 1 exited with code 1');
+    expect(events.sort()).toEqual(['a stopped', 'broken failed', 'c stopped']);
+  });
+
+  it('resolves when every job succeeds', async () => {
+    let n = 0;
+    await untilFirstFailure([async () => void n++, async () => void n++]);
+    expect(n).toBe(2);
   });
 });
