@@ -127,3 +127,6 @@ export interface StepResult {
   done: boolean;
   info: StepInfo;
 }
+
+/** The largest episode seed (seeds are 0..MAX_SEED: 31-bit, what every command and the viewer's protocol accept). */
+export const MAX_SEED = 2 ** 31 - 1;

@@ -3,11 +3,12 @@ import { InvalidArgumentError } from 'commander';
 import { parseExecution, type Execution } from '../policy/ChunkExecutor.js';
 import { TASK_NAMES, type TaskName } from '../../sim/tasks/index.js';
 import { MAX_SUPERSAMPLING, isSupersampling } from '../../sim/render/downsample.js';
+import { MAX_SEED } from '../../sim/types.js';
 
 /** The largest count any option takes (episodes, steps, ...): beyond it a typo, not a plan. */
 export const MAX_COUNT = 10_000_000;
 /** Seeds are integers 0..MAX_SEED (the viewer's protocol takes the same range). */
-export const MAX_SEED = 2 ** 31 - 1;
+export { MAX_SEED };
 /** Image and GIF sides in pixels. */
 export const MIN_IMAGE_SIDE = 16;
 export const MAX_IMAGE_SIDE = 1024;

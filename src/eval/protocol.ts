@@ -99,8 +99,10 @@ export async function runJobs(jobs: Job[], workDir: string, workers: number, log
     if (existsSync(path)) answers.set(j.id, parseAnswer(readFileSync(path, 'utf8'), path));
     else todo.push(j);
   }
-  // One wasm thread per child: the children share the cores between them.
-  const env = { ...process.env, VLA_BACKEND: process.env.VLA_BACKEND ?? 'wasm' };
+  // One wasm thread per child: the children share the cores between them. Each job runs all its episodes: a shard
+  // of a Kubernetes Indexed Job (JOB_COMPLETION_INDEX, VLA_SHARD_COUNT) must not make them run a part.
+  const { JOB_COMPLETION_INDEX: _index, VLA_SHARD_COUNT: _count, ...inherited } = process.env;
+  const env = { ...inherited, VLA_BACKEND: process.env.VLA_BACKEND ?? 'wasm' };
   const runJob: JobRunner = run ?? ((args, stop) => runJson(args, env, stop));
   const stop = new AbortController();
   let next = 0;
@@ -159,6 +161,7 @@ export async function evaluateModel(policy: string, e: EvaluationSpec, workDir: 
     let s = 0;
     for (const split of e.splits) {
       const t = taskOf(answers, task, split);
+      if (t.episodes !== e.episodes) throw new Error(`the evaluation of ${task} on ${split} ran ${t.episodes} episodes where the protocol says ${e.episodes}; delete its answer to evaluate that part again`);
       perTask[task][split] = rateOf(t.successes, t.episodes);
       for (const [k, v] of Object.entries(t.failures)) failures[task][k] = (failures[task][k] ?? 0) + v;
       n += t.episodes;

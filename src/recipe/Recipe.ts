@@ -18,7 +18,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { CONFUSER_SHAPES, SPLITS, TASK_NAMES } from '../../sim/tasks/index.js';
-import { MAX_EE_STEP } from '../../sim/types.js';
+import { MAX_EE_STEP, MAX_SEED } from '../../sim/types.js';
 import { MAX_BLEND, MAX_RELEASE_BAND } from '../../sim/expert/ScriptedExpert.js';
 import { TrainOptionsSchema } from '../train/train.js';
 import { resolvePolicyConfig, type PolicyConfig } from '../policy/config.js';
@@ -120,8 +120,15 @@ function crossCheck(r: Recipe): string[] {
       problems.push(`evaluation.seed: the report seeds ${lo}-${hi} overlap seeds ${a}-${b}, which were used for choosing (evaluation.usedForChoosing.${i}); report on seeds that chose nothing`);
     }
   });
+  if (hi > MAX_SEED) problems.push(`evaluation.seed: the report seeds run to ${hi}, past the largest seed ${MAX_SEED}; give a smaller seed`);
+  // A task or split named twice would be counted twice (its answers share one job and one cached file).
+  const repeats = (xs: readonly string[]) => [...new Set(xs.filter((x, i) => xs.indexOf(x) !== i))];
+  for (const [field, xs] of [['evaluation.tasks', r.evaluation.tasks], ['evaluation.splits', r.evaluation.splits]] as const) {
+    if (repeats(xs).length) problems.push(`${field}: ${repeats(xs).join(', ')} named more than once`);
+  }
   for (const [n, d] of Object.entries(r.datasets)) {
     if (d.confuserShapes === 'all' && !d.confusers) problems.push(`datasets.${n}.confuserShapes: "all" needs confusers above 0 to act on`);
+    if (repeats(d.tasks).length) problems.push(`datasets.${n}.tasks: ${repeats(d.tasks).join(', ')} named more than once`);
   }
   return problems;
 }

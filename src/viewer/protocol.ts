@@ -8,6 +8,7 @@
  *   stats  {op}                                 server figures: memory, clients, frames sent and dropped
  */
 import { z } from 'zod';
+import { MAX_SEED } from '../../sim/types.js';
 
 export const DRIVERS = ['policy', 'expert'] as const;
 export type DriverName = (typeof DRIVERS)[number];
@@ -18,7 +19,7 @@ export type ClientOp = (typeof CLIENT_OPS)[number];
 /** Largest message a browser may send; anything bigger closes that connection (ws maxPayload). */
 export const MAX_CLIENT_MESSAGE_BYTES = 16 * 1024;
 export const MAX_COMMAND_LENGTH = 200;
-export const MAX_SEED = 2 ** 31 - 1;
+export { MAX_SEED };
 
 const seed = z.number().int().min(0).max(MAX_SEED);
 const command = z.string().trim().min(1, 'the command is empty').max(MAX_COMMAND_LENGTH);

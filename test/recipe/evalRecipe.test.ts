@@ -11,8 +11,8 @@ import { VlaPolicy, savePolicy } from '../../src/policy/index.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const smoke = join(root, 'recipes/smoke.json');
 const cache = mkdtempSync(join(tmpdir(), 'vla-evalrecipe-cache-'));
-const vla = (args: string[]) => {
-  const r = spawnSync(process.execPath, [join(root, 'bin/vla.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 600_000, env: { ...process.env, VLA_CACHE: cache } });
+const vla = (args: string[], env: Record<string, string> = {}) => {
+  const r = spawnSync(process.execPath, [join(root, 'bin/vla.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 600_000, env: { ...process.env, VLA_CACHE: cache, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
@@ -32,7 +32,8 @@ beforeAll(async () => {
 
 describe('vla eval --recipe', () => {
   it("runs the recipe's protocol (tasks, splits, report seeds, language) and reuses its answers only for the same model", () => {
-    const r = vla(['eval', '--policy', dirs[0]!, '--recipe', smoke, '--json']);
+    // Inside a Kubernetes Indexed Job's pod: the protocol's jobs still run every episode, not a shard of them.
+    const r = vla(['eval', '--policy', dirs[0]!, '--recipe', smoke, '--json'], { JOB_COMPLETION_INDEX: '1', VLA_SHARD_COUNT: '2' });
     expect(r.code, r.stderr).toBe(0);
     const m = lastJson(r.stdout);
     expect(m.seeds).toEqual([900000, 900003]);
