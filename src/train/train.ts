@@ -10,11 +10,12 @@
  * The output folder is always a loadable policy (written at every checkpoint), plus:
  *   metrics.jsonl   one JSON line per logged step: step, loss, val loss (and its terms), lr, samples/s, elapsed s
  *   loss.png        the loss curve (training and validation), redrawn at every checkpoint
- *   train-state.json  the step reached and the options, for resuming
+ *   train-state.json  the step reached, the options, the sample stream's position and Adam's bias corrections
  *   train-weights.bin the trained weights (float32, trainable variables in order) when the saved ones are a moving
  *                     average (emaDecay), for resuming
- * Resume after a crash by running the same command again: training continues from the last checkpoint (the
- * optimiser's moment estimates restart, the weights and the schedule do not).
+ *   train-optimizer.bin Adam's first and second moments (float32), for resuming
+ * Resume after a crash by running the same command again: training continues from the last checkpoint as the
+ * uninterrupted run would have (the same weights at the end, on one backend with one worker; tested).
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,7 +28,7 @@ import { VOCABULARY } from '../../sim/tasks/language.js';
 import { KOREAN_POLICY_VOCABULARY, readsKorean } from '../language/koreanPolicy.js';
 import { loadEpisodes, makeBatch, splitSamples, statsSamples, type BatchOptions, type Episodes, type SampleRef } from './TrainData.js';
 import { planBatch } from './batch.js';
-import { checkResumeMatches, loadResumeCheckpoint, readTrainState, TRAIN_STATE_FILE } from './trainState.js';
+import { adamBytes, checkResumeMatches, loadResumeCheckpoint, readAdamState, readTrainState, TRAIN_OPTIMIZER_FILE, TRAIN_STATE_FILE, type TrainState } from './trainState.js';
 import { makeDir, writeAtomic } from '../io/files.js';
 import { formatZodError } from '../io/zodIssues.js';
 import { DataParallel } from './parallel/DataParallel.js';
@@ -237,16 +238,15 @@ export function trainLossOptions(o: TrainOptions): LossOptions {
 }
 
 /** The policy a run starts from: its own checkpoint when resuming, `run.init`'s weights, or a fresh policy. */
-function startingPolicy(run: TrainRun, o: TrainOptions, resuming: boolean, log: (line: string) => void): { policy: VlaPolicy; startStep: number; emaUpdates: number | null } {
+function startingPolicy(run: TrainRun, o: TrainOptions, resuming: boolean, log: (line: string) => void): { policy: VlaPolicy; startStep: number; resumed: TrainState | null } {
   let policy: VlaPolicy;
   let startStep = 0;
-  let emaUpdates: number | null = null;
+  let resumed: TrainState | null = null;
   if (resuming) {
-    const state = readTrainState(run.out);
-    checkResumeMatches(run.out, state, o);
+    resumed = readTrainState(run.out);
+    checkResumeMatches(run.out, resumed, o);
     policy = loadResumeCheckpoint(run.out);
-    startStep = state.step;
-    emaUpdates = state.emaUpdates ?? null;
+    startStep = resumed.step;
     log(`resuming ${run.out} from step ${startStep}`);
   } else if (run.init) {
     policy = loadPolicy(run.init);
@@ -259,7 +259,20 @@ function startingPolicy(run: TrainRun, o: TrainOptions, resuming: boolean, log: 
     policy.dispose();
     throw new Error(`training option korean ${o.korean}: the policy of ${run.init ?? run.out} has no Korean words in its vocabulary; train one from scratch with it`);
   }
-  return { policy, startStep, emaUpdates };
+  return { policy, startStep, resumed };
+}
+
+/**
+ * Puts a resumed run back where it stopped: the trained weights beside a moving average, Adam's moments and the
+ * sample stream's position, so it goes on as an uninterrupted run would. Checkpoints of older versions saved no
+ * moments or stream position: those start over (said in the log).
+ */
+function restoreTrainingState(run: TrainRun, state: TrainState, parallel: DataParallel, rng: Rng, count: number, log: (line: string) => void): void {
+  if (state.emaUpdates !== null) parallel.restoreTraining(readTrainWeights(join(run.out, TRAIN_WEIGHTS_FILE), count), state.emaUpdates);
+  const adam = readAdamState(run.out, state, count);
+  if (adam) parallel.restoreOptimizer(adam);
+  if (state.rngState !== null) rng.setState(state.rngState);
+  if (!adam || state.rngState === null) log('this checkpoint has no optimizer moments or sample-stream position (an older version wrote it): they start over');
 }
 
 /** The run's episodes, refused when their frames are not what the policy reads. */
@@ -337,11 +350,13 @@ const TRAIN_WEIGHTS_FILE = 'train-weights.bin';
  * Writes a checkpoint: the policy (the moving average when there is one), the trained weights beside it when they
  * differ, the step reached and the loss curve.
  */
-function saveCheckpoint(run: TrainRun, o: TrainOptions, step: number, policy: VlaPolicy, parallel: DataParallel, history: readonly HistoryRow[]): void {
+function saveCheckpoint(run: TrainRun, o: TrainOptions, step: number, rngState: number, policy: VlaPolicy, parallel: DataParallel, history: readonly HistoryRow[]): void {
   savePolicy(policy, run.out);
   const t = parallel.trainingState();
   if (t.emaUpdates !== null) writeAtomic(join(run.out, TRAIN_WEIGHTS_FILE), new Uint8Array(Float32Array.from(t.weights).buffer));
-  writeAtomic(join(run.out, TRAIN_STATE_FILE), JSON.stringify({ step, options: o, data: run.data, emaUpdates: t.emaUpdates }, null, 2));
+  writeAtomic(join(run.out, TRAIN_OPTIMIZER_FILE), adamBytes(t.adam));
+  const adam = { accBeta1: t.adam.accBeta1, accBeta2: t.adam.accBeta2 };
+  writeAtomic(join(run.out, TRAIN_STATE_FILE), JSON.stringify({ step, options: o, data: run.data, emaUpdates: t.emaUpdates, rngState, adam }, null, 2));
   writeAtomic(join(run.out, 'loss.png'), renderLossCurvePng(history, { title: `${run.out}: loss` }));
 }
 
@@ -353,7 +368,7 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   const o: TrainOptions = { ...TRAIN_DEFAULTS, ...given.data };
   makeDir(run.out);
 
-  const { policy, startStep, emaUpdates } = startingPolicy(run, o, resuming, log);
+  const { policy, startStep, resumed } = startingPolicy(run, o, resuming, log);
   const data = trainingData(run, policy, o, log);
   const { train: trainSet, val } = splitSamples(data, o.valFraction, o.seed);
   if (!resuming && !run.init) {
@@ -374,17 +389,21 @@ export async function train(run: TrainRun): Promise<TrainResult> {
   let valTerms: ValTerms | null = null;
   let smoothed = Number.NaN;
   let seen = 0;
-  const save = (step: number) => saveCheckpoint(run, o, step, policy, parallel, history);
+  // The stream's position before the next step's samples are drawn: what a checkpoint after this step saves.
+  let rngBeforeNext = 0;
+  const save = (step: number) => saveCheckpoint(run, o, step, rngBeforeNext, policy, parallel, history);
 
   const trainOptions = trainBatchOptions(policy, o, o.augment);
   const parallel = await DataParallel.start({ policy, workers: o.workers, source: data, batchOptions: trainOptions, lossOptions: trainLossOptions(o), clipNorm: o.clipNorm, emaDecay: o.emaDecay });
-  if (emaUpdates !== null) parallel.restoreTraining(readTrainWeights(join(run.out, TRAIN_WEIGHTS_FILE), policy.parameterCount), emaUpdates);
+  if (resumed) restoreTrainingState(run, resumed, parallel, rng, policy.parameterCount, log);
   if (parallel.workers > 1) log(`${parallel.workers} workers, each with ${Math.ceil(o.batchSize / parallel.workers)} of the ${o.batchSize} samples of a step`);
   try {
     // Each step's plans are drawn one step ahead, in the same rng order, so the replicas can render them early.
     const plansOf = () => planBatch(data.episodes, Array.from({ length: o.batchSize }, () => sampler.draw(rng)), trainOptions, rng);
+    rngBeforeNext = rng.getState();
     let plans = startStep < o.steps ? plansOf() : [];
     for (let step = startStep; step < o.steps; step++) {
+      rngBeforeNext = rng.getState();
       const next = step + 1 < o.steps ? plansOf() : undefined;
       const loss = await parallel.step(plans, learningRateAt(step, o), next);
       if (next) plans = next;

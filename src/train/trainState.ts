@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { CheckpointError, loadPolicy } from '../policy/checkpoint.js';
 import type { VlaPolicy } from '../policy/VlaPolicy.js';
+import type { AdamState } from './parallel/FlatAdam.js';
 
 export const TRAIN_STATE_FILE = 'train-state.json';
 
@@ -15,6 +16,8 @@ const TrainStateSchema = z.looseObject({
   step: z.number().int().nonnegative(),
   emaUpdates: z.number().int().nonnegative().nullish(),
   options: z.record(z.string(), z.unknown()).optional(),
+  rngState: z.number().int().optional(),
+  adam: z.object({ accBeta1: z.number(), accBeta2: z.number() }).optional(),
 });
 
 export interface TrainState {
@@ -22,6 +25,31 @@ export interface TrainState {
   emaUpdates: number | null;
   /** The training options the run was started with (absent in state files of older runs). */
   options: Record<string, unknown> | null;
+  /** Where the sample stream was, to draw the next step's samples as an uninterrupted run would (null: older runs). */
+  rngState: number | null;
+  /** Adam's bias-correction products; its moments are in TRAIN_OPTIMIZER_FILE (null: older runs). */
+  adam: { accBeta1: number; accBeta2: number } | null;
+}
+
+/** Adam's first and second moments of a checkpoint, float32, m then v. */
+export const TRAIN_OPTIMIZER_FILE = 'train-optimizer.bin';
+
+/** Adam's state saved with a checkpoint, or null when the run saved none (older runs start the moments over). */
+export function readAdamState(out: string, state: TrainState, count: number): AdamState | null {
+  const path = join(out, TRAIN_OPTIMIZER_FILE);
+  if (!state.adam || !existsSync(path)) return null;
+  const bytes = readFileSync(path);
+  if (bytes.byteLength !== 2 * count * 4) throw new Error(`${path}: ${bytes.byteLength} bytes, expected ${2 * count * 4} (two moments of ${count} weights); the run cannot resume: ${recovery(out)}`);
+  const all = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  return { m: all.subarray(0, count), v: all.subarray(count), ...state.adam };
+}
+
+/** The bytes of TRAIN_OPTIMIZER_FILE for Adam's state. */
+export function adamBytes(s: AdamState): Uint8Array {
+  const all = new Float32Array(s.m.length + s.v.length);
+  all.set(s.m);
+  all.set(s.v, s.m.length);
+  return new Uint8Array(all.buffer);
 }
 
 /**
@@ -70,7 +98,8 @@ export function readTrainState(out: string): TrainState {
     const i = parsed.error.issues[0]!;
     throw new Error(`${path}: ${i.path.join('.') || '(top level)'}: ${i.message}; the run cannot resume: ${recovery(out)}`);
   }
-  return { step: parsed.data.step, emaUpdates: parsed.data.emaUpdates ?? null, options: parsed.data.options ?? null };
+  const d = parsed.data;
+  return { step: d.step, emaUpdates: d.emaUpdates ?? null, options: d.options ?? null, rngState: d.rngState ?? null, adam: d.adam ?? null };
 }
 
 /**

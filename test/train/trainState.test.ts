@@ -21,7 +21,7 @@ beforeAll(async () => {
 
 describe('checkResumeMatches', () => {
   const started = { ...TRAIN_DEFAULTS, learningRate: 0.003, steps: 9000, seed: 3, workers: 2 };
-  const state = { step: 250, emaUpdates: null, options: started };
+  const state = { step: 250, emaUpdates: null, options: started, rngState: null, adam: null };
 
   it('refuses options that change the run, naming each with both values', () => {
     expect(() => checkResumeMatches('out', state, { ...TRAIN_DEFAULTS })).toThrow(
@@ -38,7 +38,7 @@ describe('checkResumeMatches', () => {
 describe('readTrainState', () => {
   it('reads the step and the moving-average count', () => {
     writeFileSync(join(dir, 'train-state.json'), JSON.stringify({ step: 40, options: {}, emaUpdates: 12 }));
-    expect(readTrainState(dir)).toEqual({ step: 40, emaUpdates: 12, options: {} });
+    expect(readTrainState(dir)).toEqual({ step: 40, emaUpdates: 12, options: {}, rngState: null, adam: null });
   });
 
   it('names the file of a state cut short, and says how to go on from the complete checkpoint', () => {

@@ -24,7 +24,7 @@
 import * as tf from '../../tf/tf.js';
 import type { LossOptions, VlaPolicy } from '../../policy/index.js';
 import type { BatchOptions, BatchSource, SamplePlan } from '../batch.js';
-import { FlatAdam } from './FlatAdam.js';
+import { FlatAdam, type AdamState } from './FlatAdam.js';
 import { lossShares, type LossDenominators } from './lossShares.js';
 import { LocalReplica, type ReplicaHandle } from './LocalReplica.js';
 import { Replica } from './Replica.js';
@@ -133,9 +133,14 @@ export class DataParallel {
     this.local.writeWeights(this.ema ? this.ema.values : this.weights);
   }
 
-  /** The trained (raw) weights, flat, and the moving average's update count (null without one): for resuming. */
-  trainingState(): { weights: Float32Array; emaUpdates: number | null } {
-    return { weights: this.weights, emaUpdates: this.ema ? this.ema.updates : null };
+  /** The trained (raw) weights, flat, the moving average's update count (null without one) and Adam's state: for resuming. */
+  trainingState(): { weights: Float32Array; emaUpdates: number | null; adam: AdamState } {
+    return { weights: this.weights, emaUpdates: this.ema ? this.ema.updates : null, adam: this.adam.state() };
+  }
+
+  /** Resumes Adam where a run stopped (its moments and bias corrections), so the next step is the one it would have taken. */
+  restoreOptimizer(state: AdamState): void {
+    this.adam.restore(state);
   }
 
   /**

@@ -4,6 +4,14 @@
  * betas), applied by the training coordinator to the summed gradient of all replicas. Variables that got no gradient
  * in a step are left alone, as tf.train.adam's applyGradients leaves a variable it is not given.
  */
+/** Adam's state: first and second moments per weight, and the running products of the betas. */
+export interface AdamState {
+  m: Float32Array;
+  v: Float32Array;
+  accBeta1: number;
+  accBeta2: number;
+}
+
 export class FlatAdam {
   private readonly m: Float32Array;
   private readonly v: Float32Array;
@@ -22,6 +30,19 @@ export class FlatAdam {
     this.v = new Float32Array(n);
     this.accBeta1 = beta1;
     this.accBeta2 = beta2;
+  }
+
+  /** The moments and bias-correction products, to resume a run where it stopped (m and v are copies). */
+  state(): AdamState {
+    return { m: this.m.slice(), v: this.v.slice(), accBeta1: this.accBeta1, accBeta2: this.accBeta2 };
+  }
+
+  restore(s: AdamState): void {
+    if (s.m.length !== this.m.length || s.v.length !== this.v.length) throw new Error(`FlatAdam.restore: ${s.m.length} and ${s.v.length} moments, expected ${this.m.length}`);
+    this.m.set(s.m);
+    this.v.set(s.v);
+    this.accBeta1 = s.accBeta1;
+    this.accBeta2 = s.accBeta2;
   }
 
   /** weights -= lr * mHat / (sqrt(vHat) + epsilon) for every variable with present[i] (default all), in place. */
