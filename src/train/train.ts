@@ -360,14 +360,13 @@ function saveCheckpoint(run: TrainRun, o: TrainOptions, step: number, rngState: 
   writeAtomic(join(run.out, 'loss.png'), renderLossCurvePng(history, { title: `${run.out}: loss` }));
 }
 
-export async function train(run: TrainRun): Promise<TrainResult> {
-  const log = run.log ?? (() => {});
+/** A run's options, its starting policy (normalisation set from the data when new) and its data, split. */
+function prepareRun(run: TrainRun, log: (line: string) => void) {
   const resuming = existsSync(join(run.out, TRAIN_STATE_FILE));
   const given = TrainOptionsSchema.partial().safeParse(run.train);
   if (!given.success) throw new Error(`training options: ${given.error.issues[0]!.path.join('.')}: ${given.error.issues[0]!.message}`);
   const o: TrainOptions = { ...TRAIN_DEFAULTS, ...given.data };
   makeDir(run.out);
-
   const { policy, startStep, resumed } = startingPolicy(run, o, resuming, log);
   const data = trainingData(run, policy, o, log);
   const { train: trainSet, val } = splitSamples(data, o.valFraction, o.seed);
@@ -376,14 +375,19 @@ export async function train(run: TrainRun): Promise<TrainResult> {
     policy.setStats(computeStats(s.actions, s.proprio));
   }
   log(`${data.episodes.length} episodes, ${trainSet.length} training and ${val.length} validation samples${o.frameStride > 1 ? ` (one frame in every ${o.frameStride} steps)` : ''}; ${policy.parameterCount} parameters`);
+  return { o, policy, startStep, resumed, data, trainSet, val };
+}
 
+export async function train(run: TrainRun): Promise<TrainResult> {
+  const log = run.log ?? (() => {});
+  const { o, policy, startStep, resumed, data, trainSet, val } = prepareRun(run, log);
   const sampler = new FrameSampler(trainSet, data, { keyFrameWeight: o.keyFrameWeight });
   if (sampler.keyFrames > 0) log(`${sampler.keyFrames} of the training samples lead up to a grasp or a release, drawn ${o.keyFrameWeight} times as often`);
   const rng = new Rng(`train:${o.seed}:${startStep}`);
   const valRng = new Rng(`val:${o.seed}`);
   const valSamples = valRng.shuffle(val).slice(0, 256);
   const metricsPath = join(run.out, 'metrics.jsonl');
-  const history = resuming ? restoreMetrics(metricsPath, startStep) : [];
+  const history = resumed ? restoreMetrics(metricsPath, startStep) : [];
   const t0 = performance.now();
   let lastVal: number | null = null;
   let valTerms: ValTerms | null = null;
