@@ -42,6 +42,7 @@ import type { RosTransport } from './RosTransport.js';
 import { INTERVENTION_KINDS, SafetyFilter, type Intervention, type InterventionKind, type SafeJointCommand } from './SafetyFilter.js';
 import { Watchdog } from './Watchdog.js';
 import type { CommandEvent, ControllerState, ControllerStatus, EpisodeOutcome, EpisodeRecord } from './controllerTypes.js';
+import { RateLimitedLog } from './RateLimitedLog.js';
 
 export { CONTROLLER_STATES, type CommandEvent, type ControllerState, type ControllerStatus, type EpisodeOutcome, type EpisodeRecord } from './controllerTypes.js';
 
@@ -86,6 +87,7 @@ export class RosController {
   private readonly arm: ArmModel;
   private readonly actor: Actor;
   private readonly log: (line: string) => void;
+  private readonly limitedLog: RateLimitedLog;
   private readonly onCommand: ((e: CommandEvent) => void) | null;
   private readonly onEpisodeEnd: ((r: EpisodeRecord) => void) | null;
   private readonly rosNames: string[];
@@ -110,7 +112,6 @@ export class RosController {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private nextTick = 0;
   private tickInterventions: Intervention[] = [];
-  private readonly lastLogged = new Map<string, { at: number; suppressed: number }>();
   private readonly eePose: EePose = { x: 0, y: 0, z: 0, yaw: 0 };
   /** Lockstep: the stamp of the last observation acted on, and the command sent for it. */
   private lastActedStamp = -Infinity;
@@ -127,6 +128,7 @@ export class RosController {
     this.actor = options.actor;
     this.executor = new ChunkExecutor(parseExecution(config.control.execution));
     this.log = options.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.limitedLog = new RateLimitedLog(this.log, LOG_REPEAT_MS);
     this.onCommand = options.onCommand ?? null;
     this.onEpisodeEnd = options.onEpisodeEnd ?? null;
     this.version = options.rosVersion ?? (config.rosVersion === 'auto' ? null : config.rosVersion);
@@ -492,15 +494,7 @@ export class RosController {
 
   /** Logs a line, at most once a second per kind, saying how many were suppressed in between. */
   private logLimited(key: string, line: string): void {
-    const now = performance.now();
-    const last = this.lastLogged.get(key);
-    if (last && now - last.at < LOG_REPEAT_MS) {
-      last.suppressed++;
-      return;
-    }
-    const extra = last && last.suppressed > 0 ? ` (+${last.suppressed} more ${key} in the last ${((now - last.at) / 1000).toFixed(1)} s)` : '';
-    this.lastLogged.set(key, { at: now, suppressed: 0 });
-    this.log(line + extra);
+    this.limitedLog.line(key, line);
   }
 }
 

@@ -69,6 +69,7 @@ export {
   type EpisodeRecord,
   type RosControllerOptions,
 } from './RosController.js';
+export { RateLimitedLog } from './RateLimitedLog.js';
 export { ROS_SIM_TOPICS, RosSimRobot, type RosSimOptions, type RosSimTopics, type SimEpisodeResult } from './RosSimRobot.js';
 export { benchRos, formatRosBench, type LatencyFigures, type RosBenchOptions, type RosBenchResult, type StreamFigures } from './benchRos.js';
 export { formatRosEpisodes, runRosEpisodes, type RosEpisodesOptions, type RosEpisodesResult } from './rosEpisodes.js';
