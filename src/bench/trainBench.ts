@@ -64,7 +64,7 @@ export function syntheticSource(policy: VlaPolicy, seed = 1): BatchSource & { ep
     parsed: null,
     referentsOf: () => referents,
   }));
-  return { imageSize: S, frameStride: 1, frames, segmentation, proprio, actions, episodes };
+  return { imageSize: S, frameStride: 1, frames: [frames], segmentation: [segmentation], framesPerChunk: frames.length / (S * S * 3), proprio, actions, episodes };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;

@@ -17,7 +17,7 @@
 import { constants } from 'node:buffer';
 import { Rng } from '../../sim/util/Rng.js';
 import { patchColourIndex, patchKindIndex, type PolicyBatch, type Tokenizer } from '../policy/index.js';
-import { batchTensors, planBatch, renderBatch, type BatchOptions } from './batch.js';
+import { batchTensors, frameAt, planBatch, renderBatch, type BatchOptions } from './batch.js';
 
 export { frameIndex, type BatchOptions } from './batch.js';
 import { parseCommand, SHAPE_NOUNS, type ParsedCommand } from '../../sim/tasks/language.js';
@@ -25,7 +25,7 @@ import type { Colour, Receptacle, Shape } from '../../sim/types.js';
 import { KOREAN_POLICY_WORDS } from '../language/koreanPolicy.js';
 import { listEpisodes, readEpisodeFrames, readEpisodeRecord, readMeta, PROPRIO_KEYS, type DatasetMeta, type EpisodeRecord } from './dataset.js';
 
-/** The most bytes one Uint8Array holds in this Node.js (4 GiB in Node 20): all frames live in one. */
+/** The most bytes one Uint8Array holds in this Node.js (4 GiB in Node 20): the frames are chunked to fit. */
 export const MAX_FRAME_BYTES = constants.MAX_LENGTH;
 
 export interface Episodes {
@@ -38,11 +38,13 @@ export interface Episodes {
    * every step. This and the other per-frame and per-step arrays live on SharedArrayBuffers: training's worker
    * threads read them without a copy (src/train/parallel/).
    */
-  frames: Uint8Array;
+  frames: Uint8Array[];
+  /** Frames per chunk of `frames` and `segmentation` (the last chunk may hold fewer); see frameAt in batch.ts. */
+  framesPerChunk: number;
   /** Every how many steps a frame is kept (1: all). */
   frameStride: number;
   /** Their segmentation masks: kept frame f at f * S * S; 0 = no object, i + 1 = scene object i. */
-  segmentation: Uint8Array;
+  segmentation: Uint8Array[];
   /** Per step (every step, whatever the frame stride): proprio (11) and action (5). */
   proprio: Float32Array;
   actions: Float32Array;
@@ -95,7 +97,7 @@ export function loadEpisodes(
   const { imageSize: S, supersampling } = commonRendering(metas);
   const frameBytes = S * S * 3;
   // Pass 1, the records only: which episodes to learn from and how many frames they hold, so that the frames can
-  // go straight into one array (never two copies of the data in memory at once).
+  // go straight into their arrays (never two copies of the data in memory at once).
   const used: Array<{ dir: string; name: string; record: EpisodeRecord }> = [];
   let total = 0; // steps
   let kept = 0; // frames
@@ -111,20 +113,16 @@ export function loadEpisodes(
     }
   }
   if (used.length === 0) throw new Error(`${list.join(', ')}: no successful episodes to learn from`);
-  if (kept * frameBytes > maxFrameBytes) {
-    const fit = Math.floor(maxFrameBytes / frameBytes);
-    throw new Error(
-      `${list.join(', ')}: ${kept} frames of ${S}x${S}x3 are ${(kept * frameBytes / 2 ** 30).toFixed(2)} GiB, more than the ` +
-        `${+(maxFrameBytes / 2 ** 30).toFixed(6)} GiB one array can hold; train on fewer episodes (at most about ${fit} frames), ` +
-        `keep one frame in every ${Math.ceil(kept / fit) * frameStride} steps ("train": {"frameStride": ${Math.ceil(kept / fit) * frameStride}} in the config file) or a smaller --image-size`,
-    );
-  }
+  // One typed array holds at most maxFrameBytes: the frames go in as many chunks of whole frames as they need.
+  const framesPerChunk = Math.max(1, Math.floor(maxFrameBytes / frameBytes));
+  const chunkSizes = Array.from({ length: Math.max(1, Math.ceil(kept / framesPerChunk)) }, (_, c) => Math.min(framesPerChunk, kept - c * framesPerChunk));
   const out: Episodes = {
     imageSize: S,
     supersampling,
-    frames: new Uint8Array(new SharedArrayBuffer(kept * frameBytes)),
+    frames: chunkSizes.map((n) => new Uint8Array(new SharedArrayBuffer(n * frameBytes))),
+    framesPerChunk,
     frameStride,
-    segmentation: new Uint8Array(new SharedArrayBuffer(kept * S * S)),
+    segmentation: chunkSizes.map((n) => new Uint8Array(new SharedArrayBuffer(n * S * S))),
     proprio: new Float32Array(new SharedArrayBuffer(total * P * 4)),
     actions: new Float32Array(new SharedArrayBuffer(total * A * 4)),
     episodes: [],
@@ -137,8 +135,9 @@ export function loadEpisodes(
     const offset = read % frameStride;
     const frameStart = kf;
     for (let t = offset; t < record.steps; t += frameStride, kf++) {
-      out.frames.set(frames.subarray(t * frameBytes, (t + 1) * frameBytes), kf * frameBytes);
-      out.segmentation.set(segmentation.subarray(t * S * S, (t + 1) * S * S), kf * S * S);
+      const to = frameAt(out, kf);
+      to.pixels.set(frames.subarray(t * frameBytes, (t + 1) * frameBytes));
+      to.seg.set(segmentation.subarray(t * S * S, (t + 1) * S * S));
     }
     out.proprio.set(record.proprio, f * P);
     out.actions.set(record.actions, f * A);

@@ -65,8 +65,11 @@ export interface BatchOptions {
 export interface BatchSource {
   imageSize: number;
   frameStride: number;
-  frames: Uint8Array;
-  segmentation: Uint8Array;
+  /** Kept frames in chunks of framesPerChunk frames (one typed array holds at most 4 GiB): see frameAt. */
+  frames: readonly Uint8Array[];
+  /** Segmentation masks, chunked like frames. */
+  segmentation: readonly Uint8Array[];
+  framesPerChunk: number;
   proprio: Float32Array;
   actions: Float32Array;
   episodes: ReadonlyArray<{ start: number; length: number; frameStart: number; frameOffset: number; kindOf: Int8Array; colourOf: Int8Array }>;
@@ -240,12 +243,19 @@ export function renderBatch(data: BatchSource, plans: readonly SamplePlan[], o: 
   return out;
 }
 
+/** Kept frame fi's pixels (S x S x 3) and segmentation mask (S x S), as views into their chunks. */
+export function frameAt(data: Pick<BatchSource, 'imageSize' | 'frames' | 'segmentation' | 'framesPerChunk'>, fi: number): { pixels: Uint8Array; seg: Uint8Array } {
+  const S = data.imageSize;
+  const c = Math.floor(fi / data.framesPerChunk);
+  const k = fi - c * data.framesPerChunk;
+  return { pixels: data.frames[c]!.subarray(k * S * S * 3, (k + 1) * S * S * 3), seg: data.segmentation[c]!.subarray(k * S * S, (k + 1) * S * S) };
+}
+
 /** Row b's image (shifted, jittered), grounding counts and patch label counts (from the segmentation, shifted alike). */
 function renderPixels(data: BatchSource, fi: number, e: BatchSource['episodes'][number], s: SamplePlan, b: number, out: BatchArrays, scratch: Scratch): void {
   const S = data.imageSize;
   const frameBytes = S * S * 3;
-  const src = data.frames.subarray(fi * frameBytes, (fi + 1) * frameBytes);
-  const seg = data.segmentation.subarray(fi * S * S, (fi + 1) * S * S);
+  const { pixels: src, seg } = frameAt(data, fi);
   const { images } = out;
   const { counts } = scratch;
   const G = out.ground?.grid ?? 0;

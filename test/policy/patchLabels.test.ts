@@ -26,6 +26,7 @@ import { loadEpisodes, makeBatch, splitSamples } from '../../src/train/TrainData
 import { train } from '../../src/train/train.js';
 import { Rng } from '../../sim/util/Rng.js';
 import { TINY, observation } from './helpers.js';
+import { frameAt } from '../../src/train/batch.js';
 
 let data = '';
 
@@ -73,7 +74,7 @@ describe('patchLabels', () => {
       // Episodes are read in the order of listEpisodes; every one of this collection succeeded.
       const record = readEpisodeRecord(data, names[i]!);
       expect(record.command).toBe(e.command);
-      const seg = eps.segmentation.subarray(e.frameStart * 32 * 32, (e.frameStart + 1) * 32 * 32);
+      const seg = frameAt(eps, e.frameStart).seg;
       for (let p = 0; p < 16; p++) {
         const wantKind = new Array<number>(PATCH_KINDS.length).fill(0);
         const wantColour = new Array<number>(PATCH_COLOURS.length).fill(0);

@@ -76,7 +76,7 @@ describe('data-parallel training', () => {
     expect([...a.ground!.target, ...b.ground!.target]).toEqual([...whole.ground!.target]);
     expect([...a.labels!.kind, ...b.labels!.kind]).toEqual([...whole.labels!.kind]);
     expect([...a.tokens, ...b.tokens]).toEqual([...whole.tokens]);
-    expect(eps.frames.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(eps.frames[0]!.buffer).toBeInstanceOf(SharedArrayBuffer);
     expect(partSizes(32, 2)).toEqual([16, 16]);
     expect(partSizes(7, 2)).toEqual([4, 3]);
     expect(partSizes(1, 2)).toEqual([1]);

@@ -8,7 +8,7 @@ import { selectBackend } from '../../src/tf/backend.js';
 import { disposeInputs, loadPolicy, Tokenizer, VlaPolicy } from '../../src/policy/index.js';
 import { collectInProcess } from '../../src/train/collect.js';
 import { loadEpisodes, makeBatch, splitSamples, wordReferents } from '../../src/train/TrainData.js';
-import { insertUnknown } from '../../src/train/batch.js';
+import { frameAt, insertUnknown } from '../../src/train/batch.js';
 import { learningRateAt, readTrainConfig, train } from '../../src/train/train.js';
 import { Rng } from '../../sim/util/Rng.js';
 import { SHAPE_NOUNS, VOCABULARY } from '../../sim/tasks/language.js';
@@ -128,11 +128,12 @@ describe('batches', () => {
     const plain = makeBatch(eps, [refs[0]!], { chunk: 4, maxWords: 12, camera: 'scene', augment: false }, new Rng(1));
     const f = eps.episodes[refs[0]!.episode]!.start + refs[0]!.t;
     const px = plain.images.scene!.dataSync();
-    expect(Array.from(px.slice(0, 30))).toEqual(Array.from(eps.frames.subarray(f * 32 * 32 * 3, f * 32 * 32 * 3 + 30)));
+    const pixels = frameAt(eps, f).pixels;
+    expect(Array.from(px.slice(0, 30))).toEqual(Array.from(pixels.subarray(0, 30)));
     // A strongly red pixel stays red (R the largest channel) under brightness/contrast jitter.
     const idx = Array.from({ length: 32 * 32 }, (_, i) => i).find((i) => {
-      const o = f * 32 * 32 * 3 + i * 3;
-      return eps.frames[o]! > eps.frames[o + 1]! + 60 && eps.frames[o]! > eps.frames[o + 2]! + 60;
+      const o = i * 3;
+      return pixels[o]! > pixels[o + 1]! + 60 && pixels[o]! > pixels[o + 2]! + 60;
     });
     if (idx !== undefined) {
       for (let s = 0; s < 10; s++) {
@@ -259,22 +260,26 @@ describe('batches', () => {
 });
 
 describe('loading', () => {
-  it('puts every used episode\'s frames in one array, and refuses more frames than that array can hold, saying how many fit', () => {
+  it('puts the frames in chunks of whole frames no larger than one array may be (4 GiB), the same frames however chunked', () => {
     const eps = loadEpisodes(data, new Tokenizer(), 12);
     const frames = eps.episodes.reduce((n, e) => n + e.length, 0);
-    expect(eps.frames.length).toBe(frames * 32 * 32 * 3);
-    expect(eps.segmentation.length).toBe(frames * 32 * 32);
-    const limit = (frames - 1) * 32 * 32 * 3;
-    expect(() => loadEpisodes(data, new Tokenizer(), 12, { maxFrameBytes: limit })).toThrow(
-      new RegExp(`${frames} frames of 32x32x3 .*\\(at most about ${frames - 1} frames\\), keep one frame in every 2 steps \\("train": \\{"frameStride": 2\\}.* or a smaller --image-size`),
-    );
-    expect(loadEpisodes(data, new Tokenizer(), 12, { maxFrameBytes: frames * 32 * 32 * 3 }).frames.length).toBe(frames * 32 * 32 * 3);
+    expect(eps.frames.map((c) => c.length)).toEqual([frames * 32 * 32 * 3]);
+    expect(eps.segmentation.map((c) => c.length)).toEqual([frames * 32 * 32]);
+    // A limit of a third of the frames (plus a few bytes): three whole-frame chunks and a remainder.
+    const per = Math.floor(frames / 3);
+    const chunked = loadEpisodes(data, new Tokenizer(), 12, { maxFrameBytes: per * 32 * 32 * 3 + 7 });
+    expect(chunked.framesPerChunk).toBe(per);
+    expect(chunked.frames.map((c) => c.length / (32 * 32 * 3))).toEqual([per, per, per, frames - 3 * per].filter((n) => n > 0));
+    for (let f = 0; f < frames; f++) {
+      expect(Buffer.from(frameAt(chunked, f).pixels).equals(Buffer.from(frameAt(eps, f).pixels)), `frame ${f}`).toBe(true);
+      expect(Buffer.from(frameAt(chunked, f).seg).equals(Buffer.from(frameAt(eps, f).seg)), `mask ${f}`).toBe(true);
+    }
   });
 
   it('with a frame stride keeps the frame of every k-th step, the phases taking turns over the episodes, and every step\'s actions', () => {
     const all = loadEpisodes(data, new Tokenizer(), 12);
     const k = 3;
-    const some = loadEpisodes(data, new Tokenizer(), 12, { frameStride: k, maxFrameBytes: Math.ceil(all.frames.length / 2) });
+    const some = loadEpisodes(data, new Tokenizer(), 12, { frameStride: k, maxFrameBytes: Math.ceil(all.frames[0]!.length / 2) });
     expect(some.frameStride).toBe(k);
     expect(Array.from(some.proprio)).toEqual(Array.from(all.proprio));
     expect(Array.from(some.actions)).toEqual(Array.from(all.actions));
@@ -287,13 +292,13 @@ describe('loading', () => {
       // Kept frame j of the episode is the frame of step offset + j k.
       for (const j of [0, kept - 1]) {
         const t = e.frameOffset + j * k;
-        const mine = some.frames.subarray((e.frameStart + j) * B, (e.frameStart + j + 1) * B);
-        const full = all.frames.subarray((all.episodes[i]!.start + t) * B, (all.episodes[i]!.start + t + 1) * B);
+        const mine = frameAt(some, e.frameStart + j).pixels;
+        const full = frameAt(all, all.episodes[i]!.start + t).pixels;
         expect(Buffer.from(mine).equals(Buffer.from(full))).toBe(true);
       }
     });
-    expect(some.frames.length).toBe(keptTotal * B);
-    expect(some.segmentation.length).toBe(keptTotal * 32 * 32);
+    expect(some.frames.reduce((n, c) => n + c.length, 0)).toBe(keptTotal * B);
+    expect(some.segmentation.reduce((n, c) => n + c.length, 0)).toBe(keptTotal * 32 * 32);
     const { train: refs, val } = splitSamples(some, 0.34, 0);
     expect(refs.length + val.length).toBe(keptTotal);
     for (const r of [...refs, ...val]) expect((r.t - some.episodes[r.episode]!.frameOffset) % k).toBe(0);
@@ -340,7 +345,7 @@ describe('grounding targets', () => {
     expect(named.some(Boolean)).toBe(true); // "pick up the red ball": colour and noun
     weight.forEach((w, i) => expect(w).toBe(named[i] ? 1 : 0));
     // Each named word's target sums to 1 and sits where the object's pixels are.
-    const seg = eps.segmentation.subarray(e.start * 32 * 32, (e.start + 1) * 32 * 32);
+    const seg = frameAt(eps, e.start).seg;
     weight.forEach((w, i) => {
       if (!w) return;
       const row = target[0]![i]!;

@@ -169,5 +169,5 @@ export class DataParallel {
 /** The plain-data part of a dataset a worker needs (its typed arrays on SharedArrayBuffers are shared, not copied). */
 function sourceOf(d: BatchSource): BatchSource {
   const episodes = d.episodes.map((e) => ({ start: e.start, length: e.length, frameStart: e.frameStart, frameOffset: e.frameOffset, kindOf: e.kindOf, colourOf: e.colourOf }));
-  return { imageSize: d.imageSize, frameStride: d.frameStride, frames: d.frames, segmentation: d.segmentation, proprio: d.proprio, actions: d.actions, episodes };
+  return { imageSize: d.imageSize, frameStride: d.frameStride, frames: d.frames, segmentation: d.segmentation, framesPerChunk: d.framesPerChunk, proprio: d.proprio, actions: d.actions, episodes };
 }
