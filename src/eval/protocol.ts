@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { wilsonInterval } from '../../sim/util/wilson.js';
 import { canonicalJson, type EvaluationSpec } from '../recipe/Recipe.js';
 import { makeDir, writeAtomic } from '../io/files.js';
+import { untilFirstFailure } from '../io/untilFirstFailure.js';
 import { formatZodError } from '../io/zodIssues.js';
 import { EvalOutputSchema, type EvalOutput } from './schema.js';
 
@@ -104,26 +105,18 @@ export async function runJobs(jobs: Job[], workDir: string, workers: number, log
   const { JOB_COMPLETION_INDEX: _index, VLA_SHARD_COUNT: _count, ...inherited } = process.env;
   const env = { ...inherited, VLA_BACKEND: process.env.VLA_BACKEND ?? 'wasm' };
   const runJob: JobRunner = run ?? ((args, stop) => runJson(args, env, stop));
-  const stop = new AbortController();
   let next = 0;
-  const lane = async () => {
-    while (!stop.signal.aborted && next < todo.length) {
+  const lane = async (stop: AbortSignal) => {
+    while (!stop.aborted && next < todo.length) {
       const j = todo[next++]!;
       const t0 = performance.now();
-      let a: EvalOutput;
-      try {
-        a = parseAnswer(JSON.stringify(await runJob(j.args, stop.signal)), `the answer of vla ${j.args.join(' ')}`);
-      } catch (e) {
-        if (stop.signal.aborted) return; // stopped because another job failed first
-        stop.abort();
-        throw e;
-      }
+      const a = parseAnswer(JSON.stringify(await runJob(j.args, stop)), `the answer of vla ${j.args.join(' ')}`);
       writeAtomic(join(workDir, `${j.id}.json`), JSON.stringify(a));
       answers.set(j.id, a);
       log(`evaluated ${j.id} in ${((performance.now() - t0) / 1000).toFixed(0)} s (${answers.size}/${jobs.length})`);
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, workers) }, lane));
+  await untilFirstFailure(Array.from({ length: Math.max(1, workers) }, () => lane));
   return answers;
 }
 

@@ -59,6 +59,7 @@ import { ExpertPerturbation } from './ExpertPerturbation.js';
 import { z } from 'zod';
 import { MAX_SUPERSAMPLING } from '../../sim/render/downsample.js';
 import { removeStaleTemps } from '../io/files.js';
+import { untilFirstFailure } from '../io/untilFirstFailure.js';
 import { formatZodError } from '../io/zodIssues.js';
 import {
   DATASET_FORMAT,
@@ -349,22 +350,5 @@ export async function collect(o: CollectOptions): Promise<CollectProgress> {
   return report();
 }
 
-/**
- * Runs the jobs together and waits for all of them; the first that fails aborts the others (episodes already written
- * stay: a rerun resumes) and its error is thrown, instead of the others running to their end first.
- */
-export async function untilFirstFailure(jobs: Array<(stop: AbortSignal) => Promise<void>>): Promise<void> {
-  const stop = new AbortController();
-  let first: unknown = null;
-  await Promise.all(
-    jobs.map((job) =>
-      job(stop.signal).catch((e: unknown) => {
-        if (first === null) first = e;
-        stop.abort();
-      }),
-    ),
-  );
-  if (first !== null) throw first;
-}
 
 export const datasetPath = (name: string) => (name.includes('/') ? name : join('data', name));

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { collectInProcess, parseShard, shardPlan, untilFirstFailure } from '../../src/train/collect.js';
+import { collectInProcess, parseShard, shardPlan } from '../../src/train/collect.js';
+import { untilFirstFailure } from '../../src/io/untilFirstFailure.js';
 import { listEpisodes, readEpisode, readMeta } from '../../src/train/dataset.js';
 import { isHeldOutCombo } from '../../sim/tasks/index.js';
 
