@@ -1,7 +1,7 @@
 /**
  * The shipped model, models/default, loads and acts exactly as it did when its golden actions were recorded
- * (shipped-actions.json, written by this test at commit f5000ef, before the unused switches were removed from the
- * policy): the policy code may be simplified, its answers may not move by a bit. Only a new shipped model is a
+ * (shipped-actions.json, written by this test when run 16 of the default recipe became the shipped model): the
+ * policy code may be simplified, its answers may not move by a bit. Only a new shipped model is a
  * reason to record them again: VLA_WRITE_GOLDEN=1 npx vitest run test/policy/shipped.test.ts
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
