@@ -135,7 +135,8 @@ function checkOut(out: string, hash: string): 'new' | 'resume' | 'finished' {
   if (existsSync(prov)) {
     const p = readJsonFile(prov, `move ${out} aside or use another --out`) as { recipeHash?: string; recipe?: string };
     if (p.recipeHash === hash) return 'finished';
-    throw new Error(`${out} holds a model trained by another recipe (${p.recipe ?? 'unknown'}); use another --out`);
+    const which = `${p.recipe ?? 'unknown'}, hash ${typeof p.recipeHash === 'string' ? p.recipeHash.slice(0, 12) : 'unknown'}`;
+    throw new Error(`${out} holds a model trained by another recipe or another version of it (${which}); use another --out`);
   }
   if (entries.includes('config.json') || entries.includes('weights.bin')) {
     throw new Error(`${out} holds another model (it has ${entries.includes('config.json') ? 'config.json' : 'weights.bin'}); use another --out, or delete it first`);

@@ -158,6 +158,11 @@ describe('vla train --recipe', () => {
     const model = join(dir, 'model');
     cpSync(join(root, 'models/default'), model, { recursive: true });
     rmSync(join(model, 'train-state.json'), { force: true }); // a model, not a training run in progress
+    const shippedHash = (JSON.parse(readFileSync(join(model, 'provenance.json'), 'utf8')) as { recipeHash: string }).recipeHash;
+    const byRecipe = vla(['train', '--recipe', smokePath, '--out', model], { VLA_CACHE: dir });
+    expect(byRecipe.code).toBe(1);
+    expect(byRecipe.stderr).toContain(`${model} holds a model trained by another recipe or another version of it (recipes/default.json, hash ${shippedHash.slice(0, 12)}); use another --out`);
+    rmSync(join(model, 'provenance.json')); // a model from vla train --data: no provenance
     const r = vla(['train', '--recipe', smokePath, '--out', model], { VLA_CACHE: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${model} holds another model (it has config.json); use another --out`);
