@@ -104,7 +104,8 @@ function runWorker(planJson: string, progressJson: boolean): void {
   collectInProcess({
     ...(plan.data as Omit<CollectOptions, 'workers'>),
     onProgress: reporter.onProgress,
-    stopIf: () => (orphaned ||= !alive(coordinator)),
+    // Reparenting shows at once; kill(pid, 0) alone still finds a killed coordinator until its own parent reaps it.
+    stopIf: () => (orphaned ||= process.ppid !== coordinator || !alive(coordinator)),
   });
   reporter.stop();
   if (orphaned) process.exit(1);
